@@ -1,0 +1,80 @@
+"""The Discord client: owns the database and the workshop, loads the cogs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings, read_environment, settings_from
+from bot.replies import send_error
+from bot.storage import Database
+from bot.workshop import Workshop
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.excerpts", "cogs.comments")
+
+
+class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await send_error(interaction, error)
+
+
+class MarginaliaBot(commands.Bot):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            # User text is never allowed to ping; features that must ping opt in per message.
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=MarginaliaTree,
+        )
+        self.settings = settings
+        self.database = Database(settings.database)
+        self.workshop = Workshop(self.database, clock=discord.utils.utcnow)
+        self.started_at = time.perf_counter()
+        self.ready_after: float | None = None
+
+    async def setup_hook(self) -> None:
+        await self.database.open()
+        purged = await self.workshop.purge_unposted()
+        if purged:
+            log.warning("removed %d excerpt(s) whose posting was interrupted", purged)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.sync_commands:
+            await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %d application commands", len(synced))
+
+    async def on_ready(self) -> None:
+        if self.ready_after is None:
+            self.ready_after = time.perf_counter() - self.started_at
+            log.info("ready as %s in %.2f s", self.user, self.ready_after)
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            await self.database.close()
+
+
+def create_bot(**overrides: Any) -> MarginaliaBot:
+    """A configured bot, not yet started. Overrides win over `.env` and the environment."""
+    settings = settings_from(read_environment(), overrides, need_token=False)
+    return MarginaliaBot(settings)

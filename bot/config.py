@@ -1,0 +1,94 @@
+"""Settings from the environment and `.env` (python-dotenv).
+
+A missing or malformed setting raises :class:`ConfigError` whose message is
+the single line the operator needs to read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = ROOT / "data" / "marginalia.db"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says what to set and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    database: Path = DEFAULT_DATABASE
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    sync_commands: bool = True
+
+
+def read_environment(env_file: Path | None = ROOT / ".env") -> dict[str, str]:
+    """`.env` values overlaid by the real environment (the environment wins)."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.exists():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def settings_from(
+    values: Mapping[str, str], overrides: Mapping[str, Any] | None = None, *, need_token: bool
+) -> Settings:
+    overrides = dict(overrides or {})
+    token = overrides.pop("token", None) or values.get("DISCORD_TOKEN", "").strip() or None
+    if need_token and not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot's token "
+            "(Discord Developer Portal → your application → Bot → Reset Token)."
+        )
+    database = Path(
+        overrides.pop("database", None) or values.get("MARGINALIA_DATABASE") or DEFAULT_DATABASE
+    )
+    dev_guild = overrides.pop("dev_guild_id", None)
+    if dev_guild is None:
+        dev_guild = _optional_int(values.get("MARGINALIA_DEV_GUILD_ID"), "MARGINALIA_DEV_GUILD_ID")
+    level = str(overrides.pop("log_level", None) or values.get("MARGINALIA_LOG_LEVEL") or "INFO")
+    if level.upper() not in _LOG_LEVELS:
+        raise ConfigError(
+            f"MARGINALIA_LOG_LEVEL={level!r} is not a log level: use one of {', '.join(_LOG_LEVELS)}."
+        )
+    sync = overrides.pop("sync_commands", True)
+    if overrides:
+        raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
+    return Settings(
+        token=token,
+        database=database,
+        dev_guild_id=dev_guild,
+        log_level=level.upper(),
+        sync_commands=bool(sync),
+    )
+
+
+def _optional_int(raw: str | None, name: str) -> int | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a server (guild) id, a positive number.")
+    return value
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )

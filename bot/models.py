@@ -1,0 +1,125 @@
+"""Domain records. Plain dataclasses: no Discord, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ExcerptStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    DELETED = "deleted"
+
+
+class CommentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class AnchorState(StrEnum):
+    """Where a comment stands against the excerpt's current revision."""
+
+    ANCHORED = "anchored"  # written on this revision, or its text is unchanged
+    MOVED = "moved"  # carried to a new place by a revision
+    OUTDATED = "outdated"  # its text is gone from the current revision
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based, stable within a revision
+    text: str
+
+
+CONTEXT_CHARS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where a comment is pinned: a line range, optionally a phrase inside it.
+
+    A quote lies within one line of the range, ``quote_line``, at character
+    ``quote_offset`` of that line's text; ``prefix``/``suffix`` hold a little
+    context around it (up to ``CONTEXT_CHARS`` each) so a later revision can
+    find the phrase again.
+    """
+
+    line_start: int
+    line_end: int
+    quote: str | None = None
+    quote_line: int | None = None
+    quote_offset: int | None = None
+    prefix: str = ""
+    suffix: str = ""
+
+    @property
+    def is_range(self) -> bool:
+        return self.line_end != self.line_start
+
+    def describe(self) -> str:
+        if self.is_range:
+            return f"lines {self.line_start}–{self.line_end}"
+        return f"line {self.line_start}"
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    id: int  # internal row id; never shown to users
+    guild_id: int
+    number: int  # the short id users see, unique within the guild
+    title: str
+    author_id: int
+    author_name: str
+    channel_id: int
+    thread_id: int | None
+    revision: int  # current revision number, from 1
+    status: ExcerptStatus
+    content_warning: str | None
+    word_count: int
+    line_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    id: int
+    comment_id: int
+    author_id: int
+    author_name: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int  # internal row id
+    guild_id: int
+    number: int  # the short id users see, unique within the guild
+    excerpt_id: int
+    excerpt_number: int
+    author_id: int
+    author_name: str
+    text: str
+    anchor: Anchor  # against ``revision``
+    suggestion: str | None  # replaces ``anchor.quote`` when set
+    status: CommentStatus
+    anchor_state: AnchorState
+    revision: int  # revision the anchor refers to
+    origin_revision: int  # revision the comment was written on
+    origin_line_start: int
+    origin_line_end: int
+    created_at: datetime
+    updated_at: datetime
+    resolved_by_id: int | None = None
+    replies: tuple[Reply, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """Who is acting: enough of a Discord member for the core to decide rights."""
+
+    id: int
+    display_name: str
+    is_moderator: bool = False  # Manage Server or Manage Messages

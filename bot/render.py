@@ -1,0 +1,275 @@
+"""Rendering records as Discord messages: escaping, the posted excerpt, comment cards.
+
+Limits are Discord's: an embed description holds 4096 characters, a message's
+embeds 6000 characters in all and at most 10 embeds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.models import Comment, CommentStatus, Excerpt, ExcerptStatus, Line, Reply
+
+EMBED_DESCRIPTION_LIMIT = 4096
+MESSAGE_EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+LINE_SEPARATOR = "\n\n"
+CONTINUATION = "↪ "
+
+EXCERPT_COLOUR = discord.Colour(0x5B7DB1)
+COMMENT_COLOUR = discord.Colour(0xE0A526)
+RESOLVED_COLOUR = discord.Colour(0x3BA55D)
+
+# Things escape_markdown leaves alone that Discord would still format.
+_NUMBERED_LIST = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+_SUBTEXT_OR_HEADING = re.compile(r"^(\s*)(-#|#{1,3})", re.MULTILINE)
+_ANGLE_TOKENS = re.compile(r"<(?=[@#:]|t:|a:|/|https?:)")
+_MASKED_LINK = re.compile(r"\[(?=[^\]]*\]\()")
+
+
+def escape(text: str) -> str:
+    """User text shown exactly as typed: no formatting, no mentions, no masked links."""
+    escaped = discord.utils.escape_markdown(text, ignore_links=False)
+    escaped = discord.utils.escape_mentions(escaped)
+    escaped = _NUMBERED_LIST.sub(r"\1\\\2", escaped)
+    escaped = _SUBTEXT_OR_HEADING.sub(lambda m: m[1] + "\\" + m[2], escaped)
+    escaped = _ANGLE_TOKENS.sub(r"\\<", escaped)
+    return _MASKED_LINK.sub(r"\\[", escaped)
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plain(text: str, limit: int) -> str:
+    """Single-line text for places Discord shows without markdown (names, choices)."""
+    return shorten(" ".join(text.split()), limit)
+
+
+# ------------------------------------------------------------------ excerpt
+
+
+def thread_name(excerpt: Excerpt) -> str:
+    return plain(f"#{excerpt.number} · {excerpt.title}", 100)
+
+
+def excerpt_header(excerpt: Excerpt) -> discord.Embed:
+    embed = discord.Embed(title=shorten(f"📖 {excerpt.title}", 256), colour=EXCERPT_COLOUR)
+    parts = [
+        f"by **{escape(excerpt.author_name)}** · excerpt **#{excerpt.number}**"
+        f" · revision {excerpt.revision}",
+        f"{excerpt.word_count:,} words · {excerpt.line_count:,} lines",
+    ]
+    if excerpt.content_warning:
+        parts.append(f"⚠️ Content warning: ||{escape(excerpt.content_warning)}||")
+    parts.append(
+        f"Comment with `/comment add line:12 text:…` here (or `excerpt:{excerpt.number}` "
+        "anywhere), add `quote:` to pin a phrase, or right-click a message → "
+        "Apps → **Comment on line**."
+    )
+    embed.description = "\n".join(parts)
+    return embed
+
+
+def render_line(number: int, text: str) -> str:
+    return f"`{number}` {escape(text)}"
+
+
+@dataclass(slots=True)
+class PlannedMessage:
+    """One message of a posted excerpt: its embeds' descriptions and the lines it shows."""
+
+    descriptions: list[str] = field(default_factory=list)
+    first_line: int = 0
+    last_line: int = 0
+    reserved: int = 0  # characters taken by a header embed in this message
+
+    @property
+    def size(self) -> int:
+        return self.reserved + sum(len(d) for d in self.descriptions)
+
+
+def split_long(rendered: str, limit: int) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at spaces where possible and never
+    inside an escape sequence or a ``<`` token."""
+    pieces: list[str] = []
+    rest = rendered
+    while len(rest) > limit:
+        cut = rest.rfind(" ", limit // 2, limit)
+        if cut <= 0:
+            cut = limit
+            while cut > 1 and rest[cut - 1] == "\\":
+                cut -= 1
+        pieces.append(rest[:cut])
+        rest = CONTINUATION + rest[cut:].lstrip(" ")
+    pieces.append(rest)
+    return pieces
+
+
+def pack_lines(lines: Sequence[Line], *, reserved_first: int = 0) -> list[PlannedMessage]:
+    """Pack numbered lines into as few messages as Discord's limits allow.
+
+    A line is never split unless it alone exceeds an embed; then its pieces
+    follow one another, spilling into the next message only when they must.
+    """
+    messages: list[PlannedMessage] = [PlannedMessage(reserved=reserved_first)]
+    for line in lines:
+        for piece in split_long(render_line(line.number, line.text), EMBED_DESCRIPTION_LIMIT):
+            _place(messages, piece, line.number)
+    return [m for m in messages if m.descriptions]
+
+
+def _place(messages: list[PlannedMessage], piece: str, line_number: int) -> None:
+    current = messages[-1]
+    if current.descriptions:
+        last = current.descriptions[-1]
+        joined = len(LINE_SEPARATOR) + len(piece)
+        if (
+            len(last) + joined <= EMBED_DESCRIPTION_LIMIT
+            and current.size + joined <= MESSAGE_EMBED_TOTAL_LIMIT
+        ):
+            current.descriptions[-1] = last + LINE_SEPARATOR + piece
+            current.last_line = line_number
+            return
+    embeds_in_message = len(current.descriptions) + (1 if current.reserved else 0)
+    if (
+        current.size + len(piece) > MESSAGE_EMBED_TOTAL_LIMIT
+        or embeds_in_message >= EMBEDS_PER_MESSAGE
+    ):
+        current = PlannedMessage()
+        messages.append(current)
+    if not current.descriptions:
+        current.first_line = line_number
+    current.descriptions.append(piece)
+    current.last_line = line_number
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts toward a message's 6000-character embed total."""
+    size = len(embed.title or "") + len(embed.description or "")
+    size += len(embed.footer.text or "") + len(embed.author.name or "")
+    return size + sum(len(f.name or "") + len(f.value or "") for f in embed.fields)
+
+
+def excerpt_messages(
+    excerpt: Excerpt, lines: Sequence[Line]
+) -> list[tuple[list[discord.Embed], PlannedMessage]]:
+    """The embeds of each message that posts an excerpt; the header rides in the first."""
+    header = excerpt_header(excerpt)
+    planned = pack_lines(lines, reserved_first=embed_size(header))
+    result: list[tuple[list[discord.Embed], PlannedMessage]] = []
+    for index, message in enumerate(planned):
+        embeds = [discord.Embed(description=d, colour=EXCERPT_COLOUR) for d in message.descriptions]
+        if index == 0 and message.reserved:
+            embeds.insert(0, header)
+        result.append((embeds, message))
+    if not result:
+        result.append(([header], PlannedMessage()))
+    return result
+
+
+# ----------------------------------------------------------------- comments
+
+
+def marked_line(line: Line, comment: Comment, limit: int = 700) -> str:
+    """The line a comment points at, as a quote block, its phrase in bold."""
+    anchor = comment.anchor
+    text = line.text
+    if anchor.quote and anchor.quote_line == line.number and anchor.quote_offset is not None:
+        start, end = anchor.quote_offset, anchor.quote_offset + len(anchor.quote)
+        budget = max(limit - (end - start), 60)
+        before = text[max(0, start - budget // 2) : start]
+        after = text[end : end + budget // 2]
+        lead = "…" if start - len(before) > 0 else ""
+        tail = "…" if end + len(after) < len(text) else ""
+        body = f"{lead}{escape(before)}**{escape(text[start:end])}**{escape(after)}{tail}"
+    else:
+        body = escape(shorten(text, limit))
+    return "\n".join(f"> {part}" if part else ">" for part in f"`{line.number}` {body}".split("\n"))
+
+
+def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> discord.Embed:
+    resolved = comment.status is CommentStatus.RESOLVED
+    embed = discord.Embed(
+        title=f"💬 Comment #{comment.number} · {comment.anchor.describe()}",
+        colour=RESOLVED_COLOUR if resolved else COMMENT_COLOUR,
+    )
+    embed.set_author(name=plain(comment.author_name, 80))
+    shown = [
+        line
+        for line in lines
+        if comment.anchor.line_start <= line.number <= comment.anchor.line_end
+    ]
+    quoted = "\n".join(
+        marked_line(line, comment, 700 // max(1, len(shown[:3]))) for line in shown[:3]
+    )
+    if len(shown) > 3:
+        quoted += f"\n> … {len(shown) - 3} more line(s)"
+    embed.description = shorten(
+        f"{quoted}\n\n{escape(comment.text)}" if quoted else escape(comment.text), 4000
+    )
+    if comment.suggestion is not None and comment.anchor.quote is not None:
+        embed.add_field(
+            name="Suggestion",
+            value=shorten(
+                f"~~{escape(comment.anchor.quote)}~~ → {escape(comment.suggestion)}", 1024
+            ),
+            inline=False,
+        )
+    for reply in comment.replies[-5:]:
+        embed.add_field(
+            name=f"↳ {plain(reply.author_name, 80)}",
+            value=shorten(escape(reply.text), 1024),
+            inline=False,
+        )
+    status = "✅ resolved" if resolved else "open"
+    embed.set_footer(
+        text=f"Excerpt #{excerpt.number} · {status} · reply with /comment reply comment:{comment.number}"
+    )
+    return embed
+
+
+def reply_embed(reply: Reply, comment: Comment) -> discord.Embed:
+    embed = discord.Embed(
+        title=f"↳ Reply to comment #{comment.number} · {comment.anchor.describe()}",
+        description=shorten(escape(reply.text), 4000),
+        colour=COMMENT_COLOUR,
+    )
+    embed.set_author(name=plain(reply.author_name, 80))
+    embed.set_footer(text=f"On: {plain(comment.text, 120)}")
+    return embed
+
+
+def comment_choice_name(comment: Comment) -> str:
+    """How a comment reads in an autocomplete list: number, line and first words."""
+    return plain(f"#{comment.number} · L{comment.anchor.line_start} · {comment.text}", 100)
+
+
+# -------------------------------------------------------------------- lists
+
+
+def excerpt_status_label(excerpt: Excerpt) -> str:
+    return {ExcerptStatus.OPEN: "open", ExcerptStatus.CLOSED: "🔒 closed"}.get(excerpt.status, "")
+
+
+def pages_of(
+    entries: Sequence[str], *, per_page: int, limit: int = EMBED_DESCRIPTION_LIMIT
+) -> list[str]:
+    """Group rendered entries into page texts that fit an embed description."""
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for entry in entries:
+        entry = shorten(entry, limit)
+        if current and (len(current) >= per_page or size + len(entry) + 1 > limit):
+            pages.append("\n".join(current))
+            current, size = [], 0
+        current.append(entry)
+        size += len(entry) + 1
+    if current:
+        pages.append("\n".join(current))
+    return pages

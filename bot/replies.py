@@ -1,0 +1,63 @@
+"""Answering an interaction with an error, whatever state the interaction is in."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.errors import MarginaliaError
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = (
+    "Sorry, something went wrong on my side and nothing was changed. "
+    "Please try again; if it keeps happening, tell a moderator."
+)
+
+
+def error_message(error: BaseException) -> str | None:
+    """The text to show for an error the user can act on, or None for a bug."""
+    original = getattr(error, "original", None)
+    if isinstance(original, BaseException):
+        error = original
+    if isinstance(error, MarginaliaError):
+        return f"⚠️ {error}"
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "⚠️ Marginalia's commands work inside a server, not in direct messages."
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"⚠️ You need the {needed} permission for this."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"⚠️ I need the {needed} permission here; ask a moderator to grant it."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"⚠️ Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CheckFailure):
+        return "⚠️ You can't use this command here."
+    if isinstance(error, app_commands.TransformerError):
+        return f"⚠️ “{error.value}” is not a valid value for this option."
+    if isinstance(error, discord.Forbidden):
+        return (
+            "⚠️ Discord refused me: I lack a permission in this channel "
+            "(View Channel, Send Messages, Embed Links, Create Public Threads, "
+            "Send Messages in Threads). Nothing was saved."
+        )
+    return None
+
+
+async def send_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user, ephemerally; log anything that is not their doing."""
+    message = error_message(error)
+    if message is None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("unexpected error in %s", command, exc_info=error)
+        message = UNEXPECTED
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message for interaction %s", interaction.id)

@@ -1,0 +1,283 @@
+"""SQL for comments and replies. Functions take the connection of an open transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply
+from bot.storage.excerpts import escape_like, next_number
+
+_COMMENT_COLUMNS = (
+    "c.id, c.guild_id, c.number, c.excerpt_id, e.number, c.author_id, c.author_name, c.text,"
+    " c.line_start, c.line_end, c.quote, c.quote_line, c.quote_offset, c.prefix, c.suffix,"
+    " c.suggestion, c.status, c.anchor_state, c.revision, c.origin_revision,"
+    " c.origin_line_start, c.origin_line_end, c.created_at, c.updated_at, c.resolved_by_id"
+)
+_FROM_COMMENTS = "FROM comments AS c JOIN excerpts AS e ON e.id = c.excerpt_id"
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _comment(row: Sequence[Any]) -> Comment:
+    return Comment(
+        id=int(row[0]),
+        guild_id=int(row[1]),
+        number=int(row[2]),
+        excerpt_id=int(row[3]),
+        excerpt_number=int(row[4]),
+        author_id=int(row[5]),
+        author_name=str(row[6]),
+        text=str(row[7]),
+        anchor=Anchor(
+            line_start=int(row[8]),
+            line_end=int(row[9]),
+            quote=row[10],
+            quote_line=_optional_int(row[11]),
+            quote_offset=_optional_int(row[12]),
+            prefix=str(row[13]),
+            suffix=str(row[14]),
+        ),
+        suggestion=row[15],
+        status=CommentStatus(row[16]),
+        anchor_state=AnchorState(row[17]),
+        revision=int(row[18]),
+        origin_revision=int(row[19]),
+        origin_line_start=int(row[20]),
+        origin_line_end=int(row[21]),
+        created_at=datetime.fromisoformat(row[22]),
+        updated_at=datetime.fromisoformat(row[23]),
+        resolved_by_id=_optional_int(row[24]),
+    )
+
+
+def _reply(row: Sequence[Any]) -> Reply:
+    return Reply(
+        id=int(row[0]),
+        comment_id=int(row[1]),
+        author_id=int(row[2]),
+        author_name=str(row[3]),
+        text=str(row[4]),
+        created_at=datetime.fromisoformat(row[5]),
+    )
+
+
+async def insert_comment(
+    conn: aiosqlite.Connection,
+    *,
+    guild_id: int,
+    excerpt_id: int,
+    revision: int,
+    author_id: int,
+    author_name: str,
+    text: str,
+    anchor: Anchor,
+    suggestion: str | None,
+    now: datetime,
+) -> Comment:
+    number = await next_number(conn, guild_id, "comment")
+    stamp = now.isoformat()
+    cursor = await conn.execute(
+        "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,"
+        " line_start, line_end, quote, quote_line, quote_offset, prefix, suffix, suggestion,"
+        " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            guild_id,
+            number,
+            excerpt_id,
+            author_id,
+            author_name,
+            text,
+            anchor.line_start,
+            anchor.line_end,
+            anchor.quote,
+            anchor.quote_line,
+            anchor.quote_offset,
+            anchor.prefix,
+            anchor.suffix,
+            suggestion,
+            revision,
+            revision,
+            anchor.line_start,
+            anchor.line_end,
+            stamp,
+            stamp,
+        ),
+    )
+    comment_id = cursor.lastrowid
+    assert comment_id is not None
+    comment = await get_comment_by_id(conn, comment_id)
+    assert comment is not None
+    return comment
+
+
+async def get_comment_by_id(conn: aiosqlite.Connection, comment_id: int) -> Comment | None:
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS} WHERE c.id = ?", (comment_id,)
+    )
+    return next((_comment(row) for row in rows), None)
+
+
+async def get_comment(
+    conn: aiosqlite.Connection, guild_id: int, number: int, *, with_replies: bool = False
+) -> Comment | None:
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS} WHERE c.guild_id = ? AND c.number = ?",
+        (guild_id, number),
+    )
+    comment = next((_comment(row) for row in rows), None)
+    if comment is None or not with_replies:
+        return comment
+    return (await attach_replies(conn, [comment]))[0]
+
+
+async def attach_replies(conn: aiosqlite.Connection, comments: Sequence[Comment]) -> list[Comment]:
+    """The same comments, each with its replies in order."""
+    if not comments:
+        return []
+    by_comment: dict[int, list[Reply]] = {comment.id: [] for comment in comments}
+    # Chunked so a digest of thousands of comments stays under SQLite's variable limit.
+    ids = list(by_comment)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        placeholders = ", ".join("?" * len(chunk))
+        rows = await conn.execute_fetchall(
+            "SELECT id, comment_id, author_id, author_name, text, created_at FROM replies"
+            f" WHERE comment_id IN ({placeholders}) ORDER BY id",
+            chunk,
+        )
+        for row in rows:
+            by_comment[int(row[1])].append(_reply(row))
+    return [replace(comment, replies=tuple(by_comment[comment.id])) for comment in comments]
+
+
+async def insert_reply(
+    conn: aiosqlite.Connection,
+    *,
+    comment_id: int,
+    author_id: int,
+    author_name: str,
+    text: str,
+    now: datetime,
+) -> Reply:
+    rows = await conn.execute_fetchall(
+        "INSERT INTO replies (comment_id, author_id, author_name, text, created_at)"
+        " VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id, comment_id, author_id, author_name, text, created_at",
+        (comment_id, author_id, author_name, text, now.isoformat()),
+    )
+    return _reply(next(iter(rows)))
+
+
+async def set_comment_status(
+    conn: aiosqlite.Connection,
+    comment_id: int,
+    status: CommentStatus,
+    resolved_by_id: int | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE comments SET status = ?, resolved_by_id = ?, updated_at = ? WHERE id = ?",
+        (status.value, resolved_by_id, now.isoformat(), comment_id),
+    )
+
+
+async def update_comment_text(
+    conn: aiosqlite.Connection, comment_id: int, text: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE comments SET text = ?, updated_at = ? WHERE id = ?",
+        (text, now.isoformat(), comment_id),
+    )
+
+
+async def delete_comment(conn: aiosqlite.Connection, comment_id: int) -> None:
+    await conn.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
+
+
+async def set_echo_message(conn: aiosqlite.Connection, comment_id: int, message_id: int) -> None:
+    await conn.execute(
+        "UPDATE comments SET echo_message_id = ? WHERE id = ?", (message_id, comment_id)
+    )
+
+
+async def list_comments(
+    conn: aiosqlite.Connection,
+    excerpt_id: int,
+    *,
+    first_line: int | None = None,
+    last_line: int | None = None,
+    status: CommentStatus | None = None,
+) -> list[Comment]:
+    """Comments of an excerpt in line order, optionally those touching a line range."""
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS}"
+        " WHERE c.excerpt_id = ?"
+        " AND (? IS NULL OR c.line_end >= ?) AND (? IS NULL OR c.line_start <= ?)"
+        " AND (? IS NULL OR c.status = ?)"
+        " ORDER BY c.anchor_state = 'outdated', c.line_start, c.number",
+        (
+            excerpt_id,
+            first_line,
+            first_line,
+            last_line,
+            last_line,
+            None if status is None else status.value,
+            None if status is None else status.value,
+        ),
+    )
+    return [_comment(row) for row in rows]
+
+
+async def count_replies(conn: aiosqlite.Connection, comment_ids: Sequence[int]) -> dict[int, int]:
+    if not comment_ids:
+        return {}
+    placeholders = ", ".join("?" * len(comment_ids))
+    rows = await conn.execute_fetchall(
+        f"SELECT comment_id, COUNT(*) FROM replies WHERE comment_id IN ({placeholders})"
+        " GROUP BY comment_id",
+        list(comment_ids),
+    )
+    return {int(row[0]): int(row[1]) for row in rows}
+
+
+async def search_comments(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    typed: str,
+    *,
+    excerpt_id: int | None,
+    limit: int,
+) -> list[Comment]:
+    """Comments for autocomplete: by number prefix or words of the text, newest first."""
+    digits = typed.lstrip("#").strip()
+    number_pattern = f"{digits}%" if digits.isdigit() else None
+    text_pattern = f"%{escape_like(typed.strip())}%"
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS}"
+        " WHERE c.guild_id = ? AND (? IS NULL OR c.excerpt_id = ?)"
+        " AND (CAST(c.number AS TEXT) LIKE ? OR c.text LIKE ? ESCAPE '\\')"
+        " ORDER BY c.number DESC LIMIT ?",
+        (guild_id, excerpt_id, excerpt_id, number_pattern, text_pattern, limit),
+    )
+    return [_comment(row) for row in rows]
+
+
+async def bulk_insert_comments(conn: aiosqlite.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Load many comments at once (benchmarks, imports). Each row holds, in order:
+    guild_id, number, excerpt_id, author_id, author_name, text, line_start, line_end,
+    revision, created_at."""
+    await conn.executemany(
+        "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,"
+        " line_start, line_end, revision, origin_revision, origin_line_start, origin_line_end,"
+        " created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?7, ?8, ?10, ?10)",
+        rows,
+    )

@@ -1,0 +1,446 @@
+"""The workshop: what authors, readers and moderators can do, with the rules.
+
+Knows nothing of Discord. Every public method is one user action: it
+validates everything first and then writes in one transaction, so a refused
+action leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.anchors import build_anchor, check_suggestion
+from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.linespec import parse_line_spec
+from bot.models import Anchor, Comment, CommentStatus, Excerpt, ExcerptStatus, Line, Member, Reply
+from bot.storage import Database
+from bot.storage import comments as comment_sql
+from bot.storage import excerpts as excerpt_sql
+from bot.storage.excerpts import ExcerptSummary, PostedMessage
+from bot.text import count_words, parse_excerpt_text
+
+MAX_TITLE_CHARS = 90
+MAX_CONTENT_WARNING_CHARS = 200
+MAX_COMMENT_CHARS = 1_500
+AUTOCOMPLETE_LIMIT = 25
+
+_ID = re.compile(r"^\s*[#]?\s*(?:[ec]\s*)?(\d{1,18})\s*$", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class LinesView:
+    excerpt: Excerpt
+    revision: int
+    lines: list[Line]
+    counts: dict[int, tuple[int, int]]  # line -> (open, resolved)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentContext:
+    """A comment with the excerpt and lines it points at, for echoing it."""
+
+    comment: Comment
+    excerpt: Excerpt
+    lines: list[Line]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyContext:
+    reply: Reply
+    comment: Comment
+    excerpt: Excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class CommentListing:
+    excerpt: Excerpt
+    comments: list[Comment]
+    reply_counts: dict[int, int]
+
+
+def parse_number(text: str, what: str) -> int:
+    """A user-typed id such as ``12``, ``#12`` or ``E12``."""
+    match = _ID.match(text or "")
+    if match is None or int(match[1]) == 0:
+        raise InvalidInput(
+            f"“{_shorten(text, 40)}” is not a {what} id. Ids are numbers such as `12`; "
+            "start typing and pick one from the list."
+        )
+    return int(match[1])
+
+
+def clean_text(text: str, what: str, max_chars: int, *, single_line: bool = False) -> str:
+    """User prose, trimmed, without control characters; refuses empty or oversize text."""
+    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", text or "")).strip()
+    if single_line:
+        cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise InvalidInput(f"The {what} is empty. Please write something.")
+    if len(cleaned) > max_chars:
+        raise InvalidInput(
+            f"The {what} is {len(cleaned):,} characters long; the limit is {max_chars:,}."
+        )
+    return cleaned
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def can_manage_excerpt(member: Member, excerpt: Excerpt) -> bool:
+    return member.id == excerpt.author_id or member.is_moderator
+
+
+def can_resolve(member: Member, comment: Comment, excerpt: Excerpt) -> bool:
+    return member.id in (excerpt.author_id, comment.author_id) or member.is_moderator
+
+
+class Workshop:
+    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+        self.db = database
+        self._now = clock
+
+    # ------------------------------------------------------------ excerpts
+
+    def check_details(self, title: str, content_warning: str | None) -> tuple[str, str | None]:
+        """A new excerpt's title and content warning, cleaned, or ``InvalidInput``."""
+        clean_title = clean_text(title, "title", MAX_TITLE_CHARS, single_line=True)
+        warning = None
+        if content_warning and content_warning.strip():
+            warning = clean_text(
+                content_warning, "content warning", MAX_CONTENT_WARNING_CHARS, single_line=True
+            )
+        return clean_title, warning
+
+    def prepare_excerpt(
+        self, title: str, text: str, content_warning: str | None
+    ) -> tuple[str, list[str], str | None]:
+        """Validate a new excerpt before anything is created on Discord or on disk."""
+        clean_title, warning = self.check_details(title, content_warning)
+        return clean_title, parse_excerpt_text(text), warning
+
+    async def create_excerpt(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        author: Member,
+        title: str,
+        lines: Sequence[str],
+        content_warning: str | None,
+    ) -> Excerpt:
+        """Store a validated excerpt, not yet visible: :meth:`mark_posted` makes it live."""
+        async with self.db.transaction() as tx:
+            return await excerpt_sql.insert_excerpt(
+                tx,
+                guild_id=guild_id,
+                title=title,
+                author_id=author.id,
+                author_name=author.display_name,
+                channel_id=channel_id,
+                content_warning=content_warning,
+                lines=lines,
+                word_count=count_words(lines),
+                now=self._now(),
+            )
+
+    async def mark_posted(
+        self, excerpt: Excerpt, thread_id: int, messages: Sequence[PostedMessage]
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await excerpt_sql.mark_posted(tx, excerpt.id, excerpt.revision, thread_id, messages)
+
+    async def discard_unposted(self, excerpt: Excerpt) -> None:
+        async with self.db.transaction() as tx:
+            await excerpt_sql.delete_unposted(tx, excerpt.id)
+
+    async def purge_unposted(self) -> int:
+        async with self.db.transaction() as tx:
+            return await excerpt_sql.purge_unposted(tx)
+
+    async def get_excerpt(self, guild_id: int, number: int) -> Excerpt:
+        async with self.db.read() as conn:
+            return _live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+
+    async def excerpt_for_thread(self, guild_id: int, thread_id: int) -> Excerpt | None:
+        async with self.db.read() as conn:
+            excerpt = await excerpt_sql.get_excerpt_by_thread(conn, guild_id, thread_id)
+        if excerpt is None or excerpt.status is ExcerptStatus.DELETED:
+            return None
+        return excerpt
+
+    async def excerpt_for_message(
+        self, guild_id: int, message_id: int
+    ) -> tuple[Excerpt, int, int] | None:
+        """(excerpt, first line, last line) shown by a bot message, if it is one of ours."""
+        async with self.db.read() as conn:
+            found = await excerpt_sql.get_message_lines(conn, guild_id, message_id)
+        if found is None or found[0].status is ExcerptStatus.DELETED:
+            return None
+        excerpt, revision, first, last = found
+        if revision != excerpt.revision:
+            return None
+        return excerpt, first, last
+
+    async def show_lines(
+        self, guild_id: int, number: int, spec: str | None, revision: int | None = None
+    ) -> LinesView:
+        async with self.db.read() as conn:
+            excerpt = _live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            shown = revision if revision is not None else excerpt.revision
+            if not 1 <= shown <= excerpt.revision:
+                raise InvalidInput(
+                    f"Excerpt #{excerpt.number} has revisions 1–{excerpt.revision}; "
+                    f"there is no revision {shown}."
+                )
+            total = excerpt.line_count
+            if shown != excerpt.revision:
+                total = len(await excerpt_sql.get_lines(conn, excerpt.id, shown))
+            first, last = parse_line_spec(spec, total) if spec else (1, total)
+            lines = await excerpt_sql.get_lines(conn, excerpt.id, shown, first, last)
+            counts = (
+                await excerpt_sql.comment_counts_by_line(conn, excerpt.id, first, last)
+                if shown == excerpt.revision
+                else {}
+            )
+        return LinesView(excerpt, shown, lines, counts)
+
+    async def all_lines(self, excerpt: Excerpt) -> list[Line]:
+        async with self.db.read() as conn:
+            return await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
+
+    async def list_excerpts(
+        self, guild_id: int, author_id: int | None = None
+    ) -> list[ExcerptSummary]:
+        async with self.db.read() as conn:
+            return await excerpt_sql.list_excerpts(conn, guild_id, author_id=author_id)
+
+    async def search_excerpts(self, guild_id: int, typed: str) -> list[tuple[int, str, str]]:
+        typed = typed.strip().lstrip("#")
+        async with self.db.read() as conn:
+            return await excerpt_sql.search_excerpts(conn, guild_id, typed, AUTOCOMPLETE_LIMIT)
+
+    async def set_excerpt_open(
+        self, guild_id: int, number: int, member: Member, *, open_: bool
+    ) -> Excerpt:
+        wanted = ExcerptStatus.OPEN if open_ else ExcerptStatus.CLOSED
+        async with self.db.transaction() as tx:
+            excerpt = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            if not can_manage_excerpt(member, excerpt):
+                raise NotAllowed(
+                    f"Only the author of excerpt #{number} or a moderator can "
+                    f"{'reopen' if open_ else 'close'} it."
+                )
+            if excerpt.status is wanted:
+                raise WrongState(f"Excerpt #{number} is already {wanted.value}.")
+            await excerpt_sql.set_status(tx, excerpt.id, wanted, self._now())
+        return excerpt
+
+    async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
+        excerpt = await self.get_excerpt(guild_id, number)
+        if not can_manage_excerpt(member, excerpt):
+            raise NotAllowed(f"Only the author of excerpt #{number} or a moderator can delete it.")
+        return excerpt
+
+    async def delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
+        async with self.db.transaction() as tx:
+            excerpt = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            if not can_manage_excerpt(member, excerpt):
+                raise NotAllowed(
+                    f"Only the author of excerpt #{number} or a moderator can delete it."
+                )
+            await excerpt_sql.delete_excerpt(tx, excerpt.id, self._now())
+        return excerpt
+
+    # ------------------------------------------------------------ comments
+
+    async def add_comment(
+        self,
+        *,
+        guild_id: int,
+        excerpt_number: int,
+        member: Member,
+        line_spec: str,
+        text: str,
+        quote: str | None = None,
+        suggestion: str | None = None,
+    ) -> CommentContext:
+        body = clean_text(text, "comment", MAX_COMMENT_CHARS)
+        checked_suggestion = check_suggestion(quote, suggestion)
+        async with self.db.transaction() as tx:
+            excerpt = _live(
+                await excerpt_sql.get_excerpt(tx, guild_id, excerpt_number), excerpt_number
+            )
+            _require_open(excerpt)
+            first, last = parse_line_spec(line_spec, excerpt.line_count)
+            lines = await excerpt_sql.get_lines(tx, excerpt.id, excerpt.revision, first, last)
+            anchor = _anchor_in(lines, first, last, quote)
+            comment = await comment_sql.insert_comment(
+                tx,
+                guild_id=guild_id,
+                excerpt_id=excerpt.id,
+                revision=excerpt.revision,
+                author_id=member.id,
+                author_name=member.display_name,
+                text=body,
+                anchor=anchor,
+                suggestion=checked_suggestion,
+                now=self._now(),
+            )
+        return CommentContext(comment, excerpt, lines)
+
+    async def record_echo(self, comment: Comment, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await comment_sql.set_echo_message(tx, comment.id, message_id)
+
+    async def get_comment(self, guild_id: int, number: int) -> CommentContext:
+        async with self.db.read() as conn:
+            comment, excerpt = await _comment_and_excerpt(conn, guild_id, number)
+            comment = (await comment_sql.attach_replies(conn, [comment]))[0]
+            lines = await excerpt_sql.get_lines(
+                conn,
+                excerpt.id,
+                comment.revision,
+                comment.anchor.line_start,
+                comment.anchor.line_end,
+            )
+        return CommentContext(comment, excerpt, lines)
+
+    async def reply(
+        self, *, guild_id: int, comment_number: int, member: Member, text: str
+    ) -> ReplyContext:
+        body = clean_text(text, "reply", MAX_COMMENT_CHARS)
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            _require_open(excerpt)
+            reply = await comment_sql.insert_reply(
+                tx,
+                comment_id=comment.id,
+                author_id=member.id,
+                author_name=member.display_name,
+                text=body,
+                now=self._now(),
+            )
+        return ReplyContext(reply, comment, excerpt)
+
+    async def set_resolved(
+        self, *, guild_id: int, comment_number: int, member: Member, resolved: bool
+    ) -> CommentContext:
+        wanted = CommentStatus.RESOLVED if resolved else CommentStatus.OPEN
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            if not can_resolve(member, comment, excerpt):
+                raise NotAllowed(
+                    f"Only the excerpt's author, the comment's author or a moderator can "
+                    f"{'resolve' if resolved else 'reopen'} comment #{comment_number}."
+                )
+            if comment.status is wanted:
+                raise WrongState(f"Comment #{comment_number} is already {wanted.value}.")
+            await comment_sql.set_comment_status(
+                tx, comment.id, wanted, member.id if resolved else None, self._now()
+            )
+            updated = await comment_sql.get_comment_by_id(tx, comment.id)
+        assert updated is not None
+        return CommentContext(updated, excerpt, [])
+
+    async def edit_comment(
+        self, *, guild_id: int, comment_number: int, member: Member, text: str
+    ) -> CommentContext:
+        body = clean_text(text, "comment", MAX_COMMENT_CHARS)
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            if comment.author_id != member.id:
+                raise NotAllowed(
+                    f"You can only edit your own comments; #{comment_number} is not yours."
+                )
+            _require_open(excerpt)
+            await comment_sql.update_comment_text(tx, comment.id, body, self._now())
+            updated = await comment_sql.get_comment_by_id(tx, comment.id)
+        assert updated is not None
+        return CommentContext(updated, excerpt, [])
+
+    async def delete_comment(
+        self, *, guild_id: int, comment_number: int, member: Member
+    ) -> Comment:
+        async with self.db.transaction() as tx:
+            comment, _excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            if comment.author_id != member.id and not member.is_moderator:
+                raise NotAllowed(
+                    f"You can only delete your own comments; #{comment_number} is not yours."
+                )
+            await comment_sql.delete_comment(tx, comment.id)
+        return comment
+
+    async def list_comments(
+        self,
+        *,
+        guild_id: int,
+        excerpt_number: int,
+        line_spec: str | None,
+        status: CommentStatus | None,
+    ) -> CommentListing:
+        async with self.db.read() as conn:
+            excerpt = _live(
+                await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number), excerpt_number
+            )
+            first: int | None = None
+            last: int | None = None
+            if line_spec:
+                first, last = parse_line_spec(line_spec, excerpt.line_count)
+            found = await comment_sql.list_comments(
+                conn, excerpt.id, first_line=first, last_line=last, status=status
+            )
+            counts = await comment_sql.count_replies(conn, [c.id for c in found])
+        return CommentListing(excerpt, found, counts)
+
+    async def search_comments(
+        self, guild_id: int, typed: str, excerpt_number: int | None = None
+    ) -> list[Comment]:
+        async with self.db.read() as conn:
+            excerpt_id = None
+            if excerpt_number is not None:
+                excerpt = await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)
+                excerpt_id = excerpt.id if excerpt else None
+            return await comment_sql.search_comments(
+                conn, guild_id, typed, excerpt_id=excerpt_id, limit=AUTOCOMPLETE_LIMIT
+            )
+
+
+def _live(excerpt: Excerpt | None, number: int) -> Excerpt:
+    if excerpt is None:
+        raise NotFound(f"There is no excerpt #{number} in this server.")
+    if excerpt.status is ExcerptStatus.DELETED:
+        raise NotFound(f"Excerpt #{number} was deleted.")
+    return excerpt
+
+
+def _require_open(excerpt: Excerpt) -> None:
+    if excerpt.status is ExcerptStatus.CLOSED:
+        raise WrongState(
+            f"Excerpt #{excerpt.number} is closed to new feedback; its author or a moderator "
+            "can reopen it with `/excerpt reopen`."
+        )
+
+
+def _anchor_in(lines: list[Line], first: int, last: int, quote: str | None) -> Anchor:
+    """The anchor for a range, with ``build_anchor`` working on the range's own lines."""
+    texts = [""] * (first - 1) + [line.text for line in lines]
+    return build_anchor(texts, first, last, quote)
+
+
+async def _comment_and_excerpt(
+    conn: aiosqlite.Connection, guild_id: int, number: int
+) -> tuple[Comment, Excerpt]:
+    comment = await comment_sql.get_comment(conn, guild_id, number)
+    if comment is None:
+        raise NotFound(f"There is no comment #{number} in this server.")
+    excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
+    return comment, _live(excerpt, comment.excerpt_number)

@@ -1,0 +1,338 @@
+"""/comment and the "Comment on line" message menu."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MarginaliaBot
+from bot.errors import InvalidInput
+from bot.models import CommentStatus, Excerpt
+from bot.render import (
+    COMMENT_COLOUR,
+    comment_embed,
+    escape,
+    pages_of,
+    reply_embed,
+    shorten,
+)
+from bot.views import Paginator
+from bot.workshop import CommentContext, parse_number
+from cogs.common import (
+    ErrorAwareModal,
+    comment_autocomplete,
+    excerpt_autocomplete,
+    excerpt_number_for,
+    guild_id_of,
+    member_of,
+    thread_of,
+)
+
+log = logging.getLogger(__name__)
+
+StatusChoice = Literal["open", "resolved", "all"]
+
+
+class CommentModal(ErrorAwareModal, title="Comment on a line"):
+    line: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+        label='Line ("12") or range ("12-14")', max_length=20
+    )
+    quote: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+        label="Phrase to pin it to (optional, copied exactly)", required=False, max_length=1000
+    )
+    text: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+        label="Your comment", style=discord.TextStyle.paragraph, max_length=1500
+    )
+
+    def __init__(self, cog: Comments, excerpt: Excerpt, first: int, last: int) -> None:
+        super().__init__()
+        self.cog = cog
+        self.excerpt = excerpt
+        self.line.default = str(first)
+        self.line.placeholder = f"{first}" if first == last else f"{first}–{last}"
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.add_and_echo(
+            interaction,
+            excerpt_number=self.excerpt.number,
+            line=self.line.value,
+            text=self.text.value,
+            quote=self.quote.value or None,
+            suggestion=None,
+        )
+
+
+class Comments(commands.Cog):
+    comment = app_commands.Group(
+        name="comment", description="Comment on excerpt lines", guild_only=True
+    )
+
+    def __init__(self, bot: MarginaliaBot) -> None:
+        self.bot = bot
+        self.workshop = bot.workshop
+        self.menu = app_commands.ContextMenu(name="Comment on line", callback=self.comment_on_line)
+        self.menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    # ----------------------------------------------------------------- add
+
+    @comment.command(name="add", description="Pin a comment to a line, a range, or a phrase")
+    @app_commands.describe(
+        line='A line ("12") or a range ("12-14")',
+        text="Your comment",
+        excerpt="The excerpt (defaults to the one whose thread you are in)",
+        quote="A phrase inside those lines to pin the comment to, copied exactly",
+        suggestion="Replacement for the quoted phrase",
+    )
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        line: app_commands.Range[str, 1, 40],
+        text: app_commands.Range[str, 1, 1500],
+        excerpt: str | None = None,
+        quote: app_commands.Range[str, 1, 1000] | None = None,
+        suggestion: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await self.add_and_echo(
+            interaction,
+            excerpt_number=await excerpt_number_for(interaction, excerpt),
+            line=line,
+            text=text,
+            quote=quote,
+            suggestion=suggestion,
+        )
+
+    async def add_and_echo(
+        self,
+        interaction: discord.Interaction,
+        *,
+        excerpt_number: int,
+        line: str,
+        text: str,
+        quote: str | None,
+        suggestion: str | None,
+    ) -> None:
+        context = await self.workshop.add_comment(
+            guild_id=guild_id_of(interaction),
+            excerpt_number=excerpt_number,
+            member=member_of(interaction),
+            line_spec=line,
+            text=text,
+            quote=quote,
+            suggestion=suggestion,
+        )
+        embed = comment_embed(context.comment, context.excerpt, context.lines)
+        echo: discord.Message | None
+        if interaction.channel_id == context.excerpt.thread_id:
+            await interaction.response.send_message(embed=embed)
+            echo = await interaction.original_response()
+        else:
+            echo = await self._post_in_thread(interaction, context.excerpt, embed)
+            await interaction.response.send_message(
+                _elsewhere_note(context, echo, "Comment"), ephemeral=True
+            )
+        if echo is not None:
+            await self.workshop.record_echo(context.comment, echo.id)
+
+    async def _post_in_thread(
+        self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed
+    ) -> discord.Message | None:
+        thread = await thread_of(interaction, excerpt.thread_id)
+        if thread is None:
+            return None
+        try:
+            return await thread.send(embed=embed)
+        except discord.HTTPException as error:
+            log.info("could not echo into thread %s: %s", excerpt.thread_id, error)
+            return None
+
+    # ---------------------------------------------------------- the thread
+
+    @comment.command(name="reply", description="Reply to a comment")
+    @app_commands.autocomplete(comment=comment_autocomplete)
+    async def reply(
+        self,
+        interaction: discord.Interaction,
+        comment: str,
+        text: app_commands.Range[str, 1, 1500],
+    ) -> None:
+        context = await self.workshop.reply(
+            guild_id=guild_id_of(interaction),
+            comment_number=parse_number(comment, "comment"),
+            member=member_of(interaction),
+            text=text,
+        )
+        embed = reply_embed(context.reply, context.comment)
+        if interaction.channel_id == context.excerpt.thread_id:
+            await interaction.response.send_message(embed=embed)
+            return
+        echo = await self._post_in_thread(interaction, context.excerpt, embed)
+        where = f" in {echo.jump_url}" if echo else ""
+        await interaction.response.send_message(
+            f"↳ Reply added to comment **#{context.comment.number}**{where}.", ephemeral=True
+        )
+
+    @comment.command(name="resolve", description="Mark a comment as resolved")
+    @app_commands.autocomplete(comment=comment_autocomplete)
+    async def resolve(self, interaction: discord.Interaction, comment: str) -> None:
+        await self._set_resolved(interaction, comment, resolved=True)
+
+    @comment.command(name="reopen", description="Reopen a resolved comment")
+    @app_commands.autocomplete(comment=comment_autocomplete)
+    async def reopen(self, interaction: discord.Interaction, comment: str) -> None:
+        await self._set_resolved(interaction, comment, resolved=False)
+
+    async def _set_resolved(
+        self, interaction: discord.Interaction, raw: str, *, resolved: bool
+    ) -> None:
+        context = await self.workshop.set_resolved(
+            guild_id=guild_id_of(interaction),
+            comment_number=parse_number(raw, "comment"),
+            member=member_of(interaction),
+            resolved=resolved,
+        )
+        verb = "✅ resolved" if resolved else "↩️ reopened"
+        await interaction.response.send_message(
+            f"Comment **#{context.comment.number}** ({context.comment.anchor.describe()} of "
+            f"excerpt #{context.excerpt.number}) {verb} by {escape(interaction.user.display_name)}.",
+            ephemeral=interaction.channel_id != context.excerpt.thread_id,
+        )
+
+    @comment.command(name="edit", description="Change the text of your comment")
+    @app_commands.autocomplete(comment=comment_autocomplete)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        comment: str,
+        text: app_commands.Range[str, 1, 1500],
+    ) -> None:
+        context = await self.workshop.edit_comment(
+            guild_id=guild_id_of(interaction),
+            comment_number=parse_number(comment, "comment"),
+            member=member_of(interaction),
+            text=text,
+        )
+        await interaction.response.send_message(
+            f"✏️ Comment **#{context.comment.number}** now reads:\n>>> {escape(shorten(context.comment.text, 1800))}",
+            ephemeral=True,
+        )
+
+    @comment.command(name="delete", description="Delete your comment (moderators: any comment)")
+    @app_commands.autocomplete(comment=comment_autocomplete)
+    async def delete(self, interaction: discord.Interaction, comment: str) -> None:
+        deleted = await self.workshop.delete_comment(
+            guild_id=guild_id_of(interaction),
+            comment_number=parse_number(comment, "comment"),
+            member=member_of(interaction),
+        )
+        await interaction.response.send_message(
+            f"🗑️ Comment #{deleted.number} and its replies were deleted.", ephemeral=True
+        )
+
+    # ---------------------------------------------------------------- list
+
+    @comment.command(name="list", description="Comments on an excerpt, in line order")
+    @app_commands.describe(
+        excerpt="The excerpt (defaults to the one whose thread you are in)",
+        line='Only comments touching this line ("12") or range ("10-20")',
+        status="Which comments to show (default: all)",
+    )
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def list_(
+        self,
+        interaction: discord.Interaction,
+        excerpt: str | None = None,
+        line: str | None = None,
+        status: StatusChoice = "all",
+    ) -> None:
+        listing = await self.workshop.list_comments(
+            guild_id=guild_id_of(interaction),
+            excerpt_number=await excerpt_number_for(interaction, excerpt),
+            line_spec=line,
+            status=None if status == "all" else CommentStatus(status),
+        )
+        title = f"Comments on #{listing.excerpt.number} · {listing.excerpt.title}"
+        if not listing.comments:
+            await interaction.response.send_message(
+                f"No {'' if status == 'all' else status + ' '}comments"
+                f"{' on those lines' if line else ''} on excerpt #{listing.excerpt.number} yet.",
+                ephemeral=True,
+            )
+            return
+        entries = [
+            _list_entry(
+                c.number,
+                c.anchor.describe(),
+                c.author_name,
+                c.text,
+                c.status,
+                c.anchor_state.value,
+                listing.reply_counts.get(c.id, 0),
+            )
+            for c in listing.comments
+        ]
+        pages = [
+            discord.Embed(title=shorten(title, 256), description=page, colour=COMMENT_COLOUR)
+            for page in pages_of(entries, per_page=10)
+        ]
+        await Paginator(interaction.user.id, pages).start(interaction)
+
+    # ---------------------------------------------------------------- menu
+
+    async def comment_on_line(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        found = await self.workshop.excerpt_for_message(guild_id_of(interaction), message.id)
+        if found is None:
+            raise InvalidInput(
+                "That message is not part of a current excerpt. Use **Comment on line** on one of "
+                "my messages showing numbered lines."
+            )
+        excerpt, first, last = found
+        await interaction.response.send_modal(CommentModal(self, excerpt, first, last))
+
+
+def _list_entry(
+    number: int,
+    where: str,
+    author: str,
+    text: str,
+    status: CommentStatus,
+    anchor_state: str,
+    replies: int,
+) -> str:
+    marks = []
+    if status is CommentStatus.RESOLVED:
+        marks.append("✅ resolved")
+    if anchor_state == "outdated":
+        marks.append("⌛ outdated")
+    if replies:
+        marks.append(f"{replies} repl{'y' if replies == 1 else 'ies'}")
+    tail = f"\n-# {' · '.join(marks)}" if marks else ""
+    return f"**#{number}** · {where} · {escape(author)}: {escape(shorten(' '.join(text.split()), 200))}{tail}"
+
+
+def _elsewhere_note(context: CommentContext, echo: discord.Message | None, what: str) -> str:
+    where = (
+        f"Posted in {echo.jump_url}."
+        if echo
+        else (
+            "I couldn't post it in the excerpt's thread (it may be archived or hidden from me), "
+            "but it is saved."
+        )
+    )
+    return f"💬 {what} **#{context.comment.number}** added to {context.comment.anchor.describe()} of excerpt **#{context.excerpt.number}**. {where}"
+
+
+async def setup(bot: MarginaliaBot) -> None:
+    await bot.add_cog(Comments(bot))

@@ -1,0 +1,109 @@
+"""Glue shared by the cogs: who is acting, which excerpt is meant, autocomplete."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.errors import InvalidInput
+from bot.models import Member
+from bot.render import comment_choice_name, plain
+from bot.replies import send_error
+from bot.workshop import parse_number
+
+if TYPE_CHECKING:
+    from bot.client import MarginaliaBot
+
+
+def bot_of(interaction: discord.Interaction) -> MarginaliaBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def member_of(interaction: discord.Interaction) -> Member:
+    """The invoker as the core sees them; moderators hold Manage Server or Manage Messages."""
+    permissions = interaction.permissions
+    return Member(
+        id=interaction.user.id,
+        display_name=interaction.user.display_name,
+        is_moderator=permissions.manage_guild or permissions.manage_messages,
+    )
+
+
+async def excerpt_number_for(interaction: discord.Interaction, raw: str | None) -> int:
+    """The excerpt named, or the one whose thread the command is used in."""
+    if raw is not None and raw.strip():
+        return parse_number(raw, "excerpt")
+    channel_id = interaction.channel_id
+    if channel_id is not None:
+        excerpt = await bot_of(interaction).workshop.excerpt_for_thread(
+            guild_id_of(interaction), channel_id
+        )
+        if excerpt is not None:
+            return excerpt.number
+    raise InvalidInput(
+        "Which excerpt? Use this command inside the excerpt's thread, or pick one with `excerpt:`."
+    )
+
+
+async def excerpt_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    found = await bot_of(interaction).workshop.search_excerpts(interaction.guild_id, current)
+    return [
+        app_commands.Choice(name=plain(f"#{number} · {title} — {author}", 100), value=str(number))
+        for number, title, author in found
+    ]
+
+
+async def comment_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    workshop = bot_of(interaction).workshop
+    excerpt_number = None
+    if interaction.channel_id is not None:
+        excerpt = await workshop.excerpt_for_thread(interaction.guild_id, interaction.channel_id)
+        excerpt_number = excerpt.number if excerpt else None
+    found = await workshop.search_comments(interaction.guild_id, current, excerpt_number)
+    if not found and excerpt_number is not None:
+        found = await workshop.search_comments(interaction.guild_id, current)
+    return [
+        app_commands.Choice(name=comment_choice_name(comment), value=str(comment.number))
+        for comment in found
+    ]
+
+
+async def thread_of(
+    interaction: discord.Interaction, thread_id: int | None
+) -> discord.Thread | None:
+    """The excerpt's thread, from cache or Discord; None if it is gone or hidden from us."""
+    if thread_id is None or interaction.guild is None:
+        return None
+    thread = interaction.guild.get_thread(thread_id)
+    if thread is not None:
+        return thread
+    try:
+        channel = await interaction.client.fetch_channel(thread_id)
+    except discord.HTTPException:
+        return None
+    return channel if isinstance(channel, discord.Thread) else None
+
+
+class ErrorAwareModal(discord.ui.Modal):
+    """A modal whose failures reach the user like a command's."""
+
+    async def on_error(  # type: ignore[override]  # Modal's signature, not View's
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
+        await send_error(interaction, error)

@@ -1,0 +1,315 @@
+"""/excerpt: post, show, list, close, reopen and delete excerpts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MarginaliaBot
+from bot.errors import InvalidInput
+from bot.models import Excerpt, Line
+from bot.render import (
+    EXCERPT_COLOUR,
+    escape,
+    excerpt_messages,
+    excerpt_status_label,
+    pages_of,
+    render_line,
+    thread_name,
+)
+from bot.storage.excerpts import PostedMessage
+from bot.text import check_upload, decode_upload
+from bot.views import Confirm, Paginator
+from bot.workshop import parse_number
+from cogs.common import (
+    ErrorAwareModal,
+    excerpt_autocomplete,
+    guild_id_of,
+    member_of,
+    thread_of,
+)
+
+log = logging.getLogger(__name__)
+
+PASTE_LIMIT = 4000  # Discord's limit for one modal text field
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: feedback takes time
+
+
+class PostingFailed(InvalidInput):
+    """Discord refused part of the posting; the excerpt was rolled back."""
+
+
+class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
+    text: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
+        label="Text (one paragraph per line or blank-line separated)",
+        style=discord.TextStyle.paragraph,
+        max_length=PASTE_LIMIT,
+        placeholder="Longer than 4,000 characters? Upload a .txt, .md or .docx file instead.",
+    )
+
+    def __init__(self, cog: Excerpts, title: str, content_warning: str | None) -> None:
+        super().__init__()
+        self.cog = cog
+        self.excerpt_title = title
+        self.content_warning = content_warning
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.publish(
+            interaction, self.excerpt_title, self.text.value, self.content_warning
+        )
+
+
+class Excerpts(commands.Cog):
+    excerpt = app_commands.Group(
+        name="excerpt", description="Post and manage story excerpts", guild_only=True
+    )
+
+    def __init__(self, bot: MarginaliaBot) -> None:
+        self.bot = bot
+        self.workshop = bot.workshop
+
+    # ------------------------------------------------------------- posting
+
+    @excerpt.command(
+        name="post", description="Post an excerpt, numbered line by line, in its own thread"
+    )
+    @app_commands.describe(
+        title="The excerpt's title",
+        file="A .txt, .md or .docx file; leave empty to paste the text instead",
+        content_warning="Shown under a spoiler in the header",
+    )
+    async def post(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 200],
+        file: discord.Attachment | None = None,
+        content_warning: app_commands.Range[str, 1, 400] | None = None,
+    ) -> None:
+        # Validate the title before showing a modal, so nobody pastes a chapter in vain.
+        self.workshop.check_details(title, content_warning)
+        if file is None:
+            await interaction.response.send_modal(PasteModal(self, title, content_warning))
+            return
+        check_upload(file.filename, file.size)
+        text = decode_upload(file.filename, await file.read())
+        await self.publish(interaction, title, text, content_warning)
+
+    async def publish(
+        self, interaction: discord.Interaction, title: str, text: str, content_warning: str | None
+    ) -> None:
+        """Validate, store, post in a new thread, then make the excerpt live."""
+        guild_id = guild_id_of(interaction)
+        clean_title, lines, warning = self.workshop.prepare_excerpt(title, text, content_warning)
+        home = _home_channel(interaction.channel)
+        await interaction.response.defer(thinking=True)
+        excerpt = await self.workshop.create_excerpt(
+            guild_id=guild_id,
+            channel_id=home.id,
+            author=member_of(interaction),
+            title=clean_title,
+            lines=lines,
+            content_warning=warning,
+        )
+        numbered = [Line(number, text) for number, text in enumerate(lines, start=1)]
+        thread: discord.Thread | None = None
+        try:
+            thread, posted = await _post_in_thread(home, excerpt, numbered)
+        except discord.HTTPException as error:
+            await self.workshop.discard_unposted(excerpt)
+            await _delete_quietly(thread)
+            raise PostingFailed(_posting_failure(error)) from error
+        except BaseException:
+            await self.workshop.discard_unposted(excerpt)
+            await _delete_quietly(thread)
+            raise
+        await self.workshop.mark_posted(excerpt, thread.id, posted)
+        await interaction.followup.send(
+            f"📖 **{escape(clean_title)}** is up as excerpt **#{excerpt.number}** "
+            f"({len(lines):,} lines, {excerpt.word_count:,} words): {thread.mention}"
+        )
+
+    # ------------------------------------------------------------- reading
+
+    @excerpt.command(name="show", description="See an excerpt's lines with their comment counts")
+    @app_commands.describe(
+        excerpt="The excerpt",
+        lines='A line ("12") or a range ("10-20")',
+        revision="An earlier revision",
+    )
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def show(
+        self,
+        interaction: discord.Interaction,
+        excerpt: str,
+        lines: str | None = None,
+        revision: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        view = await self.workshop.show_lines(
+            guild_id_of(interaction), parse_number(excerpt, "excerpt"), lines, revision
+        )
+        entries = [_line_with_counts(line, view.counts.get(line.number)) for line in view.lines]
+        title = f"#{view.excerpt.number} · {view.excerpt.title}"
+        if view.revision != view.excerpt.revision:
+            title += f" (revision {view.revision})"
+        pages = [
+            discord.Embed(title=title[:256], description=page, colour=EXCERPT_COLOUR)
+            for page in pages_of(entries, per_page=40)
+        ]
+        await Paginator(interaction.user.id, pages).start(interaction)
+
+    @excerpt.command(name="list", description="Excerpts in this server, newest first")
+    @app_commands.describe(author="Only this member's excerpts")
+    async def list_(
+        self, interaction: discord.Interaction, author: discord.Member | None = None
+    ) -> None:
+        summaries = await self.workshop.list_excerpts(
+            guild_id_of(interaction), author.id if author else None
+        )
+        if not summaries:
+            whose = f" by {escape(author.display_name)}" if author else ""
+            await interaction.response.send_message(
+                f"No excerpts{whose} yet. Post one with `/excerpt post`.", ephemeral=True
+            )
+            return
+        entries = [
+            f"**#{s.excerpt.number}** · {escape(s.excerpt.title)} — {escape(s.excerpt.author_name)}"
+            f"\n-# {s.excerpt.line_count} lines · {s.open_comments} open, "
+            f"{s.resolved_comments} resolved · {excerpt_status_label(s.excerpt)}"
+            + (f" · <#{s.excerpt.thread_id}>" if s.excerpt.thread_id else "")
+            for s in summaries
+        ]
+        pages = [
+            discord.Embed(title="Excerpts", description=page, colour=EXCERPT_COLOUR)
+            for page in pages_of(entries, per_page=10)
+        ]
+        await Paginator(interaction.user.id, pages).start(interaction)
+
+    # ------------------------------------------------------------ managing
+
+    @excerpt.command(name="close", description="Stop new comments on an excerpt")
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def close(self, interaction: discord.Interaction, excerpt: str) -> None:
+        await self._set_open(interaction, excerpt, open_=False)
+
+    @excerpt.command(name="reopen", description="Allow new comments on an excerpt again")
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def reopen(self, interaction: discord.Interaction, excerpt: str) -> None:
+        await self._set_open(interaction, excerpt, open_=True)
+
+    async def _set_open(self, interaction: discord.Interaction, raw: str, *, open_: bool) -> None:
+        excerpt = await self.workshop.set_excerpt_open(
+            guild_id_of(interaction),
+            parse_number(raw, "excerpt"),
+            member_of(interaction),
+            open_=open_,
+        )
+        state = "open for comments again" if open_ else "closed to new comments"
+        await interaction.response.send_message(
+            f"{'🔓' if open_ else '🔒'} Excerpt **#{excerpt.number}** · "
+            f"{escape(excerpt.title)} is {state}.",
+            ephemeral=interaction.channel_id != excerpt.thread_id,
+        )
+
+    @excerpt.command(name="delete", description="Delete an excerpt and all its feedback")
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def delete(self, interaction: discord.Interaction, excerpt: str) -> None:
+        guild_id = guild_id_of(interaction)
+        member = member_of(interaction)
+        number = parse_number(excerpt, "excerpt")
+        found = await self.workshop.check_can_delete_excerpt(guild_id, number, member)
+
+        async def confirmed(click: discord.Interaction) -> None:
+            deleted = await self.workshop.delete_excerpt(guild_id, number, member)
+            await click.response.edit_message(
+                content=f"🗑️ Excerpt #{deleted.number} and all its feedback were deleted.", view=None
+            )
+            await _delete_quietly(await thread_of(click, deleted.thread_id))
+
+        await interaction.response.send_message(
+            f"Delete excerpt **#{found.number}** · {escape(found.title)}, its thread and all "
+            "its comments? This cannot be undone.",
+            view=Confirm(interaction.user.id, "Delete", confirmed),
+            ephemeral=True,
+        )
+
+
+def _line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:
+    rendered = render_line(line.number, line.text)
+    if counts:
+        open_count, resolved = counts
+        rendered += f"\n-# 💬 {open_count} open" + (f", {resolved} resolved" if resolved else "")
+    return rendered
+
+
+def _home_channel(
+    channel: discord.abc.GuildChannel | discord.abc.PrivateChannel | discord.Thread | None,
+) -> discord.TextChannel | discord.ForumChannel:
+    """Where the excerpt's thread goes: the channel used, or the parent of a thread."""
+    if isinstance(channel, discord.Thread):
+        channel = channel.parent
+    if isinstance(channel, discord.TextChannel | discord.ForumChannel):
+        return channel
+    raise InvalidInput("Post excerpts from a text or forum channel, so I can open a thread there.")
+
+
+async def _post_in_thread(
+    home: discord.TextChannel | discord.ForumChannel, excerpt: Excerpt, lines: Sequence[Line]
+) -> tuple[discord.Thread, list[PostedMessage]]:
+    planned = excerpt_messages(excerpt, lines)
+    posted: list[PostedMessage] = []
+    if isinstance(home, discord.ForumChannel):
+        first_embeds, first_plan = planned[0]
+        created = await home.create_thread(name=thread_name(excerpt), embeds=first_embeds)
+        thread = created.thread
+        posted.append(
+            PostedMessage(created.message.id, first_plan.first_line, first_plan.last_line)
+        )
+        remaining = planned[1:]
+    else:
+        thread = await home.create_thread(
+            name=thread_name(excerpt),
+            type=discord.ChannelType.public_thread,
+            auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+        )
+        remaining = planned
+    try:
+        for embeds, plan in remaining:
+            message = await thread.send(embeds=embeds)
+            posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
+    except BaseException:
+        await _delete_quietly(thread)
+        raise
+    return thread, [p for p in posted if p.first_line]
+
+
+async def _delete_quietly(thread: discord.Thread | None) -> None:
+    if thread is None:
+        return
+    try:
+        await thread.delete()
+    except discord.HTTPException:
+        log.info("could not delete thread %s; it stays for a moderator to remove", thread.id)
+
+
+def _posting_failure(error: discord.HTTPException) -> str:
+    if isinstance(error, discord.Forbidden):
+        return (
+            "Discord would not let me post the excerpt here: I need View Channel, Send Messages, "
+            "Embed Links, Create Public Threads and Send Messages in Threads in this channel. "
+            "Nothing was saved."
+        )
+    if isinstance(error, discord.NotFound):
+        return "The channel or thread disappeared while I was posting. Nothing was saved."
+    return (
+        "Discord had a problem while I was posting the excerpt. "
+        "Nothing was saved; please try again."
+    )
+
+
+async def setup(bot: MarginaliaBot) -> None:
+    await bot.add_cog(Excerpts(bot))
