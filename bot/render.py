@@ -54,7 +54,8 @@ def plain(text: str, limit: int) -> str:
 
 
 def thread_name(excerpt: Excerpt) -> str:
-    return plain(f"#{excerpt.number} · {excerpt.title}", 100)
+    # Names are not markdown, but Discord echoes them in a "thread created" notice.
+    return plain(discord.utils.escape_mentions(f"#{excerpt.number} · {excerpt.title}"), 100)
 
 
 def excerpt_header(excerpt: Excerpt) -> discord.Embed:

@@ -39,13 +39,19 @@ StatusChoice = Literal["open", "resolved", "all"]
 
 class CommentModal(ErrorAwareModal, title="Comment on a line"):
     line: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
-        label='Line ("12") or range ("12-14")', max_length=20
+        label='Line ("12") or range ("12-14")', max_length=20, custom_id="line"
     )
     quote: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
-        label="Phrase to pin it to (optional, copied exactly)", required=False, max_length=1000
+        label="Phrase to pin it to (optional)",
+        required=False,
+        max_length=1000,
+        custom_id="quote",
     )
     text: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
-        label="Your comment", style=discord.TextStyle.paragraph, max_length=1500
+        label="Your comment",
+        style=discord.TextStyle.paragraph,
+        max_length=1500,
+        custom_id="text",
     )
 
     def __init__(self, cog: Comments, excerpt: Excerpt, first: int, last: int) -> None:

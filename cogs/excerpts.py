@@ -46,10 +46,11 @@ class PostingFailed(InvalidInput):
 
 class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
     text: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
-        label="Text (one paragraph per line or blank-line separated)",
+        label="Excerpt text",
+        custom_id="text",
         style=discord.TextStyle.paragraph,
         max_length=PASTE_LIMIT,
-        placeholder="Longer than 4,000 characters? Upload a .txt, .md or .docx file instead.",
+        placeholder="Blank-line paragraphs or one per line. Over 4,000 characters? Attach a file.",
     )
 
     def __init__(self, cog: Excerpts, title: str, content_warning: str | None) -> None:
