@@ -26,9 +26,7 @@ RESOLVED_COLOUR = discord.Colour(0x3BA55D)
 
 # Things escape_markdown leaves alone that Discord would still format.
 _NUMBERED_LIST = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
-_SUBTEXT_OR_HEADING = re.compile(r"^(\s*)(-#|#{1,3})", re.MULTILINE)
 _ANGLE_TOKENS = re.compile(r"<(?=[@#:]|t:|a:|/|https?:)")
-_MASKED_LINK = re.compile(r"\[(?=[^\]]*\]\()")
 
 
 def escape(text: str) -> str:
@@ -36,9 +34,7 @@ def escape(text: str) -> str:
     escaped = discord.utils.escape_markdown(text, ignore_links=False)
     escaped = discord.utils.escape_mentions(escaped)
     escaped = _NUMBERED_LIST.sub(r"\1\\\2", escaped)
-    escaped = _SUBTEXT_OR_HEADING.sub(lambda m: m[1] + "\\" + m[2], escaped)
-    escaped = _ANGLE_TOKENS.sub(r"\\<", escaped)
-    return _MASKED_LINK.sub(r"\\[", escaped)
+    return _ANGLE_TOKENS.sub(r"\\<", escaped)
 
 
 def shorten(text: str, limit: int) -> str:

@@ -23,7 +23,7 @@ from bot.storage import Database
 from bot.storage import comments as comment_sql
 from bot.storage import excerpts as excerpt_sql
 from bot.storage.excerpts import ExcerptSummary, PostedMessage
-from bot.text import count_words, parse_excerpt_text
+from bot.text import MAX_LINES, count_words, parse_excerpt_text
 
 MAX_TITLE_CHARS = 90
 MAX_CONTENT_WARNING_CHARS = 200
@@ -275,18 +275,21 @@ class Workshop:
     ) -> CommentContext:
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
         checked_suggestion = check_suggestion(quote, suggestion)
-        async with self.db.transaction() as tx:
-            excerpt = _live(
-                await excerpt_sql.get_excerpt(tx, guild_id, excerpt_number), excerpt_number
+        # The hot path: one read and one single-statement insert under the lock.
+        wanted_first, wanted_last = _lines_to_fetch(line_spec)
+        async with self.db.exclusive() as conn:
+            found, lines = await excerpt_sql.get_excerpt_with_lines(
+                conn, guild_id, excerpt_number, wanted_first, wanted_last
             )
+            excerpt = _live(found, excerpt_number)
             _require_open(excerpt)
             first, last = parse_line_spec(line_spec, excerpt.line_count)
-            lines = await excerpt_sql.get_lines(tx, excerpt.id, excerpt.revision, first, last)
             anchor = _anchor_in(lines, first, last, quote)
             comment = await comment_sql.insert_comment(
-                tx,
+                conn,
                 guild_id=guild_id,
                 excerpt_id=excerpt.id,
+                excerpt_number=excerpt.number,
                 revision=excerpt.revision,
                 author_id=member.id,
                 author_name=member.display_name,
@@ -296,10 +299,6 @@ class Workshop:
                 now=self._now(),
             )
         return CommentContext(comment, excerpt, lines)
-
-    async def record_echo(self, comment: Comment, message_id: int) -> None:
-        async with self.db.transaction() as tx:
-            await comment_sql.set_echo_message(tx, comment.id, message_id)
 
     async def get_comment(self, guild_id: int, number: int) -> CommentContext:
         async with self.db.read() as conn:
@@ -420,6 +419,15 @@ def _live(excerpt: Excerpt | None, number: int) -> Excerpt:
     if excerpt.status is ExcerptStatus.DELETED:
         raise NotFound(f"Excerpt #{number} was deleted.")
     return excerpt
+
+
+def _lines_to_fetch(line_spec: str) -> tuple[int, int]:
+    """The range a spec names if it is well-formed, else an empty one; the real check
+    against the excerpt's length comes once the excerpt is loaded."""
+    try:
+        return parse_line_spec(line_spec, MAX_LINES)
+    except InvalidInput:
+        return 0, -1
 
 
 def _require_open(excerpt: Excerpt) -> None:

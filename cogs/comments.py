@@ -138,17 +138,13 @@ class Comments(commands.Cog):
             suggestion=suggestion,
         )
         embed = comment_embed(context.comment, context.excerpt, context.lines)
-        echo: discord.Message | None
         if interaction.channel_id == context.excerpt.thread_id:
             await interaction.response.send_message(embed=embed)
-            echo = await interaction.original_response()
-        else:
-            echo = await self._post_in_thread(interaction, context.excerpt, embed)
-            await interaction.response.send_message(
-                _elsewhere_note(context, echo, "Comment"), ephemeral=True
-            )
-        if echo is not None:
-            await self.workshop.record_echo(context.comment, echo.id)
+            return
+        echo = await self._post_in_thread(interaction, context.excerpt, embed)
+        await interaction.response.send_message(
+            _elsewhere_note(context, echo, "Comment"), ephemeral=True
+        )
 
     async def _post_in_thread(
         self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed

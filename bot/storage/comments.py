@@ -10,13 +10,19 @@ from typing import Any
 import aiosqlite
 
 from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply
-from bot.storage.excerpts import escape_like, next_number
+from bot.storage.excerpts import escape_like
 
-_COMMENT_COLUMNS = (
-    "c.id, c.guild_id, c.number, c.excerpt_id, e.number, c.author_id, c.author_name, c.text,"
-    " c.line_start, c.line_end, c.quote, c.quote_line, c.quote_offset, c.prefix, c.suffix,"
-    " c.suggestion, c.status, c.anchor_state, c.revision, c.origin_revision,"
-    " c.origin_line_start, c.origin_line_end, c.created_at, c.updated_at, c.resolved_by_id"
+_FIELDS = (
+    "id, guild_id, number, excerpt_id, author_id, author_name, text, line_start, line_end,"
+    " quote, quote_line, quote_offset, prefix, suffix, suggestion, status, anchor_state,"
+    " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
+    " resolved_by_id"
+)
+# The excerpt's user-visible number rides along at index 4, after excerpt_id.
+_COMMENT_COLUMNS = ", ".join(
+    [f"c.{name.strip()}" for name in _FIELDS.split(",")[:4]]
+    + ["e.number"]
+    + [f"c.{name.strip()}" for name in _FIELDS.split(",")[4:]]
 )
 _FROM_COMMENTS = "FROM comments AS c JOIN excerpts AS e ON e.id = c.excerpt_id"
 
@@ -73,6 +79,7 @@ async def insert_comment(
     *,
     guild_id: int,
     excerpt_id: int,
+    excerpt_number: int,
     revision: int,
     author_id: int,
     author_name: str,
@@ -81,16 +88,19 @@ async def insert_comment(
     suggestion: str | None,
     now: datetime,
 ) -> Comment:
-    number = await next_number(conn, guild_id, "comment")
+    """Insert in one statement, so it is atomic and durable on its own: the number comes
+    from the guild's sequence, which a trigger advances (see migration 0001)."""
     stamp = now.isoformat()
-    cursor = await conn.execute(
+    rows = await conn.execute_fetchall(
         "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,"
         " line_start, line_end, quote, quote_line, quote_offset, prefix, suffix, suggestion,"
         " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?1, 1 + COALESCE((SELECT last_value FROM guild_sequences"
+        "  WHERE guild_id = ?1 AND kind = 'comment'), 0),"
+        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15)"
+        f" RETURNING {_FIELDS}",
         (
             guild_id,
-            number,
             excerpt_id,
             author_id,
             author_name,
@@ -104,18 +114,11 @@ async def insert_comment(
             anchor.suffix,
             suggestion,
             revision,
-            revision,
-            anchor.line_start,
-            anchor.line_end,
-            stamp,
             stamp,
         ),
     )
-    comment_id = cursor.lastrowid
-    assert comment_id is not None
-    comment = await get_comment_by_id(conn, comment_id)
-    assert comment is not None
-    return comment
+    row = list(next(iter(rows)))
+    return _comment([*row[:4], excerpt_number, *row[4:]])
 
 
 async def get_comment_by_id(conn: aiosqlite.Connection, comment_id: int) -> Comment | None:
@@ -200,12 +203,6 @@ async def update_comment_text(
 
 async def delete_comment(conn: aiosqlite.Connection, comment_id: int) -> None:
     await conn.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
-
-
-async def set_echo_message(conn: aiosqlite.Connection, comment_id: int, message_id: int) -> None:
-    await conn.execute(
-        "UPDATE comments SET echo_message_id = ? WHERE id = ?", (message_id, comment_id)
-    )
 
 
 async def list_comments(

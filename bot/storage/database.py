@@ -111,6 +111,17 @@ class Database:
             await conn.execute("COMMIT")
 
     @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection to ourselves, outside any transaction.
+
+        For an action that reads, validates, then writes with a single statement
+        (atomic and durable on its own): holding the lock keeps other actions
+        from writing in between, without paying for BEGIN and COMMIT round trips.
+        """
+        async with self._lock:
+            yield self._connection()
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent snapshot for several reads."""
         async with self._lock:

@@ -169,6 +169,25 @@ async def get_excerpt(conn: aiosqlite.Connection, guild_id: int, number: int) ->
     return next((_excerpt(row) for row in rows), None)
 
 
+async def get_excerpt_with_lines(
+    conn: aiosqlite.Connection, guild_id: int, number: int, first: int, last: int
+) -> tuple[Excerpt | None, list[Line]]:
+    """An excerpt and lines first..last of its current revision, in one query."""
+    rows = await conn.execute_fetchall(
+        f"SELECT {_excerpt_columns('e')}, l.number, l.text FROM excerpts AS e"
+        " LEFT JOIN lines AS l ON l.excerpt_id = e.id AND l.revision = e.revision"
+        " AND l.number BETWEEN ? AND ?"
+        " WHERE e.guild_id = ? AND e.number = ? AND e.thread_id IS NOT NULL"
+        " ORDER BY l.number",
+        (first, last, guild_id, number),
+    )
+    rows = list(rows)
+    if not rows:
+        return None, []
+    lines = [Line(int(row[15]), str(row[16])) for row in rows if row[15] is not None]
+    return _excerpt(rows[0][:15]), lines
+
+
 async def get_excerpt_by_thread(
     conn: aiosqlite.Connection, guild_id: int, thread_id: int
 ) -> Excerpt | None:

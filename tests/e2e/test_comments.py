@@ -46,8 +46,7 @@ async def test_comment_from_elsewhere_is_posted_in_the_thread(simcord_env, serve
     assert "#1" in result.response.content and "lines 1–2" in result.response.content
     echoes = [m for m in thread.history() if m.embeds and "Comment #1" in (m.embeds[0].title or "")]
     assert len(echoes) == 1
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT echo_message_id FROM comments").fetchone()[0] == echoes[0].id
+    assert echoes[0].jump_url in result.response.content
 
 
 async def test_quote_matches_case_insensitively_and_suggestion_shows_old_to_new(

@@ -83,13 +83,20 @@ CREATE TABLE comments (
     origin_line_start INTEGER NOT NULL,
     origin_line_end   INTEGER NOT NULL,
     resolved_by_id    INTEGER,
-    echo_message_id   INTEGER,
     created_at        TEXT    NOT NULL,
     updated_at        TEXT    NOT NULL,
     UNIQUE (guild_id, number),
     CHECK (line_start >= 1 AND line_end >= line_start),
     CHECK (suggestion IS NULL OR quote IS NOT NULL)
 );
+-- A comment takes the next number in one INSERT; this keeps the sequence ahead of it.
+CREATE TRIGGER comments_advance_sequence AFTER INSERT ON comments
+BEGIN
+    INSERT INTO guild_sequences (guild_id, kind, last_value)
+    VALUES (NEW.guild_id, 'comment', NEW.number)
+    ON CONFLICT (guild_id, kind) DO UPDATE SET last_value = MAX(last_value, NEW.number);
+END;
+
 CREATE INDEX comments_by_excerpt ON comments (excerpt_id, line_start, number);
 CREATE INDEX comments_by_author ON comments (guild_id, author_id, number);
 

@@ -1,0 +1,230 @@
+"""Storage and the workshop core, without Discord: migrations, transactions, rules."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.models import CommentStatus, Member
+from bot.storage import Database, MigrationError
+from bot.storage.database import load_migrations
+from bot.storage.excerpts import PostedMessage
+from bot.workshop import Workshop, parse_number
+
+AUTHOR = Member(1, "Ann")
+READER = Member(2, "Ben")
+MODERATOR = Member(3, "Mo", is_moderator=True)
+GUILD = 100
+OTHER_GUILD = 200
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest_asyncio.fixture
+async def workshop(tmp_path: Path) -> AsyncIterator[Workshop]:
+    database = Database(tmp_path / "w.db")
+    await database.open()
+    yield Workshop(database, Clock())
+    await database.close()
+
+
+async def posted(workshop: Workshop, guild: int = GUILD, lines: int = 5) -> int:
+    title, parsed, warning = workshop.prepare_excerpt(
+        "Title", "\n".join(f"Line {n} of the keeper's tale." for n in range(1, lines + 1)), None
+    )
+    excerpt = await workshop.create_excerpt(
+        guild_id=guild,
+        channel_id=1,
+        author=AUTHOR,
+        title=title,
+        lines=parsed,
+        content_warning=warning,
+    )
+    await workshop.mark_posted(
+        excerpt, thread_id=1000 + excerpt.id, messages=[PostedMessage(5, 1, lines)]
+    )
+    return excerpt.number
+
+
+async def test_migrations_apply_once_and_record_versions(tmp_path):
+    path = tmp_path / "m.db"
+    for _ in range(2):
+        database = Database(path)
+        await database.open()
+        await database.close()
+    with sqlite3.connect(path) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations")]
+        assert versions == [m.version for m in load_migrations()]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_newer_database_is_refused(tmp_path):
+    path = tmp_path / "n.db"
+    database = Database(path)
+    await database.open()
+    await database.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    with pytest.raises(MigrationError, match="newer"):
+        await Database(path).open()
+
+
+async def test_a_failed_action_writes_nothing(workshop):
+    number = await posted(workshop)
+    with pytest.raises(InvalidInput):
+        await workshop.add_comment(
+            guild_id=GUILD,
+            excerpt_number=number,
+            member=READER,
+            line_spec="2",
+            text="x",
+            quote="not there",
+        )
+    async with workshop.db.read() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT COUNT(*), (SELECT last_value FROM guild_sequences WHERE kind='comment') FROM comments"
+        )
+    assert list(rows)[0] == (0, None)
+
+
+async def test_transaction_rolls_back_on_error(workshop):
+    with pytest.raises(RuntimeError):
+        async with workshop.db.transaction() as tx:
+            await tx.execute("INSERT INTO guild_sequences VALUES (1, 'x', 1)")
+            raise RuntimeError("boom")
+    async with workshop.db.read() as conn:
+        assert list(await conn.execute_fetchall("SELECT COUNT(*) FROM guild_sequences")) == [(0,)]
+
+
+async def test_numbers_are_per_guild_and_never_reused(workshop):
+    first = await posted(workshop)
+    assert await posted(workshop, OTHER_GUILD) == 1
+    await workshop.delete_excerpt(GUILD, first, AUTHOR)
+    assert await posted(workshop) == 2
+    with pytest.raises(NotFound, match="was deleted"):
+        await workshop.get_excerpt(GUILD, first)
+
+
+async def test_unposted_excerpts_are_invisible_and_purged(workshop):
+    _title, lines, _ = workshop.prepare_excerpt("T", "a\nb", None)
+    excerpt = await workshop.create_excerpt(
+        guild_id=GUILD, channel_id=1, author=AUTHOR, title="T", lines=lines, content_warning=None
+    )
+    with pytest.raises(NotFound):
+        await workshop.get_excerpt(GUILD, excerpt.number)
+    assert await workshop.search_excerpts(GUILD, "") == []
+    assert await workshop.purge_unposted() == 1
+
+
+async def test_comment_rules(workshop):
+    number = await posted(workshop)
+    added = await workshop.add_comment(
+        guild_id=GUILD,
+        excerpt_number=number,
+        member=READER,
+        line_spec="2-3",
+        text="  Nice  ",
+        quote="keeper's",
+        suggestion="warden's",
+    )
+    comment = added.comment
+    assert (comment.anchor.line_start, comment.anchor.line_end, comment.text) == (2, 3, "Nice")
+    assert comment.anchor.quote_line == 2 and comment.suggestion == "warden's"
+    assert [line.number for line in added.lines] == [2, 3]
+
+    with pytest.raises(NotAllowed):
+        await workshop.edit_comment(
+            guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="x"
+        )
+    with pytest.raises(NotAllowed):
+        await workshop.set_resolved(
+            guild_id=GUILD,
+            comment_number=comment.number,
+            member=Member(9, "Stranger"),
+            resolved=True,
+        )
+    resolved = await workshop.set_resolved(
+        guild_id=GUILD, comment_number=comment.number, member=AUTHOR, resolved=True
+    )
+    assert (
+        resolved.comment.status is CommentStatus.RESOLVED
+        and resolved.comment.resolved_by_id == AUTHOR.id
+    )
+    with pytest.raises(WrongState):
+        await workshop.set_resolved(
+            guild_id=GUILD, comment_number=comment.number, member=AUTHOR, resolved=True
+        )
+    with pytest.raises(NotFound):
+        await workshop.set_resolved(
+            guild_id=OTHER_GUILD, comment_number=comment.number, member=MODERATOR, resolved=False
+        )
+    await workshop.reply(
+        guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="Thanks"
+    )
+    fetched = await workshop.get_comment(GUILD, comment.number)
+    assert [r.text for r in fetched.comment.replies] == ["Thanks"]
+    await workshop.delete_comment(guild_id=GUILD, comment_number=comment.number, member=MODERATOR)
+    with pytest.raises(NotFound):
+        await workshop.get_comment(GUILD, comment.number)
+
+
+async def test_closed_excerpts_take_no_new_feedback(workshop):
+    number = await posted(workshop)
+    await workshop.set_excerpt_open(GUILD, number, MODERATOR, open_=False)
+    with pytest.raises(WrongState, match="closed"):
+        await workshop.add_comment(
+            guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
+        )
+    with pytest.raises(NotAllowed):
+        await workshop.set_excerpt_open(GUILD, number, READER, open_=True)
+
+
+async def test_backup_is_a_consistent_copy(workshop, tmp_path):
+    number = await posted(workshop)
+    await workshop.add_comment(
+        guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
+    )
+    target = tmp_path / "backup.db"
+    await workshop.db.backup_to(target)
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM lines").fetchone()[0] == 5
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("12", 12), ("#12", 12), ("E12", 12), (" c 7 ", 7)])
+def test_ids_accept_common_spellings(raw, expected):
+    assert parse_number(raw, "excerpt") == expected
+
+
+@pytest.mark.parametrize("raw", ["", "0", "abc", "12a", "-3", "1" * 30])
+def test_bad_ids_are_refused(raw):
+    with pytest.raises(InvalidInput):
+        parse_number(raw, "excerpt")
+
+
+async def test_comment_numbers_are_never_reused(workshop):
+    number = await posted(workshop)
+
+    async def add() -> int:
+        added = await workshop.add_comment(
+            guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
+        )
+        return added.comment.number
+
+    assert [await add(), await add()] == [1, 2]
+    await workshop.delete_comment(guild_id=GUILD, comment_number=2, member=READER)
+    assert await add() == 3
