@@ -213,27 +213,24 @@ async def store_insert_rate(bot: MarginaliaBot, guild_id: int, report: Report) -
         )
     store_rate = count / (time.perf_counter() - started)
 
-    with tempfile.TemporaryDirectory() as folder:
-        async with aiosqlite.connect(Path(folder) / "raw.db") as raw:
-            await raw.execute_fetchall("PRAGMA journal_mode = WAL")
-            await raw.execute_fetchall("PRAGMA synchronous = FULL")
+    # The baseline writes plain rows into the same table of the same database (same
+    # indexes, same durability) through its own connection: the difference is our work.
+    async with aiosqlite.connect(bot.database.path) as raw:
+        await raw.execute_fetchall("PRAGMA synchronous = FULL")
+        started = time.perf_counter()
+        for index in range(count):
             await raw.execute(
-                "CREATE TABLE comments (id INTEGER PRIMARY KEY, excerpt_id INTEGER, line INTEGER,"
-                " author_id INTEGER, text TEXT, created_at TEXT)"
+                "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name,"
+                " text, line_start, line_end, revision, origin_revision, origin_line_start,"
+                " origin_line_end, created_at, updated_at)"
+                " VALUES (?, ?, 1, 77, 'Raw', ?, 1, 1, 1, 1, 1, 1, ?, ?)",
+                (guild_id + 1, index + 1, f"Raw note {index}", "2026-11-25", "2026-11-25"),
             )
             await raw.commit()
-            started = time.perf_counter()
-            for index in range(count):
-                await raw.execute(
-                    "INSERT INTO comments (excerpt_id, line, author_id, text, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (1, index % 100, 77, f"Raw note {index}", "2026-11-25T00:00:00+00:00"),
-                )
-                await raw.commit()
-            raw_rate = count / (time.perf_counter() - started)
+        raw_rate = count / (time.perf_counter() - started)
     report(
         f"P2 store inserts {store_rate:,.0f}/s vs raw aiosqlite insert+commit {raw_rate:,.0f}/s "
-        f"(same durability: WAL, synchronous=FULL): ratio {store_rate / raw_rate:.2f} "
+        f"into the same table (WAL, synchronous=FULL): ratio {store_rate / raw_rate:.2f} "
         "(target >= 0.6)"
     )
 

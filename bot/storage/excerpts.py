@@ -7,6 +7,7 @@ action is.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -213,6 +214,7 @@ async def get_message_lines(
     return None
 
 
+@functools.cache
 def _excerpt_columns(alias: str) -> str:
     return ", ".join(f"{alias}.{name.strip()}" for name in _EXCERPT_COLUMNS.split(","))
 
