@@ -102,7 +102,7 @@ def instrument(bot: MarginaliaBot) -> list[float]:
     timings: list[float] = []
     original = bot.tree._call
 
-    async def timed(interaction: discord.Interaction) -> None:
+    async def timed(interaction: discord.Interaction[MarginaliaBot]) -> None:
         started = time.perf_counter()
         try:
             await original(interaction)

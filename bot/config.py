@@ -61,7 +61,8 @@ def settings_from(
     level = str(overrides.pop("log_level", None) or values.get("MARGINALIA_LOG_LEVEL") or "INFO")
     if level.upper() not in _LOG_LEVELS:
         raise ConfigError(
-            f"MARGINALIA_LOG_LEVEL={level!r} is not a log level: use one of {', '.join(_LOG_LEVELS)}."
+            f"MARGINALIA_LOG_LEVEL={level!r} is not a log level: "
+            f"use one of {', '.join(_LOG_LEVELS)}."
         )
     sync = overrides.pop("sync_commands", True)
     if overrides:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.models import Comment, CommentStatus, Excerpt, ExcerptStatus, Line, Reply
+from bot.models import AnchorState, Comment, CommentStatus, Excerpt, ExcerptStatus, Line, Reply
 
 EMBED_DESCRIPTION_LIMIT = 4096
 MESSAGE_EMBED_TOTAL_LIMIT = 6000
@@ -225,7 +225,10 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
         )
     status = "✅ resolved" if resolved else "open"
     embed.set_footer(
-        text=f"Excerpt #{excerpt.number} · {status} · reply with /comment reply comment:{comment.number}"
+        text=(
+            f"Excerpt #{excerpt.number} · {status} · "
+            f"reply with /comment reply comment:{comment.number}"
+        )
     )
     return embed
 
@@ -239,6 +242,19 @@ def reply_embed(reply: Reply, comment: Comment) -> discord.Embed:
     embed.set_author(name=plain(reply.author_name, 80))
     embed.set_footer(text=f"On: {plain(comment.text, 120)}")
     return embed
+
+
+def comment_location(comment: Comment, current_revision: int, *, original: bool = False) -> str:
+    """Where a comment stands, honestly: its lines now, or where it was if its text is gone."""
+    if original or comment.anchor_state is AnchorState.OUTDATED:
+        lines = (comment.origin_line_start, comment.origin_line_end)
+        where = f"line {lines[0]}" if lines[0] == lines[1] else f"lines {lines[0]}–{lines[1]}"
+        where += f" of revision {comment.origin_revision}"
+        return f"⌛ outdated ({where})" if comment.anchor_state is AnchorState.OUTDATED else where
+    where = comment.anchor.describe()
+    if comment.origin_revision != current_revision and comment.anchor_state is AnchorState.MOVED:
+        where += f" (moved from line {comment.origin_line_start})"
+    return where
 
 
 def comment_choice_name(comment: Comment) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -38,10 +39,9 @@ class OwnedView(discord.ui.View):
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
         if self.message is not None:
-            try:
+            # The ephemeral message may be gone; then there is nothing to tidy.
+            with contextlib.suppress(discord.HTTPException):
                 await self.message.edit(view=self)
-            except discord.HTTPException:
-                pass  # the ephemeral message may be gone; nothing to tidy then
 
 
 class Paginator(OwnedView):

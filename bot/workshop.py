@@ -18,7 +18,18 @@ import aiosqlite
 from bot.anchors import build_anchor, check_suggestion
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from bot.linespec import parse_line_spec
-from bot.models import Anchor, Comment, CommentStatus, Excerpt, ExcerptStatus, Line, Member, Reply
+from bot.models import (
+    Anchor,
+    AnchorState,
+    Comment,
+    CommentStatus,
+    Excerpt,
+    ExcerptStatus,
+    Line,
+    Member,
+    Reply,
+)
+from bot.reanchor import RevisionSummary, build_line_map, relocate, summarize
 from bot.storage import Database
 from bot.storage import comments as comment_sql
 from bot.storage import excerpts as excerpt_sql
@@ -56,6 +67,18 @@ class ReplyContext:
     reply: Reply
     comment: Comment
     excerpt: Excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionOutcome:
+    """What a new revision did: the excerpt as it now stands and where comments went."""
+
+    excerpt: Excerpt
+    summary: RevisionSummary
+    lines: list[Line]
+    kept: int  # comments on the same lines with the same text
+    moved: int
+    outdated: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +283,69 @@ class Workshop:
             await excerpt_sql.delete_excerpt(tx, excerpt.id, self._now())
         return excerpt
 
+    async def check_can_revise(self, guild_id: int, number: int, member: Member) -> Excerpt:
+        excerpt = await self.get_excerpt(guild_id, number)
+        if member.id != excerpt.author_id:
+            raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
+        return excerpt
+
+    async def revise_excerpt(
+        self, *, guild_id: int, number: int, member: Member, text: str
+    ) -> RevisionOutcome:
+        """Store revision N+1 and carry every comment to where its text now stands."""
+        new_lines = parse_excerpt_text(text)
+        async with self.db.transaction() as tx:
+            excerpt = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            if member.id != excerpt.author_id:
+                raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
+            old_lines = [
+                line.text for line in await excerpt_sql.get_lines(tx, excerpt.id, excerpt.revision)
+            ]
+            if old_lines == new_lines:
+                raise InvalidInput(
+                    f"That text is the same as revision {excerpt.revision}; nothing to revise."
+                )
+            carried = await comment_sql.comments_to_carry(tx, excerpt.id)
+            line_map = build_line_map(old_lines, new_lines)
+            relocations = [relocate(comment.anchor, line_map) for comment in carried]
+            revision = excerpt.revision + 1
+            now = self._now()
+            word_count = count_words(new_lines)
+            await excerpt_sql.insert_revision(tx, excerpt.id, revision, new_lines, word_count, now)
+            await excerpt_sql.set_current_revision(
+                tx, excerpt.id, revision, len(new_lines), word_count, now
+            )
+            await comment_sql.move_anchors(
+                tx,
+                [
+                    (
+                        comment.id,
+                        moved.anchor,
+                        moved.state,
+                        comment.revision if moved.state is AnchorState.OUTDATED else revision,
+                    )
+                    for comment, moved in zip(carried, relocations, strict=True)
+                ],
+                now,
+            )
+            updated = await excerpt_sql.get_excerpt(tx, guild_id, number)
+        assert updated is not None
+        states = [moved.state for moved in relocations]
+        return RevisionOutcome(
+            excerpt=updated,
+            summary=summarize(line_map),
+            lines=[Line(n, line) for n, line in enumerate(new_lines, start=1)],
+            kept=states.count(AnchorState.ANCHORED),
+            moved=states.count(AnchorState.MOVED),
+            outdated=states.count(AnchorState.OUTDATED),
+        )
+
+    async def record_revision_messages(
+        self, excerpt: Excerpt, messages: Sequence[PostedMessage]
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await excerpt_sql.record_messages(tx, excerpt.id, excerpt.revision, messages)
+
     # ------------------------------------------------------------ comments
 
     async def add_comment(
@@ -385,6 +471,7 @@ class Workshop:
         excerpt_number: int,
         line_spec: str | None,
         status: CommentStatus | None,
+        revision: int | None = None,
     ) -> CommentListing:
         async with self.db.read() as conn:
             excerpt = _live(
@@ -394,8 +481,18 @@ class Workshop:
             last: int | None = None
             if line_spec:
                 first, last = parse_line_spec(line_spec, excerpt.line_count)
+            if revision is not None and not 1 <= revision <= excerpt.revision:
+                raise InvalidInput(
+                    f"Excerpt #{excerpt.number} has revisions 1–{excerpt.revision}; "
+                    f"there is no revision {revision}."
+                )
             found = await comment_sql.list_comments(
-                conn, excerpt.id, first_line=first, last_line=last, status=status
+                conn,
+                excerpt.id,
+                first_line=first,
+                last_line=last,
+                status=status,
+                origin_revision=revision,
             )
             counts = await comment_sql.count_replies(conn, [c.id for c in found])
         return CommentListing(excerpt, found, counts)

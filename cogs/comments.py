@@ -11,17 +11,18 @@ from discord.ext import commands
 
 from bot.client import MarginaliaBot
 from bot.errors import InvalidInput
-from bot.models import CommentStatus, Excerpt
+from bot.models import Comment, CommentStatus, Excerpt
 from bot.render import (
     COMMENT_COLOUR,
     comment_embed,
+    comment_location,
     escape,
     pages_of,
     reply_embed,
     shorten,
 )
 from bot.views import Paginator
-from bot.workshop import CommentContext, parse_number
+from bot.workshop import parse_number
 from cogs.common import (
     ErrorAwareModal,
     comment_autocomplete,
@@ -137,14 +138,30 @@ class Comments(commands.Cog):
             quote=quote,
             suggestion=suggestion,
         )
-        embed = comment_embed(context.comment, context.excerpt, context.lines)
-        if interaction.channel_id == context.excerpt.thread_id:
+        await self._answer_in_thread(
+            interaction,
+            context.excerpt,
+            comment_embed(context.comment, context.excerpt, context.lines),
+            f"💬 Comment **#{context.comment.number}** added to "
+            f"{context.comment.anchor.describe()} of excerpt **#{context.excerpt.number}**.",
+        )
+
+    async def _answer_in_thread(
+        self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed, note: str
+    ) -> None:
+        """Answer publicly inside the excerpt's thread; from elsewhere, post there and tell
+        the caller privately where it went."""
+        if interaction.channel_id == excerpt.thread_id:
             await interaction.response.send_message(embed=embed)
             return
-        echo = await self._post_in_thread(interaction, context.excerpt, embed)
-        await interaction.response.send_message(
-            _elsewhere_note(context, echo, "Comment"), ephemeral=True
+        echo = await self._post_in_thread(interaction, excerpt, embed)
+        where = (
+            f"Posted in {echo.jump_url}."
+            if echo
+            else "It is saved, but I couldn't post it in the excerpt's thread "
+            "(it may be archived or hidden from me)."
         )
+        await interaction.response.send_message(f"{note} {where}", ephemeral=True)
 
     async def _post_in_thread(
         self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed
@@ -174,14 +191,11 @@ class Comments(commands.Cog):
             member=member_of(interaction),
             text=text,
         )
-        embed = reply_embed(context.reply, context.comment)
-        if interaction.channel_id == context.excerpt.thread_id:
-            await interaction.response.send_message(embed=embed)
-            return
-        echo = await self._post_in_thread(interaction, context.excerpt, embed)
-        where = f" in {echo.jump_url}" if echo else ""
-        await interaction.response.send_message(
-            f"↳ Reply added to comment **#{context.comment.number}**{where}.", ephemeral=True
+        await self._answer_in_thread(
+            interaction,
+            context.excerpt,
+            reply_embed(context.reply, context.comment),
+            f"↳ Reply added to comment **#{context.comment.number}**.",
         )
 
     @comment.command(name="resolve", description="Mark a comment as resolved")
@@ -206,7 +220,8 @@ class Comments(commands.Cog):
         verb = "✅ resolved" if resolved else "↩️ reopened"
         await interaction.response.send_message(
             f"Comment **#{context.comment.number}** ({context.comment.anchor.describe()} of "
-            f"excerpt #{context.excerpt.number}) {verb} by {escape(interaction.user.display_name)}.",
+            f"excerpt #{context.excerpt.number}) {verb} by "
+            f"{escape(interaction.user.display_name)}.",
             ephemeral=interaction.channel_id != context.excerpt.thread_id,
         )
 
@@ -225,7 +240,8 @@ class Comments(commands.Cog):
             text=text,
         )
         await interaction.response.send_message(
-            f"✏️ Comment **#{context.comment.number}** now reads:\n>>> {escape(shorten(context.comment.text, 1800))}",
+            f"✏️ Comment **#{context.comment.number}** now reads:\n"
+            f">>> {escape(shorten(context.comment.text, 1800))}",
             ephemeral=True,
         )
 
@@ -248,6 +264,7 @@ class Comments(commands.Cog):
         excerpt="The excerpt (defaults to the one whose thread you are in)",
         line='Only comments touching this line ("12") or range ("10-20")',
         status="Which comments to show (default: all)",
+        revision="Only comments written on this earlier revision",
     )
     @app_commands.autocomplete(excerpt=excerpt_autocomplete)
     async def list_(
@@ -256,12 +273,14 @@ class Comments(commands.Cog):
         excerpt: str | None = None,
         line: str | None = None,
         status: StatusChoice = "all",
+        revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
         listing = await self.workshop.list_comments(
             guild_id=guild_id_of(interaction),
             excerpt_number=await excerpt_number_for(interaction, excerpt),
             line_spec=line,
             status=None if status == "all" else CommentStatus(status),
+            revision=revision,
         )
         title = f"Comments on #{listing.excerpt.number} · {listing.excerpt.title}"
         if not listing.comments:
@@ -273,12 +292,8 @@ class Comments(commands.Cog):
             return
         entries = [
             _list_entry(
-                c.number,
-                c.anchor.describe(),
-                c.author_name,
-                c.text,
-                c.status,
-                c.anchor_state.value,
+                c,
+                comment_location(c, listing.excerpt.revision, original=revision is not None),
                 listing.reply_counts.get(c.id, 0),
             )
             for c in listing.comments
@@ -304,36 +319,15 @@ class Comments(commands.Cog):
         await interaction.response.send_modal(CommentModal(self, excerpt, first, last))
 
 
-def _list_entry(
-    number: int,
-    where: str,
-    author: str,
-    text: str,
-    status: CommentStatus,
-    anchor_state: str,
-    replies: int,
-) -> str:
+def _list_entry(comment: Comment, where: str, replies: int) -> str:
     marks = []
-    if status is CommentStatus.RESOLVED:
+    if comment.status is CommentStatus.RESOLVED:
         marks.append("✅ resolved")
-    if anchor_state == "outdated":
-        marks.append("⌛ outdated")
     if replies:
         marks.append(f"{replies} repl{'y' if replies == 1 else 'ies'}")
     tail = f"\n-# {' · '.join(marks)}" if marks else ""
-    return f"**#{number}** · {where} · {escape(author)}: {escape(shorten(' '.join(text.split()), 200))}{tail}"
-
-
-def _elsewhere_note(context: CommentContext, echo: discord.Message | None, what: str) -> str:
-    where = (
-        f"Posted in {echo.jump_url}."
-        if echo
-        else (
-            "I couldn't post it in the excerpt's thread (it may be archived or hidden from me), "
-            "but it is saved."
-        )
-    )
-    return f"💬 {what} **#{context.comment.number}** added to {context.comment.anchor.describe()} of excerpt **#{context.excerpt.number}**. {where}"
+    text = escape(shorten(" ".join(comment.text.split()), 200))
+    return f"**#{comment.number}** · {where} · {escape(comment.author_name)}: {text}{tail}"
 
 
 async def setup(bot: MarginaliaBot) -> None:

@@ -25,7 +25,7 @@ from bot.render import (
 from bot.storage.excerpts import PostedMessage
 from bot.text import check_upload, decode_upload
 from bot.views import Confirm, Paginator
-from bot.workshop import parse_number
+from bot.workshop import RevisionOutcome, parse_number
 from cogs.common import (
     ErrorAwareModal,
     excerpt_autocomplete,
@@ -63,6 +63,24 @@ class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
         await self.cog.publish(
             interaction, self.excerpt_title, self.text.value, self.content_warning
         )
+
+
+class ReviseModal(ErrorAwareModal, title="Paste the new revision"):
+    text: discord.ui.TextInput[ReviseModal] = discord.ui.TextInput(
+        label="Revised text",
+        custom_id="text",
+        style=discord.TextStyle.paragraph,
+        max_length=PASTE_LIMIT,
+        placeholder="The whole excerpt as it now reads. Over 4,000 characters? Attach a file.",
+    )
+
+    def __init__(self, cog: Excerpts, number: int) -> None:
+        super().__init__()
+        self.cog = cog
+        self.number = number
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.publish_revision(interaction, self.number, self.text.value)
 
 
 class Excerpts(commands.Cog):
@@ -133,6 +151,59 @@ class Excerpts(commands.Cog):
             f"📖 **{escape(clean_title)}** is up as excerpt **#{excerpt.number}** "
             f"({len(lines):,} lines, {excerpt.word_count:,} words): {thread.mention}"
         )
+
+    @excerpt.command(name="revise", description="Post a new revision; comments follow their text")
+    @app_commands.describe(
+        excerpt="The excerpt to revise",
+        file="The whole revised text (.txt, .md or .docx); leave empty to paste it",
+    )
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def revise(
+        self,
+        interaction: discord.Interaction,
+        excerpt: str,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        number = parse_number(excerpt, "excerpt")
+        if file is None:
+            await self.workshop.check_can_revise(
+                guild_id_of(interaction), number, member_of(interaction)
+            )
+            await interaction.response.send_modal(ReviseModal(self, number))
+            return
+        check_upload(file.filename, file.size)
+        await self.publish_revision(
+            interaction, number, decode_upload(file.filename, await file.read())
+        )
+
+    async def publish_revision(
+        self, interaction: discord.Interaction, number: int, text: str
+    ) -> None:
+        """Store the revision (comments re-anchored), then post it in the excerpt's thread."""
+        outcome = await self.workshop.revise_excerpt(
+            guild_id=guild_id_of(interaction),
+            number=number,
+            member=member_of(interaction),
+            text=text,
+        )
+        await interaction.response.defer(thinking=True)
+        summary = revision_summary(outcome)
+        thread = await thread_of(interaction, outcome.excerpt.thread_id)
+        posted_in = ""
+        if thread is not None:
+            try:
+                await thread.send(summary)
+                posted: list[PostedMessage] = []
+                for embeds, plan in excerpt_messages(outcome.excerpt, outcome.lines):
+                    message = await thread.send(embeds=embeds)
+                    posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
+                await self.workshop.record_revision_messages(outcome.excerpt, posted)
+                posted_in = f" Posted in {thread.mention}."
+            except discord.HTTPException as error:
+                log.info("revision saved but not posted in thread %s: %s", thread.id, error)
+        if not posted_in:
+            posted_in = " It is saved, but I couldn't post it in the excerpt's thread."
+        await interaction.followup.send(summary + posted_in)
 
     # ------------------------------------------------------------- reading
 
@@ -237,6 +308,17 @@ class Excerpts(commands.Cog):
             view=Confirm(interaction.user.id, "Delete", confirmed),
             ephemeral=True,
         )
+
+
+def revision_summary(outcome: RevisionOutcome) -> str:
+    change = outcome.summary
+    excerpt = outcome.excerpt
+    return (
+        f"📝 **Revision {excerpt.revision}** of excerpt **#{excerpt.number}** · "
+        f"{escape(excerpt.title)}: {change.added} line(s) added, {change.removed} removed, "
+        f"{change.changed} changed. Comments: {outcome.kept} unchanged, {outcome.moved} moved "
+        f"with their text, {outcome.outdated} outdated (kept, shown as outdated)."
+    )
 
 
 def _line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:

@@ -95,9 +95,10 @@ async def test_a_failed_action_writes_nothing(workshop):
         )
     async with workshop.db.read() as conn:
         rows = await conn.execute_fetchall(
-            "SELECT COUNT(*), (SELECT last_value FROM guild_sequences WHERE kind='comment') FROM comments"
+            "SELECT COUNT(*), (SELECT last_value FROM guild_sequences WHERE kind = 'comment')"
+            " FROM comments"
         )
-    assert list(rows)[0] == (0, None)
+    assert tuple(next(iter(rows))) == (0, None)
 
 
 async def test_transaction_rolls_back_on_error(workshop):

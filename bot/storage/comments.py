@@ -212,13 +212,16 @@ async def list_comments(
     first_line: int | None = None,
     last_line: int | None = None,
     status: CommentStatus | None = None,
+    origin_revision: int | None = None,
 ) -> list[Comment]:
-    """Comments of an excerpt in line order, optionally those touching a line range."""
+    """Comments of an excerpt in line order, optionally those touching a line range
+    or those written on one revision."""
     rows = await conn.execute_fetchall(
         f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS}"
         " WHERE c.excerpt_id = ?"
         " AND (? IS NULL OR c.line_end >= ?) AND (? IS NULL OR c.line_start <= ?)"
         " AND (? IS NULL OR c.status = ?)"
+        " AND (? IS NULL OR c.origin_revision = ?)"
         " ORDER BY c.anchor_state = 'outdated', c.line_start, c.number",
         (
             excerpt_id,
@@ -228,9 +231,51 @@ async def list_comments(
             last_line,
             None if status is None else status.value,
             None if status is None else status.value,
+            origin_revision,
+            origin_revision,
         ),
     )
     return [_comment(row) for row in rows]
+
+
+async def comments_to_carry(conn: aiosqlite.Connection, excerpt_id: int) -> list[Comment]:
+    """Comments a new revision must re-anchor: all that are not already outdated."""
+    rows = await conn.execute_fetchall(
+        f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS}"
+        " WHERE c.excerpt_id = ? AND c.anchor_state != 'outdated' ORDER BY c.number",
+        (excerpt_id,),
+    )
+    return [_comment(row) for row in rows]
+
+
+async def move_anchors(
+    conn: aiosqlite.Connection,
+    moves: Sequence[tuple[int, Anchor, AnchorState, int]],
+    now: datetime,
+) -> None:
+    """Apply (comment id, anchor, state, revision) for many comments at once."""
+    stamp = now.isoformat()
+    await conn.executemany(
+        "UPDATE comments SET line_start = ?, line_end = ?, quote = ?, quote_line = ?,"
+        " quote_offset = ?, prefix = ?, suffix = ?, anchor_state = ?, revision = ?,"
+        " updated_at = ? WHERE id = ?",
+        [
+            (
+                anchor.line_start,
+                anchor.line_end,
+                anchor.quote,
+                anchor.quote_line,
+                anchor.quote_offset,
+                anchor.prefix,
+                anchor.suffix,
+                state.value,
+                revision,
+                stamp,
+                comment_id,
+            )
+            for comment_id, anchor, state, revision in moves
+        ],
+    )
 
 
 async def count_replies(conn: aiosqlite.Connection, comment_ids: Sequence[int]) -> dict[int, int]:

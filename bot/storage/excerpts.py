@@ -234,6 +234,21 @@ async def get_lines(
     return [Line(int(row[0]), str(row[1])) for row in rows]
 
 
+async def set_current_revision(
+    conn: aiosqlite.Connection,
+    excerpt_id: int,
+    revision: int,
+    line_count: int,
+    word_count: int,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE excerpts SET revision = ?, line_count = ?, word_count = ?, updated_at = ?"
+        " WHERE id = ?",
+        (revision, line_count, word_count, now.isoformat(), excerpt_id),
+    )
+
+
 async def list_revisions(conn: aiosqlite.Connection, excerpt_id: int) -> list[int]:
     rows = await conn.execute_fetchall(
         "SELECT number FROM revisions WHERE excerpt_id = ? ORDER BY number", (excerpt_id,)

@@ -1,0 +1,968 @@
+"""Carrying comments across a revision: each anchor follows its text.
+
+When an author posts a revised excerpt, every comment pinned to the old
+revision is moved to where its text now stands, the way a careful reader
+holding both versions would do it.
+
+**The line map** (built once per revision, shared by every anchor):
+
+1. Lines are interned to ints and diffed patience-style: lines that occur
+   once on each side and keep their order are matched first (a longest
+   increasing run), then ``difflib.SequenceMatcher(autojunk=False)`` diffs
+   only the gaps between them. ``SequenceMatcher`` alone goes quadratic when
+   equal runs are short (every other paragraph deleted); this way a
+   5,000-line diff stays at a few milliseconds.
+2. Lines the diff left unmatched are paired with an *identical* unmatched
+   line anywhere in the new text (the one nearest where the diff expected
+   it): that is how a moved or swapped paragraph keeps its comments.
+3. Inside each ``replace`` block, the lines still unmatched are paired by
+   similarity, best pair first: a difflib ratio over the paragraphs' *words*
+   of at least ``SAME_PARAGRAPH_RATIO`` (0.6) means "the same paragraph,
+   edited". Word ratios are an order of magnitude cheaper than character
+   ratios on long paragraphs and judge rewording the way a reader does.
+   Large blocks only compare lines within a diagonal band.
+4. An old line still unpaired in a replace block follows the new line of its
+   block that holds at least ``ABSORBED_SHARE`` (0.8) of its words in order:
+   two paragraphs merged into one, or a paragraph much expanded. Merging is
+   the one case where two old lines map to the same new line.
+5. Every old line gets a *predicted* new line: its partner if it has one,
+   otherwise the place in the new text where it would have stood.
+
+**A comment without a quote** maps its start and end lines separately
+(normalised so start <= end). A removed endpoint of a range shrinks the
+range to the lines that survive; a single removed line, or a range whose
+lines are all gone, is outdated.
+
+**A comment with a quote** looks for the quote itself:
+
+1. *Exact*: the predicted line first (nearly always right, and cheap).
+   Otherwise the nearest line holding the quote anywhere in the new text,
+   found with one ``str.find`` forwards and one bounded ``str.rfind``
+   backwards from the prediction over the joined new text. Within a line,
+   the occurrence whose surroundings best agree with the stored prefix and
+   suffix wins, then the one nearest the old offset. So a quote that
+   survives verbatim anywhere is always found.
+2. *Fuzzy*: only in lines the revision touched (edited or added): an
+   untouched paragraph already existed, so a merely similar phrase in it is
+   another passage, not this one. Touched lines within ``_FUZZY_WINDOW`` of
+   the prediction are tried first; the rest only if none of those matches,
+   and only those holding at least half of the quote's longest words. In a
+   candidate line, runs of whole words sharing the most words with the quote
+   (one word fewer to one more than it has) are scored::
+
+       score = 0.7 * similarity + 0.2 * context + 0.1 * closeness
+
+   *similarity* is the better of the character and the word difflib ratio of
+   window and quote (characters catch a respelt word, words a replaced one);
+   *context* the mean word ratio of the old and new prefix and suffix;
+   *closeness* ``1 / (1 + lines from the prediction)``. The best window
+   scoring at least ``FUZZY_THRESHOLD`` (0.7) wins. With perfect context at
+   the predicted line that asks for a similarity of about 0.57 (one word of
+   a short phrase changed); far away with unrelated context, about 1.0, so a
+   look-alike phrase elsewhere is not taken for the quote. Quotes shorter
+   than ``MIN_FUZZY_QUOTE_CHARS`` must survive verbatim: fuzzy matching two or
+   three characters would find them anywhere.
+3. Otherwise the quoted text is gone and the comment is outdated.
+
+A quoted *range* keeps its separately mapped ends while they still hold
+together around the quote (spanning no more than before plus added lines);
+if the range was torn apart by a move, it keeps its old shape around the
+quote's new line instead of stretching across the text.
+
+The new quote, offset, prefix and suffix are always read from the new text.
+An outdated comment keeps its old anchor unchanged. A relocated comment is
+``ANCHORED`` when its line numbers and quote are exactly as before (a line
+comment on an edited paragraph that kept its number included), else ``MOVED``.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from itertools import accumulate
+
+from bot.models import CONTEXT_CHARS, Anchor, AnchorState
+
+FUZZY_THRESHOLD = 0.7
+"""Minimum match score (0.7·quote ratio + 0.2·context + 0.1·closeness) for a fuzzy quote match."""
+
+SAME_PARAGRAPH_RATIO = 0.6
+"""Minimum word-level ratio for an old and a new line to count as one paragraph, edited."""
+
+ABSORBED_SHARE = 0.8
+"""Share of an unpaired old line's words found in order in a new line for it to follow there."""
+
+MIN_FUZZY_QUOTE_CHARS = 4
+"""Shorter quotes must survive verbatim to be found again."""
+
+_QUOTE_WEIGHT = 0.7
+_CONTEXT_WEIGHT = 0.2
+_CLOSENESS_WEIGHT = 0.1
+
+_FUZZY_WINDOW = 3  # lines either side of the prediction searched before the whole text
+_MAX_FUZZY_CANDIDATES = 48  # lines scored in the whole-text fuzzy pass, nearest first
+_MAX_KEY_WORDS = 4  # longest quote words used to find whole-text fuzzy candidates
+_MIN_WORD_COVERAGE = 0.25  # share of the quote's characters a window's shared words must cover
+_MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
+_FULL_PAIRING_CELLS = 400  # replace blocks up to this many line pairs compare all pairs
+_PAIRING_BAND = 8  # otherwise, lines compared within this many of the diagonal
+_TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
+_SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
+
+_KEY_WORD = re.compile(r"\w{4,}")
+_TOKEN = re.compile(r"\S+")
+_PUNCTUATION = "\"'“”‘’.,;:!?()[]{}«»—–-…*_"
+
+
+@dataclass(frozen=True, slots=True)
+class Relocation:
+    """Where one comment lands in the new revision.
+
+    ``score`` is the confidence in [0, 1]: 1.0 for an exact quote or an
+    unchanged line, the match score for a fuzzy quote, the word ratio for a
+    line comment on an edited paragraph, 0.0 when outdated.
+    """
+
+    anchor: Anchor
+    state: AnchorState
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionSummary:
+    """Line counts of a revision.
+
+    Counted from the old side: old lines = unchanged + changed + removed; a
+    paragraph moved without edits is unchanged, and each paragraph merged into
+    another is changed. ``added`` counts new lines no old line maps to, so new
+    lines = unchanged + changed + added unless paragraphs were merged.
+    """
+
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A quote located in the new text (0-based line, character span)."""
+
+    line: int
+    start: int
+    end: int
+    score: float
+
+
+class LineMap:
+    """How the lines of one revision became the lines of the next.
+
+    Build it with ``build_line_map``; its answers never change (it only
+    memoises tokenised lines), so one map serves any number of anchors.
+    Indexes are 0-based inside, line numbers 1-based outside.
+    """
+
+    __slots__ = (
+        "_added_before",
+        "_joined",
+        "_new_lines",
+        "_old_lines",
+        "_old_to_new",
+        "_predicted",
+        "_similarity",
+        "_starts",
+        "_summary",
+        "_tokens",
+        "_touched",
+        "_touched_joined",
+        "_touched_starts",
+    )
+
+    def __init__(
+        self,
+        old_lines: tuple[str, ...],
+        new_lines: tuple[str, ...],
+        old_to_new: list[int],
+        similarity: list[float],
+        predicted: list[int],
+    ) -> None:
+        self._old_lines = old_lines
+        self._new_lines = new_lines
+        self._old_to_new = old_to_new
+        self._similarity = similarity
+        self._predicted = predicted
+        self._joined = _SEPARATOR.join(new_lines)
+        self._starts = _line_starts(new_lines)
+        self._touched = _touched_lines(old_lines, new_lines, old_to_new)
+        touched_texts = [new_lines[index] for index in self._touched]
+        self._touched_joined = _SEPARATOR.join(touched_texts)
+        self._touched_starts = _line_starts(touched_texts)
+        self._summary = _summary_of(old_lines, new_lines, old_to_new)
+        self._added_before = _added_before(len(new_lines), old_to_new)
+        self._tokens: dict[int, _Tokens] = {}  # filled lazily by fuzzy matching
+
+    @property
+    def old_lines(self) -> tuple[str, ...]:
+        return self._old_lines
+
+    @property
+    def new_lines(self) -> tuple[str, ...]:
+        return self._new_lines
+
+    def new_line_for(self, old_line: int) -> int | None:
+        """The new number of old line ``old_line`` (1-based), or None if it was removed."""
+        if not 1 <= old_line <= len(self._old_lines):
+            return None
+        index = self._old_to_new[old_line - 1]
+        return None if index < 0 else index + 1
+
+
+def _line_starts(lines: Sequence[str]) -> list[int]:
+    """Offsets of each line in ``_SEPARATOR.join(lines)``."""
+    return [0, *accumulate(len(line) + len(_SEPARATOR) for line in lines[:-1])] if lines else []
+
+
+def _added_before(new_count: int, old_to_new: Sequence[int]) -> list[int]:
+    """``result[k]``: how many of the first ``k`` new lines no old line maps to."""
+    sources = set(old_to_new)
+    return [0, *accumulate(int(new not in sources) for new in range(new_count))]
+
+
+def _touched_lines(
+    old_lines: Sequence[str], new_lines: Sequence[str], old_to_new: Sequence[int]
+) -> list[int]:
+    """New indexes whose text is not a verbatim copy of an old line (edited or added)."""
+    verbatim = {
+        new for old, new in enumerate(old_to_new) if new >= 0 and old_lines[old] == new_lines[new]
+    }
+    return [index for index in range(len(new_lines)) if index not in verbatim]
+
+
+def _summary_of(
+    old_lines: Sequence[str], new_lines: Sequence[str], old_to_new: Sequence[int]
+) -> RevisionSummary:
+    mapped = [old for old, new in enumerate(old_to_new) if new >= 0]
+    unchanged = sum(1 for old in mapped if old_lines[old] == new_lines[old_to_new[old]])
+    changed = len(mapped) - unchanged
+    return RevisionSummary(
+        added=len(new_lines) - len({old_to_new[old] for old in mapped}),
+        removed=len(old_to_new) - len(mapped),
+        changed=changed,
+        unchanged=unchanged,
+    )
+
+
+# --- building the line map -------------------------------------------------
+
+
+def _intern(old_lines: Sequence[str], new_lines: Sequence[str]) -> tuple[list[int], list[int]]:
+    ids: dict[str, int] = {}
+    old_ids = [ids.setdefault(line, len(ids)) for line in old_lines]
+    new_ids = [ids.setdefault(line, len(ids)) for line in new_lines]
+    return old_ids, new_ids
+
+
+def _clamp(index: int, size: int) -> int:
+    return max(0, min(index, size - 1))
+
+
+@dataclass(slots=True)
+class _Draft:
+    """The line map while it is being built."""
+
+    old_to_new: list[int]
+    new_to_old: list[int]
+    similarity: list[float]
+    predicted: list[int]
+    replace_blocks: list[tuple[int, int, int, int]]
+
+
+_Opcode = tuple[str, int, int, int, int]
+
+
+def _unique_pairs(old_ids: list[int], new_ids: list[int]) -> list[tuple[int, int]]:
+    """(old, new) positions of lines that occur exactly once on each side, in old order."""
+    old_counts, new_counts = Counter(old_ids), Counter(new_ids)
+    new_at = {line: new for new, line in enumerate(new_ids) if new_counts[line] == 1}
+    return [
+        (old, new_at[line])
+        for old, line in enumerate(old_ids)
+        if old_counts[line] == 1 and line in new_at
+    ]
+
+
+def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of ``pairs`` (sorted by old) whose new positions also increase."""
+    tails: list[int] = []  # smallest new position ending a run of each length
+    tail_at: list[int] = []  # index in pairs of that run's last pair
+    previous = [-1] * len(pairs)
+    for index, (_, new) in enumerate(pairs):
+        length = bisect_left(tails, new)
+        if length == len(tails):
+            tails.append(new)
+            tail_at.append(index)
+        else:
+            tails[length] = new
+            tail_at[length] = index
+        previous[index] = tail_at[length - 1] if length else -1
+    run: list[tuple[int, int]] = []
+    index = tail_at[-1] if tail_at else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = previous[index]
+    return run[::-1]
+
+
+def _opcodes(old_ids: list[int], new_ids: list[int]) -> list[_Opcode]:
+    """difflib-style opcodes, computed patience-style.
+
+    ``SequenceMatcher`` alone is quadratic when the equal runs are short (say,
+    every other paragraph deleted). Lines unique on both sides that keep their
+    order are matched first; the matcher then only diffs the gaps between them,
+    which for prose are a few lines each.
+    """
+    opcodes: list[_Opcode] = []
+    old_at = new_at = 0
+    for old, new in [
+        *_longest_increasing(_unique_pairs(old_ids, new_ids)),
+        (len(old_ids), len(new_ids)),
+    ]:
+        if old > old_at or new > new_at:
+            gap = SequenceMatcher(None, old_ids[old_at:old], new_ids[new_at:new], autojunk=False)
+            for tag, i1, i2, j1, j2 in gap.get_opcodes():
+                opcodes.append((tag, old_at + i1, old_at + i2, new_at + j1, new_at + j2))
+        if old < len(old_ids):
+            opcodes.append(("equal", old, old + 1, new, new + 1))
+        old_at, new_at = old + 1, new + 1
+    return opcodes
+
+
+def _diff_lines(old_ids: list[int], new_ids: list[int]) -> _Draft:
+    """Apply the diff's equal blocks and predict a place for every other old line."""
+    new_count = len(new_ids)
+    draft = _Draft(
+        old_to_new=[-1] * len(old_ids),
+        new_to_old=[-1] * new_count,
+        similarity=[0.0] * len(old_ids),
+        predicted=[0] * len(old_ids),
+        replace_blocks=[],
+    )
+    for tag, i1, i2, j1, j2 in _opcodes(old_ids, new_ids):
+        for offset, old in enumerate(range(i1, i2)):
+            if tag == "equal":
+                draft.old_to_new[old] = j1 + offset
+                draft.new_to_old[j1 + offset] = old
+                draft.similarity[old] = 1.0
+                draft.predicted[old] = j1 + offset
+            else:
+                # Where the line would stand had it survived in place.
+                draft.predicted[old] = _clamp(j1 + min(offset, max(j2 - j1 - 1, 0)), new_count)
+        if tag == "replace":
+            draft.replace_blocks.append((i1, i2, j1, j2))
+    return draft
+
+
+def _link(draft: _Draft, old: int, new: int, similarity: float) -> None:
+    draft.old_to_new[old] = new
+    draft.new_to_old[new] = old
+    draft.similarity[old] = similarity
+    draft.predicted[old] = new
+
+
+def _pair_identical(draft: _Draft, old_ids: list[int], new_ids: list[int]) -> None:
+    """Pair unmatched lines with identical unmatched lines: moved paragraphs."""
+    spare_new: dict[int, list[int]] = {}
+    for new, old in enumerate(draft.new_to_old):
+        if old < 0:
+            spare_new.setdefault(new_ids[new], []).append(new)
+    if not spare_new:
+        return
+    for old, new in enumerate(draft.old_to_new):
+        if new >= 0:
+            continue
+        spares = spare_new.get(old_ids[old])
+        if not spares:
+            continue
+        target = draft.predicted[old]
+        nearest = min(spares, key=lambda candidate: abs(candidate - target))
+        spares.remove(nearest)
+        _link(draft, old, nearest, 1.0)
+
+
+def _paragraph_ratio(matcher: SequenceMatcher[str], old_words: list[str]) -> float:
+    """Word ratio against the matcher's second sequence, 0.0 if surely below the bar."""
+    matcher.set_seq1(old_words)
+    if matcher.real_quick_ratio() < SAME_PARAGRAPH_RATIO:
+        return 0.0
+    if matcher.quick_ratio() < SAME_PARAGRAPH_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
+def _block_candidates(
+    olds: list[int], news: list[int], old_lines: Sequence[str], new_lines: Sequence[str]
+) -> list[tuple[float, int, int]]:
+    """Similar (old, new) line pairs inside one replace block, with their word ratio."""
+    full = len(olds) * len(news) <= _FULL_PAIRING_CELLS
+    scale = len(news) / len(olds)
+    old_words = {old: old_lines[old].split() for old in olds}
+    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+    found: list[tuple[float, int, int]] = []
+    for new_pos, new in enumerate(news):
+        matcher.set_seq2(new_lines[new].split())
+        for old_pos, old in enumerate(olds):
+            if not full and abs(new_pos - old_pos * scale) > _PAIRING_BAND:
+                continue
+            ratio = _paragraph_ratio(matcher, old_words[old])
+            if ratio >= SAME_PARAGRAPH_RATIO:
+                found.append((ratio, old, new))
+    return found
+
+
+def _pair_similar(draft: _Draft, old_lines: Sequence[str], new_lines: Sequence[str]) -> None:
+    """Inside each replace block, pair the most similar lines first, one to one."""
+    for i1, i2, j1, j2 in draft.replace_blocks:
+        olds = [old for old in range(i1, i2) if draft.old_to_new[old] < 0]
+        news = [new for new in range(j1, j2) if draft.new_to_old[new] < 0]
+        if not olds or not news:
+            continue
+        candidates = _block_candidates(olds, news, old_lines, new_lines)
+        # Best ratio first; among equals, keep the diff's order (nearer the diagonal).
+        candidates.sort(key=lambda c: (-c[0], abs((c[1] - i1) - (c[2] - j1))))
+        for ratio, old, new in candidates:
+            if draft.old_to_new[old] < 0 and draft.new_to_old[new] < 0:
+                _link(draft, old, new, ratio)
+
+
+class _LineWords:
+    """Each new line's words (and their set), split once however often compared."""
+
+    __slots__ = ("_lines", "_sets", "_words")
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self._lines = lines
+        self._words: dict[int, list[str]] = {}
+        self._sets: dict[int, frozenset[str]] = {}
+
+    def words(self, index: int) -> list[str]:
+        found = self._words.get(index)
+        if found is None:
+            found = self._words[index] = self._lines[index].split()
+        return found
+
+    def vocabulary(self, index: int) -> frozenset[str]:
+        found = self._sets.get(index)
+        if found is None:
+            found = self._sets[index] = frozenset(self.words(index))
+        return found
+
+
+def _containment(old_words: list[str], new_lines: _LineWords, new: int) -> float:
+    """Share of ``old_words`` that reappear, in order, in new line ``new``."""
+    new_words = new_lines.words(new)
+    if not old_words or len(new_words) < ABSORBED_SHARE * len(old_words):
+        return 0.0
+    vocabulary = new_lines.vocabulary(new)
+    present = sum(1 for word in old_words if word in vocabulary)
+    if present < ABSORBED_SHARE * len(old_words):
+        return 0.0  # cannot reach the bar even if every present word lined up
+    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(old_words)
+
+
+def _absorb_leftovers(draft: _Draft, old_lines: Sequence[str], new_lines: Sequence[str]) -> None:
+    """Send old lines still unpaired in a replace block into the new line that contains them.
+
+    Two paragraphs merged into one, or one paragraph grown to three times its
+    length, fall below the pairing ratio although every word of the old line
+    is still there; a reader would say the old paragraph lives on in the new one.
+    """
+    new_words = _LineWords(new_lines)
+    for i1, i2, j1, j2 in draft.replace_blocks:
+        scale = (j2 - j1) / (i2 - i1)
+        full = (i2 - i1) * (j2 - j1) <= _FULL_PAIRING_CELLS
+        for old in range(i1, i2):
+            if draft.old_to_new[old] >= 0:
+                continue
+            old_words = old_lines[old].split()
+            best_share, best_new = 0.0, -1
+            for new in range(j1, j2):
+                if not full and abs((new - j1) - (old - i1) * scale) > _PAIRING_BAND:
+                    continue
+                share = _containment(old_words, new_words, new)
+                if share > best_share:
+                    best_share, best_new = share, new
+            if best_share < ABSORBED_SHARE:
+                continue
+            ratio = SequenceMatcher(
+                None, old_words, new_words.words(best_new), autojunk=False
+            ).ratio()
+            if draft.new_to_old[best_new] < 0:
+                _link(draft, old, best_new, ratio)
+            else:
+                # A merge: several old lines now live in one new line.
+                draft.old_to_new[old] = best_new
+                draft.similarity[old] = ratio
+                draft.predicted[old] = best_new
+
+
+def build_line_map(old_lines: Sequence[str], new_lines: Sequence[str]) -> LineMap:
+    """Diff two revisions' lines once; the result relocates any number of anchors."""
+    old_ids, new_ids = _intern(old_lines, new_lines)
+    draft = _diff_lines(old_ids, new_ids)
+    _pair_identical(draft, old_ids, new_ids)
+    _pair_similar(draft, old_lines, new_lines)
+    _absorb_leftovers(draft, old_lines, new_lines)
+    return LineMap(
+        tuple(old_lines), tuple(new_lines), draft.old_to_new, draft.similarity, draft.predicted
+    )
+
+
+def summarize(line_map: LineMap) -> RevisionSummary:
+    """How many lines the revision added, removed, changed and left alone."""
+    return line_map._summary
+
+
+# --- finding a quote ----------------------------------------------------------
+
+
+def _context_similarity(old: str, new: str) -> float:
+    # Compared word by word: any two stretches of prose share enough letters
+    # for a character ratio of 0.3-0.5, which would let unrelated context pass
+    # for weak support; unrelated words hardly ever line up.
+    if old == new:
+        return 1.0
+    return SequenceMatcher(None, old.split(), new.split(), autojunk=False).ratio()
+
+
+def _context_agreement(anchor: Anchor, line: str, start: int, end: int) -> float:
+    """How well the text around ``line[start:end]`` matches the anchor's stored context."""
+    prefix = line[max(0, start - CONTEXT_CHARS) : start]
+    suffix = line[end : end + CONTEXT_CHARS]
+    return (
+        _context_similarity(anchor.prefix, prefix) + _context_similarity(anchor.suffix, suffix)
+    ) / 2
+
+
+def _closeness(line: int, predicted: int) -> float:
+    return 1.0 / (1 + abs(line - predicted))
+
+
+def _occurrences(line: str, quote: str) -> list[int]:
+    found: list[int] = []
+    at = line.find(quote)
+    while at >= 0:
+        found.append(at)
+        at = line.find(quote, at + 1)
+    return found
+
+
+def _best_occurrence(anchor: Anchor, line: str, quote: str, starts: list[int]) -> int:
+    """Of several places in one line: best context agreement, then nearest the old offset."""
+    if len(starts) == 1:
+        return starts[0]
+    hint = anchor.quote_offset or 0
+    return max(
+        starts,
+        key=lambda at: (_context_agreement(anchor, line, at, at + len(quote)), -abs(at - hint)),
+    )
+
+
+def _line_of(line_map: LineMap, position: int) -> int:
+    return bisect_right(line_map._starts, position) - 1
+
+
+def _within_line(line_map: LineMap, position: int, length: int) -> bool:
+    line = _line_of(line_map, position)
+    return position + length <= line_map._starts[line] + len(line_map._new_lines[line])
+
+
+def _find_after(line_map: LineMap, quote: str, first_line: int) -> int | None:
+    """The first line at or after ``first_line`` containing ``quote``."""
+    if first_line >= len(line_map._new_lines):
+        return None
+    at = line_map._joined.find(quote, line_map._starts[first_line])
+    while at >= 0 and not _within_line(line_map, at, len(quote)):
+        at = line_map._joined.find(quote, at + 1)
+    return None if at < 0 else _line_of(line_map, at)
+
+
+def _find_before(line_map: LineMap, quote: str, last_line: int, first_line: int) -> int | None:
+    """The last line in ``first_line..last_line`` containing ``quote``."""
+    if last_line < first_line or last_line < 0:
+        return None
+    low = line_map._starts[max(first_line, 0)]
+    high = line_map._starts[last_line] + len(line_map._new_lines[last_line])
+    at = line_map._joined.rfind(quote, low, high)
+    while at >= 0 and not _within_line(line_map, at, len(quote)):
+        at = line_map._joined.rfind(quote, low, at + len(quote) - 1)
+    return None if at < 0 else _line_of(line_map, at)
+
+
+def _found_in_line(anchor: Anchor, line_map: LineMap, line: int, quote: str) -> _Found:
+    text = line_map._new_lines[line]
+    start = _best_occurrence(anchor, text, quote, _occurrences(text, quote))
+    return _Found(line, start, start + len(quote), 1.0)
+
+
+def _find_exact(anchor: Anchor, quote: str, line_map: LineMap, predicted: int) -> _Found | None:
+    """The quote verbatim: in the predicted line, else in the nearest line that has it."""
+    text = line_map._new_lines[predicted]
+    offset = anchor.quote_offset
+    if offset is not None and text.startswith(quote, offset) and text.count(quote) == 1:
+        return _Found(predicted, offset, offset + len(quote), 1.0)
+    if quote in text:
+        return _found_in_line(anchor, line_map, predicted, quote)
+    after = _find_after(line_map, quote, predicted + 1)
+    reach = predicted if after is None else after - predicted
+    before = _find_before(line_map, quote, predicted - 1, predicted - reach)
+    if after is None and before is None:
+        return None
+    if after is None or before is None:
+        line = after if before is None else before
+        assert line is not None
+        return _found_in_line(anchor, line_map, line, quote)
+    below = _found_in_line(anchor, line_map, after, quote)
+    above = _found_in_line(anchor, line_map, before, quote)
+    if after - predicted != predicted - before:
+        return below if after - predicted < predicted - before else above
+    # Equally near: let the surrounding text decide.
+    text_below, text_above = line_map._new_lines[after], line_map._new_lines[before]
+    below_context = _context_agreement(anchor, text_below, below.start, below.end)
+    above_context = _context_agreement(anchor, text_above, above.start, above.end)
+    return below if below_context > above_context else above
+
+
+def _trim_punctuation(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
+    """Drop edge punctuation the quote does not have (a window of words picks up commas)."""
+    if quote[:1].isalnum():
+        while start < end and not text[start].isalnum():
+            start += 1
+    if quote[-1:].isalnum():
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
+    return start, end
+
+
+def _token_key(token: str) -> str:
+    # Four leading letters, ignoring case and punctuation, so "Lantern," and
+    # "lanterns" still count as the same word for locating a window.
+    core = token.strip(_PUNCTUATION).casefold()
+    return core[:4] or token
+
+
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """A line's words: their spans and the keys they are compared by."""
+
+    spans: tuple[tuple[int, int], ...]
+    keys: tuple[str, ...]
+    key_set: frozenset[str]
+
+
+def _tokenise(text: str) -> _Tokens:
+    spans = tuple(match.span() for match in _TOKEN.finditer(text))
+    keys = tuple(_token_key(text[start:end]) for start, end in spans)
+    return _Tokens(spans, keys, frozenset(keys))
+
+
+def _word_windows(
+    tokens: _Tokens, quote: str, quote_keys: frozenset[str], hint: int
+) -> list[tuple[int, int]]:
+    """Runs of whole words sharing the most words with ``quote``.
+
+    Windows hold one word fewer to one more than the quote, so a replaced,
+    dropped or added word still fits; only windows whose shared words cover
+    ``_MIN_WORD_COVERAGE`` of the quote's characters are kept, best first
+    (nearest ``hint`` among equals).
+    """
+    if quote_keys.isdisjoint(tokens.key_set):
+        return []
+    spans = tokens.spans
+    weights = [0]
+    for (start, end), key in zip(spans, tokens.keys, strict=True):
+        weights.append(weights[-1] + (end - start if key in quote_keys else 0))
+    needed = _MIN_WORD_COVERAGE * len(quote)
+    if weights[-1] < needed:
+        return []
+    size = len(quote.split())
+    scored: list[tuple[int, int, int]] = []
+    for width in range(max(1, size - 1), min(size + 1, len(spans)) + 1):
+        for first in range(len(spans) - width + 1):
+            covered = weights[first + width] - weights[first]
+            if covered >= needed:
+                scored.append((covered, spans[first][0], spans[first + width - 1][1]))
+    # Among equally covered windows, the one nearest the quote's length, then its old place.
+    scored.sort(key=lambda w: (-w[0], abs(w[2] - w[1] - len(quote)), abs(w[1] - hint)))
+    return [(start, end) for _, start, end in scored[:_MAX_WINDOWS]]
+
+
+def _block_window(text: str, quote: str) -> list[tuple[int, int]]:
+    """The span implied by the longest common block, for a quote with no spaces to go by."""
+    matcher = SequenceMatcher(None, text, quote, autojunk=False)
+    block = matcher.find_longest_match(0, len(text), 0, len(quote))
+    if block.size < 3:
+        return []
+    start = max(0, block.a - block.b)
+    return [(start, min(len(text), start + len(quote)))]
+
+
+def _match_score(similarity: float, context: float, closeness: float) -> float:
+    return _QUOTE_WEIGHT * similarity + _CONTEXT_WEIGHT * context + _CLOSENESS_WEIGHT * closeness
+
+
+class _QuoteScorer:
+    """Scores windows of candidate lines against one anchor's quote.
+
+    Every window must reach ``floor`` (the threshold, then just above the best
+    score so far); cheap upper bounds skip the windows and lines that cannot.
+    Candidates come nearest first, so ties go to the nearer one.
+    """
+
+    __slots__ = (
+        "anchor",
+        "chars",
+        "floor",
+        "line_map",
+        "predicted",
+        "quote",
+        "quote_keys",
+        "words",
+    )
+
+    def __init__(self, anchor: Anchor, quote: str, line_map: LineMap, predicted: int) -> None:
+        self.anchor = anchor
+        self.quote = quote
+        self.quote_keys = frozenset(_token_key(token) for token in quote.split())
+        self.line_map = line_map
+        self.predicted = predicted
+        self.floor = FUZZY_THRESHOLD
+        self.chars: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        self.chars.set_seq2(quote)
+        self.words: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        self.words.set_seq2(quote.split())
+
+    def best_in(self, line: int) -> _Found | None:
+        """The window of new line ``line`` that beats the floor by most, if any."""
+        closeness = _closeness(line, self.predicted)
+        if _match_score(1.0, 1.0, closeness) < self.floor:
+            return None
+        text = self.line_map._new_lines[line]
+        tokens = _tokens_of(self.line_map, line)
+        windows = _word_windows(tokens, self.quote, self.quote_keys, self.anchor.quote_offset or 0)
+        if not windows and len(self.quote.split()) == 1:
+            windows = _block_window(text, self.quote)
+        best: _Found | None = None
+        for window in windows:
+            for start, end in {window, _trim_punctuation(text, self.quote, *window)}:
+                found = self._score(text, line, start, end, closeness)
+                if found is not None:
+                    best = found
+        return best
+
+    def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> _Found | None:
+        if end <= start:
+            return None
+        self.chars.set_seq1(text[start:end])
+        self.words.set_seq1(text[start:end].split())
+        bound = max(self.chars.quick_ratio(), self.words.quick_ratio())
+        if _match_score(bound, 1.0, closeness) < self.floor:
+            return None
+        # Characters catch a respelt word, words a replaced one ("terrible" ->
+        # "wonderful" shares few letters but leaves the phrase recognisable).
+        similarity = max(self.chars.ratio(), self.words.ratio())
+        if _match_score(similarity, 1.0, closeness) < self.floor:
+            return None
+        context = _context_agreement(self.anchor, text, start, end)
+        score = _match_score(similarity, context, closeness)
+        if score < self.floor:
+            return None
+        # Later candidates must do strictly better: on a tie the earlier one,
+        # nearer the prediction or the old offset, stands.
+        self.floor = score + _TIE
+        return _Found(line, start, end, score)
+
+
+def _best_fuzzy(scorer: _QuoteScorer, lines: Sequence[int]) -> _Found | None:
+    best: _Found | None = None
+    for line in lines:
+        found = scorer.best_in(line)
+        if found is not None:
+            best = found
+    return best
+
+
+def _tokens_of(line_map: LineMap, line: int) -> _Tokens:
+    # Memoised: in a heavy rewrite the same touched line is a candidate for many quotes.
+    tokens = line_map._tokens.get(line)
+    if tokens is None:
+        tokens = line_map._tokens[line] = _tokenise(line_map._new_lines[line])
+    return tokens
+
+
+def _touched_near(line_map: LineMap, predicted: int) -> list[int]:
+    """Touched lines within ``_FUZZY_WINDOW`` of the prediction, nearest first."""
+    touched = line_map._touched
+    low = bisect_left(touched, predicted - _FUZZY_WINDOW)
+    high = bisect_right(touched, predicted + _FUZZY_WINDOW)
+    return sorted(touched[low:high], key=lambda line: abs(line - predicted))
+
+
+def _touched_with(line_map: LineMap, word: str, limit: int) -> set[int] | None:
+    """Touched lines containing ``word``, or None if more than ``limit`` do."""
+    joined, starts = line_map._touched_joined, line_map._touched_starts
+    lines: set[int] = set()
+    at = joined.find(word)
+    while at >= 0:
+        line = bisect_right(starts, at) - 1
+        lines.add(line_map._touched[line])
+        if len(lines) > limit:
+            return None
+        # Skip to the next line: one hit per line is all we need.
+        at = joined.find(word, starts[line + 1]) if line + 1 < len(starts) else -1
+    return lines
+
+
+def _touched_sharing_words(line_map: LineMap, quote: str, skip: set[int]) -> list[int]:
+    """Touched lines containing at least half of the quote's longest distinctive words.
+
+    Far from the prediction a match needs a quote similarity of about 0.7,
+    which a line holding fewer than half of those words can hardly reach.
+    """
+    words = sorted(set(_KEY_WORD.findall(quote)), key=len, reverse=True)[:_MAX_KEY_WORDS]
+    # A word found in most touched lines ("that", "with") singles nothing out.
+    limit = max(_MAX_FUZZY_CANDIDATES, len(line_map._touched) // 4)
+    shared: Counter[int] = Counter()
+    for word in words:
+        shared.update(_touched_with(line_map, word, limit) or ())
+    needed = (len(words) + 1) // 2
+    return [line for line, count in shared.items() if count >= needed and line not in skip]
+
+
+def _find_fuzzy(anchor: Anchor, quote: str, line_map: LineMap, predicted: int) -> _Found | None:
+    """The best edited version of the quote in text the revision touched."""
+    if len(quote) < MIN_FUZZY_QUOTE_CHARS or not line_map._touched:
+        return None
+    scorer = _QuoteScorer(anchor, quote, line_map, predicted)
+    near = _touched_near(line_map, predicted)
+    found = _best_fuzzy(scorer, near)
+    if found is not None:
+        return found
+    far = sorted(
+        _touched_sharing_words(line_map, quote, set(near)), key=lambda line: abs(line - predicted)
+    )
+    return _best_fuzzy(scorer, far[:_MAX_FUZZY_CANDIDATES])
+
+
+# --- relocating anchors -------------------------------------------------------
+
+
+def _outdated(anchor: Anchor) -> Relocation:
+    return Relocation(anchor, AnchorState.OUTDATED, 0.0)
+
+
+def _state(old: Anchor, new: Anchor) -> AnchorState:
+    same = (
+        old.line_start == new.line_start
+        and old.line_end == new.line_end
+        and old.quote_line == new.quote_line
+        and old.quote == new.quote
+    )
+    return AnchorState.ANCHORED if same else AnchorState.MOVED
+
+
+def _surviving_endpoints(anchor: Anchor, line_map: LineMap) -> tuple[int, int, float] | None:
+    """Map a range's ends (0-based new indexes), shrinking past removed lines."""
+    first, last = sorted((anchor.line_start - 1, anchor.line_end - 1))
+    mapping = line_map._old_to_new
+    first = max(first, 0)
+    last = min(last, len(mapping) - 1)
+    surviving = [old for old in range(first, last + 1) if mapping[old] >= 0]
+    if not surviving:
+        return None
+    start_old, end_old = surviving[0], surviving[-1]
+    start, end = sorted((mapping[start_old], mapping[end_old]))
+    score = min(line_map._similarity[start_old], line_map._similarity[end_old])
+    return start, end, score
+
+
+def _relocate_lines(anchor: Anchor, line_map: LineMap) -> Relocation:
+    mapped = _surviving_endpoints(anchor, line_map)
+    if mapped is None:
+        return _outdated(anchor)
+    start, end, score = mapped
+    new = Anchor(line_start=start + 1, line_end=end + 1)
+    return Relocation(new, _state(anchor, new), score)
+
+
+def _holds_together(
+    anchor: Anchor, line_map: LineMap, start: int, end: int, quote_line: int
+) -> bool:
+    """Whether new lines ``start..end`` are still the old range, give or take added lines."""
+    if not start <= quote_line <= end:
+        return False
+    old_span = abs(anchor.line_end - anchor.line_start)
+    added = line_map._added_before[end + 1] - line_map._added_before[start]
+    return end - start <= old_span + added
+
+
+def _range_around(anchor: Anchor, line_map: LineMap, quote_line: int) -> tuple[int, int]:
+    """The new range (0-based) of a quoted comment whose quote now stands on ``quote_line``."""
+    if not anchor.is_range:
+        return quote_line, quote_line
+    mapped = _surviving_endpoints(anchor, line_map)
+    if mapped is not None and _holds_together(anchor, line_map, mapped[0], mapped[1], quote_line):
+        return mapped[0], mapped[1]
+    # The range was torn apart (a paragraph of it moved away): keep its shape
+    # around the quote rather than stretch it across the text.
+    old_quote_line = (anchor.quote_line or anchor.line_start) - 1
+    shift = quote_line - old_quote_line
+    size = len(line_map._new_lines)
+    start = _clamp(min(anchor.line_start, anchor.line_end) - 1 + shift, size)
+    end = _clamp(max(anchor.line_start, anchor.line_end) - 1 + shift, size)
+    return min(start, quote_line), max(end, quote_line)
+
+
+def _relocate_quote(anchor: Anchor, quote: str, line_map: LineMap) -> Relocation:
+    old_index = (anchor.quote_line or anchor.line_start) - 1
+    if not 0 <= old_index < len(line_map._old_lines) or not line_map._new_lines:
+        return _outdated(anchor)
+    predicted = line_map._predicted[old_index]
+    found = _find_exact(anchor, quote, line_map, predicted) or _find_fuzzy(
+        anchor, quote, line_map, predicted
+    )
+    if found is None:
+        return _outdated(anchor)
+    text = line_map._new_lines[found.line]
+    start, end = _range_around(anchor, line_map, found.line)
+    new = Anchor(
+        line_start=start + 1,
+        line_end=end + 1,
+        quote=text[found.start : found.end],
+        quote_line=found.line + 1,
+        quote_offset=found.start,
+        prefix=text[max(0, found.start - CONTEXT_CHARS) : found.start],
+        suffix=text[found.end : found.end + CONTEXT_CHARS],
+    )
+    return Relocation(new, _state(anchor, new), found.score)
+
+
+def relocate(anchor: Anchor, line_map: LineMap) -> Relocation:
+    """Carry one anchor on the old revision to the new one."""
+    if anchor.quote:
+        return _relocate_quote(anchor, anchor.quote, line_map)
+    if not line_map._new_lines:
+        return _outdated(anchor)
+    return _relocate_lines(anchor, line_map)
+
+
+def relocate_all(
+    anchors: Sequence[Anchor], old_lines: Sequence[str], new_lines: Sequence[str]
+) -> list[Relocation]:
+    """Relocate every anchor, in order, one result per anchor (none dropped)."""
+    line_map = build_line_map(old_lines, new_lines)
+    return [relocate(anchor, line_map) for anchor in anchors]

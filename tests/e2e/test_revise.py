@@ -1,0 +1,90 @@
+"""/excerpt revise: comments follow their text; the rest are kept as outdated."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.conftest import SCENE, expect_refusal, post_scene
+
+REVISED = (
+    "Fog had settled on the island before dawn.\n\n"
+    "The lighthouse keeper counted the gulls every morning.\n\n"
+    "Nobody had asked him to; it simply steadied his hands.\n\n"
+    "On the ninth day there were thirteen, and one of them was *watching* him."
+)
+
+
+def anchors(db_path):
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(
+            "SELECT number, line_start, quote, anchor_state, revision, origin_line_start"
+            " FROM comments ORDER BY number"
+        ).fetchall()
+
+
+async def test_revision_carries_comments_and_marks_the_rest_outdated(simcord_env, server, db_path):
+    thread = await post_scene(simcord_env, server)
+    await server.reader.slash(
+        thread, "comment add", line="2", text="Nice.", quote="steadied his hands"
+    )
+    await server.reader.slash(thread, "comment add", line="3", text="Eerie.", quote="thirteen")
+    await server.reader2.slash(thread, "comment add", line="4", text="Cosy ending.")
+    await server.author.slash(thread, "comment resolve", comment="1")
+
+    result = await server.author.slash(
+        thread, "excerpt revise", excerpt="1", file=("v2.txt", REVISED.encode())
+    )
+    content = result.response.content
+    assert "Revision 2" in content and "1 line(s) added, 1 removed" in content
+    assert "2 moved" in content and "1 outdated" in content
+    assert anchors(db_path) == [
+        (1, 3, "steadied his hands", "moved", 2, 2),
+        (2, 4, "thirteen", "moved", 2, 3),
+        (3, 4, None, "outdated", 1, 4),
+    ]
+    # The new revision is posted in the thread, and its messages take menu comments.
+    assert any(
+        "Fog had settled" in (e.description or "") for m in thread.history() for e in m.embeds
+    )
+
+    listing = await server.reader.slash(thread, "comment list")
+    text = listing.response.embeds[0].description
+    assert "**#1** · line 3 (moved from line 2)" in text
+    assert "⌛ outdated (line 4 of revision 1)" in text
+
+    old = await server.reader.slash(thread, "excerpt show", excerpt="1", revision=1)
+    assert "went to make tea" in old.response.embeds[0].description
+    assert "(revision 1)" in old.response.embeds[0].title
+    written_on_1 = await server.reader.slash(thread, "comment list", revision=1)
+    assert "#3" in written_on_1.response.embeds[0].description
+
+
+async def test_only_the_author_revises_and_same_text_is_refused(simcord_env, server, db_path):
+    thread = await post_scene(simcord_env, server)
+    refused = await server.moderator.slash(
+        thread, "excerpt revise", excerpt="1", file=("v2.txt", REVISED.encode())
+    )
+    expect_refusal(simcord_env, refused, "only the author")
+    same = await server.author.slash(
+        thread, "excerpt revise", excerpt="1", file=("v2.txt", SCENE.encode())
+    )
+    expect_refusal(simcord_env, same, "same as revision 1")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT MAX(number) FROM revisions").fetchone()[0] == 1
+
+
+async def test_revise_by_paste(simcord_env, server):
+    thread = await post_scene(simcord_env, server)
+    shown = await server.author.slash(thread, "excerpt revise", excerpt="1")
+    assert shown.modal is not None
+    done = await server.author.submit_modal(shown, {"text": REVISED})
+    assert "Revision 2" in done.response.content
+    old_message, new_message = (
+        next(m for m in thread.history() if any(marker in (e.description or "") for e in m.embeds))
+        for marker in ("went to make tea", "Fog had settled")
+    )
+    stale = await server.reader.context_menu(thread, "Comment on line", old_message)
+    expect_refusal(simcord_env, stale, "not part of a current excerpt")
+    modal = await server.reader.context_menu(thread, "Comment on line", new_message)
+    commented = await server.reader.submit_modal(modal, {"line": "1", "text": "Good fog."})
+    assert "Comment #1" in commented.response.embeds[0].title
