@@ -7,6 +7,7 @@ action leaves nothing behind.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -29,12 +30,19 @@ from bot.models import (
     Member,
     Reply,
 )
-from bot.reanchor import RevisionSummary, build_line_map, relocate, summarize
+from bot.reanchor import (
+    LineMap,
+    Relocation,
+    RevisionSummary,
+    build_line_map,
+    relocate,
+    summarize,
+)
 from bot.storage import Database
 from bot.storage import comments as comment_sql
 from bot.storage import excerpts as excerpt_sql
 from bot.storage.excerpts import ExcerptSummary, PostedMessage
-from bot.text import MAX_LINES, count_words, parse_excerpt_text
+from bot.text import MAX_LINES, count_words, is_invisible, parse_excerpt_text
 
 MAX_TITLE_CHARS = 90
 MAX_CONTENT_WARNING_CHARS = 200
@@ -104,7 +112,7 @@ def clean_text(text: str, what: str, max_chars: int, *, single_line: bool = Fals
     cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", text or "")).strip()
     if single_line:
         cleaned = " ".join(cleaned.split())
-    if not cleaned:
+    if is_invisible(cleaned):
         raise InvalidInput(f"The {what} is empty. Please write something.")
     if len(cleaned) > max_chars:
         raise InvalidInput(
@@ -292,23 +300,40 @@ class Workshop:
     async def revise_excerpt(
         self, *, guild_id: int, number: int, member: Member, text: str
     ) -> RevisionOutcome:
-        """Store revision N+1 and carry every comment to where its text now stands."""
+        """Store revision N+1 and carry every comment to where its text now stands.
+
+        Re-anchoring can take seconds on a rewritten text, so it runs in a worker
+        thread between a read and the write, not while holding the database.
+        """
         new_lines = parse_excerpt_text(text)
-        async with self.db.transaction() as tx:
-            excerpt = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+        async with self.db.read() as conn:
+            excerpt = _live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
             if member.id != excerpt.author_id:
                 raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
             old_lines = [
-                line.text for line in await excerpt_sql.get_lines(tx, excerpt.id, excerpt.revision)
+                line.text
+                for line in await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
             ]
             if old_lines == new_lines:
                 raise InvalidInput(
                     f"That text is the same as revision {excerpt.revision}; nothing to revise."
                 )
-            carried = await comment_sql.comments_to_carry(tx, excerpt.id)
-            line_map = build_line_map(old_lines, new_lines)
-            relocations = [relocate(comment.anchor, line_map) for comment in carried]
-            revision = excerpt.revision + 1
+            carried = await comment_sql.comments_to_carry(conn, excerpt.id)
+        line_map, planned = await asyncio.to_thread(
+            _plan_relocations, old_lines, new_lines, carried
+        )
+        revision = excerpt.revision + 1
+        async with self.db.transaction() as tx:
+            current = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            if current.revision != excerpt.revision:
+                raise WrongState(
+                    f"Excerpt #{number} got another revision meanwhile; please try again."
+                )
+            # Comments written while we were planning are carried too (cheaply: few).
+            moves = [
+                (comment, planned.get(comment.id) or relocate(comment.anchor, line_map))
+                for comment in await comment_sql.comments_to_carry(tx, excerpt.id)
+            ]
             now = self._now()
             word_count = count_words(new_lines)
             await excerpt_sql.insert_revision(tx, excerpt.id, revision, new_lines, word_count, now)
@@ -324,13 +349,13 @@ class Workshop:
                         moved.state,
                         comment.revision if moved.state is AnchorState.OUTDATED else revision,
                     )
-                    for comment, moved in zip(carried, relocations, strict=True)
+                    for comment, moved in moves
                 ],
                 now,
             )
             updated = await excerpt_sql.get_excerpt(tx, guild_id, number)
         assert updated is not None
-        states = [moved.state for moved in relocations]
+        states = [moved.state for _comment, moved in moves]
         return RevisionOutcome(
             excerpt=updated,
             summary=summarize(line_map),
@@ -516,6 +541,13 @@ def _live(excerpt: Excerpt | None, number: int) -> Excerpt:
     if excerpt.status is ExcerptStatus.DELETED:
         raise NotFound(f"Excerpt #{number} was deleted.")
     return excerpt
+
+
+def _plan_relocations(
+    old_lines: Sequence[str], new_lines: Sequence[str], comments: Sequence[Comment]
+) -> tuple[LineMap, dict[int, Relocation]]:
+    line_map = build_line_map(old_lines, new_lines)
+    return line_map, {comment.id: relocate(comment.anchor, line_map) for comment in comments}
 
 
 def _lines_to_fetch(line_spec: str) -> tuple[int, int]:

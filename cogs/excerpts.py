@@ -180,13 +180,15 @@ class Excerpts(commands.Cog):
         self, interaction: discord.Interaction, number: int, text: str
     ) -> None:
         """Store the revision (comments re-anchored), then post it in the excerpt's thread."""
+        # Re-anchoring a rewrite can outlast Discord's 3 seconds, so defer first: privately,
+        # because the public record is the summary in the thread and a refusal stays private.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.workshop.revise_excerpt(
             guild_id=guild_id_of(interaction),
             number=number,
             member=member_of(interaction),
             text=text,
         )
-        await interaction.response.defer(thinking=True)
         summary = revision_summary(outcome)
         thread = await thread_of(interaction, outcome.excerpt.thread_id)
         posted_in = ""
@@ -225,7 +227,7 @@ class Excerpts(commands.Cog):
             guild_id_of(interaction), parse_number(excerpt, "excerpt"), lines, revision
         )
         entries = [_line_with_counts(line, view.counts.get(line.number)) for line in view.lines]
-        title = f"#{view.excerpt.number} · {view.excerpt.title}"
+        title = f"#{view.excerpt.number} · {escape(view.excerpt.title)}"
         if view.revision != view.excerpt.revision:
             title += f" (revision {view.revision})"
         pages = [
