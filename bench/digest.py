@@ -1,16 +1,21 @@
 """Benchmark: digests of a 2,000-line excerpt with 10,000 comments, in every format.
 
-Run with ``python -m bench.digest``. Everything is built in memory; only the
-rendering is timed (best of three, so a cold cache or a GC pause doesn't count).
+Run with ``python -m bench.digest``. The feedback is built in memory and the
+rendering timed (best of three, so a cold cache or a GC pause doesn't count);
+then the same feedback is stored in a temporary SQLite file and loading it back
+through the digest's storage queries is timed the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import random
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.digest import DigestFormat, ExcerptFeedback, render_digest
 from bot.models import (
@@ -23,6 +28,10 @@ from bot.models import (
     Line,
     Reply,
 )
+from bot.storage import Database
+from bot.storage import comments as comment_sql
+from bot.storage import digests as digest_sql
+from bot.storage import excerpts as excerpt_sql
 
 LINES = 2_000
 WORDS_PER_LINE = 60
@@ -41,6 +50,7 @@ TARGETS = {
     DigestFormat.HTML: 0.5,
     DigestFormat.DOCX: 3.0,
 }
+LOAD_TARGET = 0.5  # seconds to read the excerpt, its lines, comments and replies
 
 _PROSE_WORDS = (
     "the a an and but or of in on at to from with without under over through between "
@@ -162,6 +172,80 @@ def _best_of(repeats: int, action: Callable[[], object]) -> float:
     return best
 
 
+async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
+    """The feedback written through the bot's own storage functions, in one transaction."""
+    async with database.transaction() as tx:
+        excerpt = await excerpt_sql.insert_excerpt(
+            tx,
+            guild_id=1,
+            title=feedback.excerpt.title,
+            author_id=1,
+            author_name=feedback.excerpt.author_name,
+            channel_id=1,
+            content_warning=None,
+            lines=[line.text for line in feedback.lines],
+            word_count=feedback.excerpt.word_count,
+            now=feedback.excerpt.created_at,
+        )
+        await excerpt_sql.mark_posted(tx, excerpt.id, 1, 2, [])
+        for comment in feedback.comments:
+            stored = await comment_sql.insert_comment(
+                tx,
+                guild_id=1,
+                excerpt_id=excerpt.id,
+                excerpt_number=excerpt.number,
+                revision=1,
+                author_id=comment.author_id,
+                author_name=comment.author_name,
+                text=comment.text,
+                anchor=comment.anchor,
+                suggestion=comment.suggestion,
+                now=comment.created_at,
+            )
+            if comment.status is CommentStatus.RESOLVED:
+                await comment_sql.set_comment_status(
+                    tx, stored.id, CommentStatus.RESOLVED, 1, comment.updated_at
+                )
+            for reply in comment.replies:
+                await comment_sql.insert_reply(
+                    tx,
+                    comment_id=stored.id,
+                    author_id=reply.author_id,
+                    author_name=reply.author_name,
+                    text=reply.text,
+                    now=reply.created_at,
+                )
+    return excerpt
+
+
+async def _best_of_async(repeats: int, action: Callable[[], Awaitable[object]]) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        await action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+async def time_loading(feedback: ExcerptFeedback) -> tuple[float, int]:
+    """Best time to load the stored feedback back, and how many comments came back."""
+    with tempfile.TemporaryDirectory() as folder:
+        database = Database(Path(folder) / "bench.db", synchronous="OFF")
+        await database.open()
+        try:
+            excerpt = await _store(database, feedback)
+            loaded: list[ExcerptFeedback] = []
+
+            async def load() -> None:
+                async with database.read() as conn:
+                    loaded.append(await digest_sql.excerpt_feedback(conn, excerpt))
+
+            seconds = await _best_of_async(REPEATS, load)
+        finally:
+            await database.close()
+    return seconds, len(loaded[-1].comments)
+
+
 def run(report: Callable[[str], None] = print) -> None:
     feedback = build_feedback()
     generated_at = datetime(2024, 6, 1, tzinfo=UTC)
@@ -176,6 +260,13 @@ def run(report: Callable[[str], None] = print) -> None:
             f"digest {fmt.value} {LINES} lines {COMMENTS} comments: "
             f"{seconds:.2f} s (target <= {target} s){verdict}"
         )
+    seconds, comments = asyncio.run(time_loading(feedback))
+    replies = sum(len(comment.replies) for comment in feedback.comments)
+    verdict = "" if seconds <= LOAD_TARGET and comments == COMMENTS else "  SLOW"
+    report(
+        f"digest load from SQLite {LINES} lines {comments} comments {replies} replies: "
+        f"{seconds:.2f} s (target <= {LOAD_TARGET} s){verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -199,7 +199,7 @@ class Workshop:
 
     async def get_excerpt(self, guild_id: int, number: int) -> Excerpt:
         async with self.db.read() as conn:
-            return _live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            return require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
 
     async def excerpt_for_thread(self, guild_id: int, thread_id: int) -> Excerpt | None:
         async with self.db.read() as conn:
@@ -225,7 +225,7 @@ class Workshop:
         self, guild_id: int, number: int, spec: str | None, revision: int | None = None
     ) -> LinesView:
         async with self.db.read() as conn:
-            excerpt = _live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
             shown = revision if revision is not None else excerpt.revision
             if not 1 <= shown <= excerpt.revision:
                 raise InvalidInput(
@@ -264,7 +264,7 @@ class Workshop:
     ) -> Excerpt:
         wanted = ExcerptStatus.OPEN if open_ else ExcerptStatus.CLOSED
         async with self.db.transaction() as tx:
-            excerpt = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            excerpt = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can "
@@ -283,7 +283,7 @@ class Workshop:
 
     async def delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
         async with self.db.transaction() as tx:
-            excerpt = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            excerpt = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can delete it."
@@ -307,7 +307,7 @@ class Workshop:
         """
         new_lines = parse_excerpt_text(text)
         async with self.db.read() as conn:
-            excerpt = _live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
             if member.id != excerpt.author_id:
                 raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
             old_lines = [
@@ -324,7 +324,7 @@ class Workshop:
         )
         revision = excerpt.revision + 1
         async with self.db.transaction() as tx:
-            current = _live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            current = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
             if current.revision != excerpt.revision:
                 raise WrongState(
                     f"Excerpt #{number} got another revision meanwhile; please try again."
@@ -392,7 +392,7 @@ class Workshop:
             found, lines = await excerpt_sql.get_excerpt_with_lines(
                 conn, guild_id, excerpt_number, wanted_first, wanted_last
             )
-            excerpt = _live(found, excerpt_number)
+            excerpt = require_live(found, excerpt_number)
             _require_open(excerpt)
             first, last = parse_line_spec(line_spec, excerpt.line_count)
             anchor = _anchor_in(lines, first, last, quote)
@@ -499,7 +499,7 @@ class Workshop:
         revision: int | None = None,
     ) -> CommentListing:
         async with self.db.read() as conn:
-            excerpt = _live(
+            excerpt = require_live(
                 await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number), excerpt_number
             )
             first: int | None = None
@@ -535,11 +535,11 @@ class Workshop:
             )
 
 
-def _live(excerpt: Excerpt | None, number: int) -> Excerpt:
+def require_live(excerpt: Excerpt | None, number: int) -> Excerpt:
     if excerpt is None:
         raise NotFound(f"There is no excerpt #{number} in this server.")
     if excerpt.status is ExcerptStatus.DELETED:
-        raise NotFound(f"Excerpt #{number} was deleted.")
+        raise NotFound(f"Excerpt #{number} was deleted, and its feedback with it.")
     return excerpt
 
 
@@ -580,4 +580,4 @@ async def _comment_and_excerpt(
     if comment is None:
         raise NotFound(f"There is no comment #{number} in this server.")
     excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
-    return comment, _live(excerpt, comment.excerpt_number)
+    return comment, require_live(excerpt, comment.excerpt_number)

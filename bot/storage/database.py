@@ -55,9 +55,14 @@ def load_migrations() -> list[Migration]:
 class Database:
     """Owns the connection. Use :meth:`transaction` for writes, :meth:`read` for reads."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "FULL", read_only: bool = False
+    ) -> None:
         self.path = str(path)
         self._synchronous = synchronous
+        # Read-only (exports beside a live bot): never creates, migrates or writes the
+        # file, so a mistyped path can't leave an empty database behind.
+        self.read_only = read_only
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -66,7 +71,12 @@ class Database:
         return self._conn is not None
 
     async def open(self) -> None:
+        """Raises ``FileNotFoundError`` for a missing read-only file, ``sqlite3.Error``
+        for a file that is not a Marginalia database, ``MigrationError`` for a newer one."""
         if self._conn is not None:
+            return
+        if self.read_only:
+            self._conn = await _open_read_only(Path(self.path))
             return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -141,6 +151,30 @@ class Database:
                 await conn.backup(destination)
             finally:
                 destination.close()
+
+
+def _read_only_uri(path: Path) -> str:
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    # mode=ro: SQLite itself refuses to create or write the file.
+    return path.resolve().as_uri() + "?mode=ro"
+
+
+async def _open_read_only(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(_read_only_uri(path), uri=True, isolation_level=None)
+    try:
+        await conn.execute_fetchall("PRAGMA query_only = ON")
+        rows = await conn.execute_fetchall("SELECT MAX(version) FROM schema_migrations")
+        newest = next(iter(rows))[0]
+        if newest is not None and newest > len(load_migrations()):
+            raise MigrationError(
+                f"the database (schema {newest}) is newer than this code knows; "
+                "use a newer Marginalia"
+            )
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 async def _applied_versions(conn: aiosqlite.Connection) -> set[int]:

@@ -1,0 +1,182 @@
+"""Feedback digests as a service: load an excerpt's feedback, render it as a file.
+
+Knows nothing of Discord: the ``/digest`` cog and the ``python -m bot export``
+command line both call it, so a digest reads the same wherever it is made.
+Errors are :mod:`bot.errors` with messages written for the person asking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+import aiosqlite
+
+from bot.digest import DigestFormat, ExcerptFeedback, RenderedDigest, render_digest
+from bot.errors import InvalidInput
+from bot.models import CommentStatus, Excerpt
+from bot.storage import digests as digest_sql
+from bot.storage import excerpts as excerpt_sql
+from bot.workshop import require_live
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Reader(Protocol):
+    """Anything that hands out read snapshots: the bot's ``Database`` or a read-only file."""
+
+    def read(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A rendered digest and what it holds, for a one-line summary."""
+
+    file: RenderedDigest
+    format: DigestFormat
+    title: str
+    excerpts: int
+    comments: int  # every comment counted in the file's header
+    shown: int  # comments listed in it; resolved ones may be left out
+    readers: int  # distinct people who commented or replied
+
+
+class Nothing(StrEnum):
+    """Why there is no digest to make."""
+
+    NO_EXCERPTS = "no excerpts"
+    NO_NEW_FEEDBACK = "no new feedback"
+    NO_FEEDBACK = "no feedback"
+
+
+@dataclass(frozen=True, slots=True)
+class NoDigest:
+    """Nothing to export; ``reason`` says so politely (it is not an error)."""
+
+    kind: Nothing
+    reason: str
+
+
+def parse_since(text: str, today: date | None = None) -> date:
+    """A ``YYYY-MM-DD`` day (UTC), or ``InvalidInput`` saying how to write one."""
+    cleaned = (text or "").strip()
+    try:
+        if not _DATE.match(cleaned):
+            raise ValueError(cleaned)
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        # A real date as the example, so it can be copied and edited.
+        example = (today or datetime.now(UTC).date()) - timedelta(days=7)
+        raise InvalidInput(
+            f"“{cleaned[:40]}” is not a date. Write it as YYYY-MM-DD, "
+            f"for example {example.isoformat()}."
+        ) from None
+
+
+class Digests:
+    def __init__(self, database: Reader, clock: Callable[[], datetime]) -> None:
+        self.db = database
+        self._now = clock
+
+    async def excerpt_digest(
+        self,
+        guild_id: int,
+        number: int,
+        fmt: DigestFormat | str,
+        *,
+        include_resolved: bool = False,
+    ) -> Digest:
+        """The feedback on one excerpt (``/digest excerpt``). Anyone in the server may
+        export it: every comment is already visible in the excerpt's thread."""
+        async with self.db.read() as conn:
+            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            feedback = await digest_sql.excerpt_feedback(conn, excerpt)
+        return await self._render([feedback], DigestFormat(fmt), include_resolved, title=None)
+
+    async def author_digest(
+        self,
+        guild_id: int,
+        author_id: int,
+        fmt: DigestFormat | str,
+        *,
+        since: date | None = None,
+        include_resolved: bool = False,
+        author_name: str | None = None,
+    ) -> Digest | NoDigest:
+        """The feedback on all of an author's excerpts in a server, as one file
+        (``/digest mine``); with ``since``, only threads active on or after that day."""
+        async with self.db.read() as conn:
+            feedback = await digest_sql.author_feedback(conn, guild_id, author_id, since=since)
+            has_excerpts = bool(feedback) or (
+                since is not None
+                and await digest_sql.author_excerpt_count(conn, guild_id, author_id) > 0
+            )
+        if not has_excerpts:
+            return NoDigest(
+                Nothing.NO_EXCERPTS,
+                "You have no excerpts in this server yet, so there is no feedback to export. "
+                "Post one with `/excerpt post`.",
+            )
+        if since is not None and not feedback:
+            return NoDigest(
+                Nothing.NO_NEW_FEEDBACK,
+                f"No new feedback on your excerpts since {since.isoformat()}.",
+            )
+        if not any(item.comments for item in feedback):
+            return NoDigest(
+                Nothing.NO_FEEDBACK,
+                "Your excerpts have no feedback yet; there is nothing to export.",
+            )
+        name = author_name or _newest(feedback).author_name
+        title = f"Feedback for {name}"
+        if since is not None:
+            title += f" since {since.isoformat()}"
+        return await self._render(feedback, DigestFormat(fmt), include_resolved, title=title)
+
+    async def guild_ids(self) -> list[int]:
+        """Servers with posted excerpts, for a command line that wasn't told which one."""
+        async with self.db.read() as conn:
+            return await digest_sql.guild_ids(conn)
+
+    async def _render(
+        self,
+        feedback: Sequence[ExcerptFeedback],
+        fmt: DigestFormat,
+        include_resolved: bool,
+        *,
+        title: str | None,
+    ) -> Digest:
+        # A Word digest of 10,000 comments takes seconds: render off the event loop
+        # so the bot keeps answering everyone else meanwhile.
+        rendered = await asyncio.to_thread(
+            render_digest,
+            feedback,
+            fmt,
+            include_resolved=include_resolved,
+            generated_at=self._now(),
+            title=title,
+        )
+        comments = [comment for item in feedback for comment in item.comments]
+        resolved = sum(1 for c in comments if c.status is CommentStatus.RESOLVED)
+        readers = {c.author_id for c in comments}
+        readers.update(reply.author_id for c in comments for reply in c.replies)
+        return Digest(
+            file=rendered,
+            format=fmt,
+            title=title or feedback[0].excerpt.title,
+            excerpts=len(feedback),
+            comments=len(comments),
+            shown=len(comments) if include_resolved else len(comments) - resolved,
+            readers=len(readers),
+        )
+
+
+def _newest(feedback: Sequence[ExcerptFeedback]) -> Excerpt:
+    # Display names change; the latest excerpt carries the one in use now.
+    return max((item.excerpt for item in feedback), key=lambda excerpt: excerpt.number)

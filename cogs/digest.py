@@ -1,0 +1,169 @@
+"""/digest: feedback exported as a Markdown, HTML or Word file.
+
+Thin on purpose: the core (:mod:`bot.digests`) loads and renders; this cog
+picks the options, checks Discord's upload limit and sends the file.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import MarginaliaBot
+from bot.digest import DigestFormat
+from bot.digests import Digest, NoDigest, parse_since
+from bot.errors import InvalidInput
+from bot.render import escape
+from cogs.common import excerpt_autocomplete, excerpt_number_for, guild_id_of
+
+FormatChoice = Literal["markdown", "html", "docx"]
+
+# What Discord allows an unboosted server; used when the interaction doesn't say.
+DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
+
+_FORMAT_NAMES = {
+    DigestFormat.MARKDOWN: "Markdown",
+    DigestFormat.HTML: "a web page (HTML)",
+    DigestFormat.DOCX: "a Word document",
+}
+
+
+class DigestCommands(commands.Cog):
+    digest = app_commands.Group(
+        name="digest", description="Export feedback as a file", guild_only=True
+    )
+
+    def __init__(self, bot: MarginaliaBot) -> None:
+        self.bot = bot
+        self.digests = bot.digests
+
+    @digest.command(name="excerpt", description="All feedback on one excerpt, as a file")
+    @app_commands.describe(
+        excerpt="The excerpt (default: the one whose thread you are in)",
+        fmt="markdown (default; also pastes well into Discord), html (printable) or docx (Word)",
+        include_resolved="Also list resolved comments (they are always counted)",
+    )
+    @app_commands.rename(fmt="format")
+    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
+    async def excerpt_(
+        self,
+        interaction: discord.Interaction,
+        excerpt: str | None = None,
+        fmt: FormatChoice = "markdown",
+        include_resolved: bool = False,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        number = await excerpt_number_for(interaction, excerpt)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        digest = await self.digests.excerpt_digest(
+            guild_id, number, fmt, include_resolved=include_resolved
+        )
+        left_out = digest.comments - digest.shown
+        summary = (
+            f"📄 Feedback on **#{number} · {escape(digest.title)}**: {_counts(digest)}"
+            + (f", {left_out:,} resolved not listed" if left_out else "")
+            + f", as {_FORMAT_NAMES[digest.format]}."
+        )
+        export = f"--excerpt {number} --guild {guild_id}" + (
+            " --include-resolved" if include_resolved else ""
+        )
+        await _send(interaction, digest, summary, export, listed_resolved=include_resolved)
+
+    @digest.command(name="mine", description="All feedback on your excerpts in this server")
+    @app_commands.describe(
+        since="Only threads with new comments or replies from this day on (YYYY-MM-DD, UTC)",
+        fmt="markdown (default; also pastes well into Discord), html (printable) or docx (Word)",
+    )
+    @app_commands.rename(fmt="format")
+    async def mine(
+        self,
+        interaction: discord.Interaction,
+        since: app_commands.Range[str, 1, 40] | None = None,
+        fmt: FormatChoice = "markdown",
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        # Checked before deferring, so a typo is answered at once.
+        day = parse_since(since, discord.utils.utcnow().date()) if since else None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.digests.author_digest(
+            guild_id,
+            interaction.user.id,
+            fmt,
+            since=day,
+            author_name=interaction.user.display_name,
+        )
+        if isinstance(result, NoDigest):
+            await interaction.followup.send(result.reason, ephemeral=True)
+            return
+        excerpts = "excerpt" if result.excerpts == 1 else f"{result.excerpts:,} excerpts"
+        when = f" since {day.isoformat()}" if day else ""
+        summary = (
+            f"📄 Feedback on your {excerpts}{when}: {_counts(result)}"
+            + (", open threads only" if result.shown < result.comments else "")
+            + f", as {_FORMAT_NAMES[result.format]}."
+        )
+        export = f"--author {interaction.user.id} --guild {guild_id}" + (
+            f" --since {day.isoformat()}" if day else ""
+        )
+        await _send(interaction, result, summary, export)
+
+
+def _counts(digest: Digest) -> str:
+    comments = "1 comment" if digest.comments == 1 else f"{digest.comments:,} comments"
+    readers = "1 reader" if digest.readers == 1 else f"{digest.readers:,} readers"
+    return f"{comments} from {readers}"
+
+
+def upload_limit(interaction: discord.Interaction) -> int:
+    """The largest file this interaction's reply may carry.
+
+    Discord tells each interaction its own limit (boosts and the invoker's Nitro
+    included); the guild's boost tier is the fallback, then the unboosted size.
+    """
+    limit = getattr(interaction, "filesize_limit", None)
+    if isinstance(limit, int) and limit > 0:
+        return limit
+    if interaction.guild is not None:
+        return interaction.guild.filesize_limit
+    return DEFAULT_UPLOAD_LIMIT
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024)):,} KB"
+
+
+async def _send(
+    interaction: discord.Interaction,
+    digest: Digest,
+    summary: str,
+    export_args: str,
+    *,
+    listed_resolved: bool = False,
+) -> None:
+    content = digest.file.content
+    limit = upload_limit(interaction)
+    if len(content) > limit:
+        ways = []
+        if digest.format is not DigestFormat.MARKDOWN:
+            ways.append("`format:markdown` (the smallest)")
+        if listed_resolved:
+            ways.append("`include_resolved:False`")
+        tries = f"Try {' or '.join(ways)}, or ask" if ways else "Ask"
+        raise InvalidInput(
+            f"The digest is {_size(len(content))}, over the {_size(limit)} Discord lets me "
+            f"upload here. {tries} whoever runs the bot to export it from the command line, "
+            f"where there is no size limit: `python -m bot export {export_args} "
+            f"--format {digest.format.value}`."
+        )
+    file = discord.File(io.BytesIO(content), filename=digest.file.filename)
+    await interaction.followup.send(summary, file=file, ephemeral=True)
+
+
+async def setup(bot: MarginaliaBot) -> None:
+    await bot.add_cog(DigestCommands(bot))
