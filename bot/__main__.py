@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, configure_logging, read_environment, settings_from
 
@@ -27,6 +28,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="start the bot (the default)")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot in a local browser page: a simulated Discord, no token needed",
+        description="Run the real bot in a simulated Discord server (SimCord) and show it in a "
+        'browser page on 127.0.0.1. Needs the sandbox extra: pip install -e ".[sandbox]"',
+    )
+    sandbox.add_argument(
+        "--database",
+        type=Path,
+        metavar="PATH",
+        help="SQLite file to keep the sandbox's excerpts in (default: a throwaway file); "
+        "not your real bot's database",
+    )
+    sandbox.add_argument(
+        "--port", type=int, metavar="N", help="port for the page (default: any free port)"
+    )
+    from bot.export_cli import add_parser as add_export_parser
+
+    add_export_parser(commands)
+    from bot.backup_cli import add_backup_command
+
+    add_backup_command(commands)
     return parser
 
 
@@ -34,6 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "run"):
         return run_bot()
+    if args.command == "sandbox":
+        from bot.sandbox import main as sandbox_main
+
+        return sandbox_main(args.database, args.port)
+    if args.command == "export":
+        from bot.export_cli import run as run_export
+
+        return run_export(args)
+    if args.command == "backup":
+        from bot.backup_cli import run_backup_command
+
+        return run_backup_command(args)
     return 2
 
 

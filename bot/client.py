@@ -11,13 +11,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings, read_environment, settings_from
+from bot.digests import Digests
+from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
+from bot.prompts import PromptService
 from bot.replies import send_error
 from bot.storage import Database
 from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.excerpts", "cogs.comments")
+EXTENSIONS = ("cogs.excerpts", "cogs.comments", "cogs.prompts", "cogs.digest")
 
 
 class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
@@ -40,6 +43,10 @@ class MarginaliaBot(commands.Bot):
         self.settings = settings
         self.database = Database(settings.database)
         self.workshop = Workshop(self.database, clock=discord.utils.utcnow)
+        self.digests = Digests(self.database, clock=discord.utils.utcnow)
+        self.prompts = PromptService(
+            self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
+        )
         self.started_at = time.perf_counter()
         self.ready_after: float | None = None
 

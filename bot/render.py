@@ -51,11 +51,13 @@ def plain(text: str, limit: int) -> str:
 
 def thread_name(excerpt: Excerpt) -> str:
     # Names are not markdown, but Discord echoes them in a "thread created" notice.
-    return plain(discord.utils.escape_mentions(f"#{excerpt.number} · {excerpt.title}"), 100)
+    # No leading "#": a mention of the thread already shows one.
+    return plain(discord.utils.escape_mentions(f"{excerpt.title} · excerpt {excerpt.number}"), 100)
 
 
 def excerpt_header(excerpt: Excerpt) -> discord.Embed:
-    embed = discord.Embed(title=shorten(f"📖 {excerpt.title}", 256), colour=EXCERPT_COLOUR)
+    # Embed titles render markdown too: the title is shown exactly as the author typed it.
+    embed = discord.Embed(title=shorten(f"📖 {escape(excerpt.title)}", 256), colour=EXCERPT_COLOUR)
     parts = [
         f"by **{escape(excerpt.author_name)}** · excerpt **#{excerpt.number}**"
         f" · revision {excerpt.revision}",

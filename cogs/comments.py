@@ -282,7 +282,7 @@ class Comments(commands.Cog):
             status=None if status == "all" else CommentStatus(status),
             revision=revision,
         )
-        title = f"Comments on #{listing.excerpt.number} · {listing.excerpt.title}"
+        title = f"Comments on #{listing.excerpt.number} · {escape(listing.excerpt.title)}"
         if not listing.comments:
             await interaction.response.send_message(
                 f"No {'' if status == 'all' else status + ' '}comments"
@@ -325,7 +325,7 @@ def _list_entry(comment: Comment, where: str, replies: int) -> str:
         marks.append("✅ resolved")
     if replies:
         marks.append(f"{replies} repl{'y' if replies == 1 else 'ies'}")
-    tail = f"\n-# {' · '.join(marks)}" if marks else ""
+    tail = f"\n*{' · '.join(marks)}*" if marks else ""
     text = escape(shorten(" ".join(comment.text.split()), 200))
     return f"**#{comment.number}** · {where} · {escape(comment.author_name)}: {text}{tail}"
 

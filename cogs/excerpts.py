@@ -147,10 +147,19 @@ class Excerpts(commands.Cog):
             await _delete_quietly(thread)
             raise
         await self.workshop.mark_posted(excerpt, thread.id, posted)
-        await interaction.followup.send(
+        done = (
             f"📖 **{escape(clean_title)}** is up as excerpt **#{excerpt.number}** "
             f"({len(lines):,} lines, {excerpt.word_count:,} words): {thread.mention}"
         )
+        try:
+            await interaction.followup.send(done)
+        except discord.HTTPException:
+            # The excerpt is live in its thread: an error saying "nothing was saved" would
+            # be false and invite a duplicate. Try the other endpoint, else let it be.
+            try:
+                await interaction.edit_original_response(content=done)
+            except discord.HTTPException:
+                log.warning("excerpt #%d is posted; could not confirm it", excerpt.number)
 
     @excerpt.command(name="revise", description="Post a new revision; comments follow their text")
     @app_commands.describe(
@@ -252,8 +261,8 @@ class Excerpts(commands.Cog):
             return
         entries = [
             f"**#{s.excerpt.number}** · {escape(s.excerpt.title)} — {escape(s.excerpt.author_name)}"
-            f"\n-# {s.excerpt.line_count} lines · {s.open_comments} open, "
-            f"{s.resolved_comments} resolved · {excerpt_status_label(s.excerpt)}"
+            f"\n*{s.excerpt.line_count} lines · {s.open_comments} open, "
+            f"{s.resolved_comments} resolved · {excerpt_status_label(s.excerpt)}*"
             + (f" · <#{s.excerpt.thread_id}>" if s.excerpt.thread_id else "")
             for s in summaries
         ]
@@ -327,7 +336,8 @@ def _line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:
     rendered = render_line(line.number, line.text)
     if counts:
         open_count, resolved = counts
-        rendered += f"\n-# 💬 {open_count} open" + (f", {resolved} resolved" if resolved else "")
+        resolved_note = f", {resolved} resolved" if resolved else ""
+        rendered += f"\n*💬 {open_count} open{resolved_note}*"
     return rendered
 
 
