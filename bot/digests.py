@@ -11,16 +11,17 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 import aiosqlite
 
+from bot.anchors import build_anchor
 from bot.digest import DigestFormat, ExcerptFeedback, RenderedDigest, render_digest
 from bot.errors import InvalidInput
-from bot.models import CommentStatus, Excerpt
+from bot.models import Anchor, AnchorState, CommentStatus, Excerpt
 from bot.storage import digests as digest_sql
 from bot.storage import excerpts as excerpt_sql
 from bot.workshop import require_live
@@ -91,12 +92,24 @@ class Digests:
         fmt: DigestFormat | str,
         *,
         include_resolved: bool = False,
+        revision: int | None = None,
     ) -> Digest:
         """The feedback on one excerpt (``/digest excerpt``). Anyone in the server may
-        export it: every comment is already visible in the excerpt's thread."""
+        export it: every comment is already visible in the excerpt's thread.
+
+        With an earlier ``revision``: that text, with the comments written on it,
+        pinned where they were written.
+        """
         async with self.db.read() as conn:
             excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
-            feedback = await digest_sql.excerpt_feedback(conn, excerpt)
+            if revision is not None and not 1 <= revision <= excerpt.revision:
+                raise InvalidInput(
+                    f"Excerpt #{number} has revisions 1–{excerpt.revision}; "
+                    f"there is no revision {revision}."
+                )
+            feedback = await digest_sql.excerpt_feedback(conn, excerpt, revision)
+        if feedback.revision != excerpt.revision:
+            feedback = as_written(feedback)
         return await self._render([feedback], DigestFormat(fmt), include_resolved, title=None)
 
     async def author_digest(
@@ -180,3 +193,30 @@ class Digests:
 def _newest(feedback: Sequence[ExcerptFeedback]) -> Excerpt:
     # Display names change; the latest excerpt carries the one in use now.
     return max((item.excerpt for item in feedback), key=lambda excerpt: excerpt.number)
+
+
+def as_written(feedback: ExcerptFeedback) -> ExcerptFeedback:
+    """An earlier revision's feedback: the comments written on it, on their first lines.
+
+    The stored anchor follows the current text, so the phrase is looked up again in
+    the old line; a comment whose phrase cannot be found there keeps its lines only.
+    """
+    texts = [line.text for line in feedback.lines]
+    written = []
+    for comment in feedback.comments:
+        if comment.origin_revision != feedback.revision:
+            continue
+        start, end = comment.origin_line_start, comment.origin_line_end
+        try:
+            anchor = build_anchor(texts, start, end, comment.anchor.quote)
+        except (InvalidInput, ValueError):
+            anchor = Anchor(start, end)
+        written.append(
+            replace(
+                comment,
+                anchor=anchor,
+                anchor_state=AnchorState.ANCHORED,
+                revision=feedback.revision,
+            )
+        )
+    return replace(feedback, comments=tuple(written))

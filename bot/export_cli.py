@@ -69,6 +69,7 @@ class ExportRequest:
     since: date | None
     format: DigestFormat
     include_resolved: bool
+    revision: int | None
     output: str | None  # a path, "-" for stdout, None for the digest's own file name
 
 
@@ -109,6 +110,12 @@ def add_parser(commands: SubParsers) -> None:
         "--include-resolved",
         action="store_true",
         help="also list resolved comments (they are always counted)",
+    )
+    parser.add_argument(
+        "--revision",
+        type=int,
+        metavar="N",
+        help="with --excerpt: an earlier revision, with the comments written on it",
     )
     parser.add_argument(
         "-o",
@@ -165,6 +172,7 @@ def _request(args: argparse.Namespace) -> ExportRequest:
         since=since,
         format=_format(args.format, args.output),
         include_resolved=args.include_resolved,
+        revision=args.revision,
         output=args.output,
     )
 
@@ -224,7 +232,11 @@ async def _only_guild(digests: Digests) -> int:
 async def _digest(digests: Digests, request: ExportRequest, guild: int) -> Digest:
     if request.excerpt is not None:
         return await digests.excerpt_digest(
-            guild, request.excerpt, request.format, include_resolved=request.include_resolved
+            guild,
+            request.excerpt,
+            request.format,
+            include_resolved=request.include_resolved,
+            revision=request.revision,
         )
     assert request.author is not None  # argparse requires --excerpt or --author
     result = await digests.author_digest(

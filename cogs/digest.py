@@ -46,6 +46,7 @@ class DigestCommands(commands.Cog):
         excerpt="The excerpt (default: the one whose thread you are in)",
         fmt="markdown (default; also pastes well into Discord), html (printable) or docx (Word)",
         include_resolved="Also list resolved comments (they are always counted)",
+        revision="An earlier revision, with the comments written on it (default: current)",
     )
     @app_commands.rename(fmt="format")
     @app_commands.autocomplete(excerpt=excerpt_autocomplete)
@@ -55,12 +56,13 @@ class DigestCommands(commands.Cog):
         excerpt: str | None = None,
         fmt: FormatChoice = "markdown",
         include_resolved: bool = False,
+        revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         number = await excerpt_number_for(interaction, excerpt)
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await self.digests.excerpt_digest(
-            guild_id, number, fmt, include_resolved=include_resolved
+            guild_id, number, fmt, include_resolved=include_resolved, revision=revision
         )
         left_out = digest.comments - digest.shown
         summary = (
@@ -68,8 +70,10 @@ class DigestCommands(commands.Cog):
             + (f", {left_out:,} resolved not listed" if left_out else "")
             + f", as {_FORMAT_NAMES[digest.format]}."
         )
-        export = f"--excerpt {number} --guild {guild_id}" + (
-            " --include-resolved" if include_resolved else ""
+        export = (
+            f"--excerpt {number} --guild {guild_id}"
+            + (" --include-resolved" if include_resolved else "")
+            + (f" --revision {revision}" if revision else "")
         )
         await _send(interaction, digest, summary, export, listed_resolved=include_resolved)
 

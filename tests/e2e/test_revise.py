@@ -88,3 +88,26 @@ async def test_revise_by_paste(simcord_env, server):
     modal = await server.reader.context_menu(thread, "Comment on line", new_message)
     commented = await server.reader.submit_modal(modal, {"line": "1", "text": "Good fog."})
     assert "Comment #1" in commented.response.embeds[0].title
+
+
+async def test_digests_show_the_current_revision_or_a_named_earlier_one(simcord_env, server):
+    thread = await post_scene(simcord_env, server)
+    await server.reader.slash(thread, "comment add", line="3", text="Eerie.", quote="thirteen")
+    await server.reader2.slash(thread, "comment add", line="4", text="Cosy ending.")
+    await server.author.slash(thread, "excerpt revise", excerpt="1", file=("v2.txt", REVISED.encode()))
+    await server.reader.slash(thread, "comment add", line="1", text="Good fog.")
+
+    async def markdown(**options):
+        result = await server.author.slash(thread, "digest excerpt", **options)
+        return (await result.response.attachments[0].read()).decode()
+
+    current = await markdown()
+    assert "Fog had settled" in current and "went to make tea" not in current
+    assert "## Line 4" in current and "Eerie." in current and "Good fog." in current
+    assert "Cosy ending." in current  # outdated, still shown
+    first = await markdown(revision=1)
+    assert "went to make tea" in first and "Fog had settled" not in first
+    assert "## Line 3" in first and "Eerie." in first and "## Line 4" in first
+    assert "Good fog." not in first  # written on revision 2
+    refused = await server.author.slash(thread, "digest excerpt", revision=5)
+    expect_refusal(simcord_env, refused, "no revision 5")
