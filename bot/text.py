@@ -7,6 +7,7 @@ message is shown to the person who posted, so each one says what is accepted.
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
 from collections.abc import Sequence
 
@@ -168,8 +169,21 @@ def normalize_newlines(text: str) -> str:
     return _unify_line_breaks(text.removeprefix("\ufeff"))
 
 
+# Characters that show nothing: text made only of these (and whitespace) is blank.
+# Format characters (category Cf: zero-width spaces and joiners, word joiner, BOM, bidi
+# controls, soft hyphen) plus the fillers and blanks used to fake "empty" names.
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_invisible(text: str) -> bool:
+    """True if ``text`` would show as nothing at all: empty, whitespace or invisible marks."""
+    return all(
+        ch.isspace() or ch in _INVISIBLE_EXTRA or unicodedata.category(ch) == "Cf" for ch in text
+    )
+
+
 def _is_blank(line: str) -> bool:
-    return not line.strip()
+    return is_invisible(line)
 
 
 def _has_paragraph_break(source_lines: Sequence[str]) -> bool:

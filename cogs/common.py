@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import discord
@@ -28,8 +29,15 @@ def guild_id_of(interaction: discord.Interaction) -> int:
 
 
 def member_of(interaction: discord.Interaction) -> Member:
-    """The invoker as the core sees them; moderators hold Manage Server or Manage Messages."""
+    """The invoker as the core sees them; moderators hold Manage Server or Manage Messages
+    server-wide. Not ``interaction.permissions``: those are of the channel the command is
+    typed in, and a channel overwrite there (someone's own channel) must not make them a
+    moderator of every excerpt and comment in the server."""
     permissions = interaction.permissions
+    if isinstance(interaction.user, discord.Member):
+        # If the server is not cached, keep the channel's view rather than fail.
+        with contextlib.suppress(AttributeError):
+            permissions = interaction.user.guild_permissions
     return Member(
         id=interaction.user.id,
         display_name=interaction.user.display_name,

@@ -94,7 +94,9 @@ async def test_digests_show_the_current_revision_or_a_named_earlier_one(simcord_
     thread = await post_scene(simcord_env, server)
     await server.reader.slash(thread, "comment add", line="3", text="Eerie.", quote="thirteen")
     await server.reader2.slash(thread, "comment add", line="4", text="Cosy ending.")
-    await server.author.slash(thread, "excerpt revise", excerpt="1", file=("v2.txt", REVISED.encode()))
+    await server.author.slash(
+        thread, "excerpt revise", excerpt="1", file=("v2.txt", REVISED.encode())
+    )
     await server.reader.slash(thread, "comment add", line="1", text="Good fog.")
 
     async def markdown(**options):
