@@ -96,8 +96,9 @@ def build_anchor(lines: Sequence[str], line_start: int, line_end: int, quote: st
     hit = _find_quote(lines, line_start, line_end, wanted)
     if hit is None:
         raise InvalidInput(
-            f"I couldn't find “{_shorten(wanted)}” in {where}. A quote must be copied exactly "
-            "from the text and lie within one line; check the line number too."
+            f"I couldn't find “{{quote}}” in {where}. A quote must be copied exactly "
+            "from the text and lie within one line; check the line number too.",
+            quote=_shorten(wanted),
         )
     number, found = hit
     text = lines[number - 1]

@@ -75,8 +75,9 @@ def parse_since(text: str, today: date | None = None) -> date:
         # A real date as the example, so it can be copied and edited.
         example = (today or datetime.now(UTC).date()) - timedelta(days=7)
         raise InvalidInput(
-            f"“{cleaned[:40]}” is not a date. Write it as YYYY-MM-DD, "
-            f"for example {example.isoformat()}."
+            "“{typed}” is not a date. Write it as YYYY-MM-DD, "
+            f"for example {example.isoformat()}.",
+            typed=cleaned[:40],
         ) from None
 
 

@@ -6,9 +6,29 @@ every other exception is logged and answered with a generic apology.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class MarginaliaError(Exception):
-    """A failure the user caused or can fix; ``str(error)`` is shown to them."""
+    """A failure the user caused or can fix; ``str(error)`` is shown to them.
+
+    Text the user typed that the message repeats is passed separately, as named
+    values for ``{placeholders}`` in the message, so each place that shows the
+    message can escape it the way that place needs (Discord markdown, a terminal).
+    """
+
+    def __init__(self, message: str, **user_text: str) -> None:
+        super().__init__(message)
+        self.template = message
+        self.user_text = user_text
+
+    def render(self, escape: Callable[[str], str]) -> str:
+        if not self.user_text:
+            return self.template
+        return self.template.format(**{k: escape(v) for k, v in self.user_text.items()})
+
+    def __str__(self) -> str:
+        return self.render(lambda text: text)
 
 
 class InvalidInput(MarginaliaError):

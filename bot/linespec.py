@@ -31,11 +31,11 @@ def _sentence(clause: str) -> str:
 
 
 def _echo(spec: str) -> str:
-    # Shown back inside an error: one line, short, no backticks to break formatting.
-    flat = " ".join(spec.split()).replace("`", "'")
+    # Shown back inside an error: one line, short.
+    flat = " ".join(spec.split())
     if len(flat) > _ECHO_CHARS:
         flat = flat[: _ECHO_CHARS - 1] + "…"
-    return f"“{flat}”"
+    return flat
 
 
 def _example(line_count: int) -> str:
@@ -86,8 +86,9 @@ def parse_line_spec(spec: str, line_count: int) -> tuple[int, int]:
     match = _SPEC.fullmatch(text)
     if match is None:
         raise InvalidInput(
-            f"I couldn't read {_echo(text)} as a line number. Use a number or a range, such as "
-            f"{_example(line_count)}; {_valid_lines(line_count)}."
+            "I couldn't read “{spec}” as a line number. Use a number or a range, such as "
+            f"{_example(line_count)}; {_valid_lines(line_count)}.",
+            spec=_echo(text),
         )
     first = int(match.group(1))
     last = int(match.group(2)) if match.group(2) is not None else first

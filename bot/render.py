@@ -221,7 +221,7 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
         )
     for reply in comment.replies[-5:]:
         embed.add_field(
-            name=f"↳ {plain(reply.author_name, 80)}",
+            name=f"↳ {escape(plain(reply.author_name, 80))}",
             value=shorten(escape(reply.text), 1024),
             inline=False,
         )

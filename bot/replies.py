@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import MarginaliaError
+from bot.render import escape
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def error_message(error: BaseException) -> str | None:
     if isinstance(original, BaseException):
         error = original
     if isinstance(error, MarginaliaError):
-        return f"⚠️ {error}"
+        return f"⚠️ {error.render(escape)}"
     if isinstance(error, app_commands.NoPrivateMessage):
         return "⚠️ Marginalia's commands work inside a server, not in direct messages."
     if isinstance(error, app_commands.MissingPermissions):

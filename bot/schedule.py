@@ -92,7 +92,9 @@ def parse_local_time(text: str) -> time:
         hour, minute = int(match["hour"]), int(match["minute"] or 0)
         if 1 <= hour <= 12 and minute <= 59:
             return time(_to_24_hour(hour, match["half"]), minute)
-    raise InvalidInput(f"I couldn't read {text.strip()[:40]!r} as a time. {_TIME_EXAMPLE}")
+    raise InvalidInput(
+        f"I couldn't read “{{typed}}” as a time. {_TIME_EXAMPLE}", typed=text.strip()[:40]
+    )
 
 
 def _to_24_hour(hour: int, half: str) -> int:
@@ -104,7 +106,7 @@ def parse_timezone(name: str) -> ZoneInfo:
     """Resolve a zone name typed in any case ("europe/london", "America/New York")."""
     canonical = _zone_lookup().get(_normalise_zone_query(name))
     if canonical is None:
-        raise InvalidInput(_unknown_zone_message(name))
+        raise _unknown_zone(name)
     try:
         return ZoneInfo(canonical)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -115,14 +117,16 @@ def parse_timezone(name: str) -> ZoneInfo:
         ) from error
 
 
-def _unknown_zone_message(typed: str) -> str:
+def _unknown_zone(typed: str) -> InvalidInput:
     shown = typed.strip()
     if not shown:
-        return f"Please choose a time zone. {_ZONE_EXAMPLE}"
+        return InvalidInput(f"Please choose a time zone. {_ZONE_EXAMPLE}")
     # A bare city ("London") is the commonest slip; naming the full zone fixes it in one go.
     guesses = search_timezones(shown, limit=3) if len(shown) >= 3 else []
     hint = f" Did you mean {' or '.join(guesses)}?" if guesses else ""
-    return f"{shown[:60]!r} is not a time zone I know.{hint} {_ZONE_EXAMPLE}"
+    return InvalidInput(
+        f"“{{typed}}” is not a time zone I know.{hint} {_ZONE_EXAMPLE}", typed=shown[:60]
+    )
 
 
 def _normalise_zone_query(typed: str) -> str:

@@ -101,10 +101,15 @@ def parse_number(text: str, what: str) -> int:
     match = _ID.match(text or "")
     if match is None or int(match[1]) == 0:
         raise InvalidInput(
-            f"“{_shorten(text, 40)}” is not a {what} id. Ids are numbers such as `12`; "
-            "start typing and pick one from the list."
+            f"“{{typed}}” is not {_article(what)} {what} id. "
+            "Ids are numbers such as `12`; start typing and pick one from the list.",
+            typed=_shorten(text, 40),
         )
     return int(match[1])
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def clean_text(text: str, what: str, max_chars: int, *, single_line: bool = False) -> str:

@@ -285,8 +285,14 @@ def test_guild_is_needed_only_when_there_are_several(two_guild_db, tmp_path, exp
     run = export("--excerpt", "1", "--database", two_guild_db, "-o", tmp_path / "x.md")
     one_error_line(run, "2 servers", str(GUILD), str(OTHER_GUILD), "--guild")
     run = export(
-        "--excerpt", "1", "--guild", OTHER_GUILD, "--database", two_guild_db,
-        "-o", tmp_path / "elsewhere.md",
+        "--excerpt",
+        "1",
+        "--guild",
+        OTHER_GUILD,
+        "--database",
+        two_guild_db,
+        "-o",
+        tmp_path / "elsewhere.md",
     )
     assert run.code == 0, run.err
     assert (tmp_path / "elsewhere.md").read_text().startswith("# Elsewhere")

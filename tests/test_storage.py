@@ -229,3 +229,14 @@ async def test_comment_numbers_are_never_reused(workshop):
     assert [await add(), await add()] == [1, 2]
     await workshop.delete_comment(guild_id=GUILD, comment_number=2, member=READER)
     assert await add() == 3
+
+
+def test_errors_escape_only_the_user_text_they_repeat():
+    from bot.errors import InvalidInput
+
+    error = InvalidInput("“{typed}” is not **valid**.", typed="*x*")
+    assert str(error) == "“*x*” is not **valid**."
+    assert error.render(lambda text: text.replace("*", "\\*")) == "“\\*x\\*” is not **valid**."
+    assert (
+        InvalidInput("Braces {kept} as written.").render(str.upper) == "Braces {kept} as written."
+    )

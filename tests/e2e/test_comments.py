@@ -246,3 +246,15 @@ async def test_servers_are_isolated(simcord_env, server):
     assert "Theirs" in theirs.response.embeds[0].title
     home = await server.reader.slash(server.channel, "excerpt show", excerpt="1")
     assert "The Keeper" in home.response.embeds[0].title
+
+
+async def test_typed_text_repeated_in_an_error_is_escaped(simcord_env, server):
+    thread = await post_scene(simcord_env, server)
+    result = await server.reader.slash(thread, "comment add", line="**2**", text="Hm.")
+    content = expect_refusal(simcord_env, result, "couldn't read")
+    assert r"“\*\*2\*\*”" in content
+    quoted = await server.reader.slash(
+        thread, "comment add", line="1", text="Hm.", quote="`@everyone` ~~x~~"
+    )
+    content = expect_refusal(simcord_env, quoted, "couldn't find")
+    assert "\\`@\u200beveryone\\` \\~\\~x\\~\\~" in content

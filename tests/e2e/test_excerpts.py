@@ -245,7 +245,7 @@ async def test_unknown_and_malformed_excerpt_ids(simcord_env, server):
     missing = await server.reader.slash(server.channel, "excerpt show", excerpt="42")
     expect_refusal(simcord_env, missing, "no excerpt #42")
     junk = await server.reader.slash(server.channel, "excerpt show", excerpt="latest")
-    expect_refusal(simcord_env, junk, "not a excerpt id")
+    expect_refusal(simcord_env, junk, "not an excerpt id")
 
 
 async def test_excerpt_autocomplete_by_title_and_number(simcord_env, server):

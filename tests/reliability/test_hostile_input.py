@@ -598,7 +598,7 @@ async def _sql_comment(ctx: Ctx) -> Any:
     return result
 
 
-@case("sql-as-excerpt-id", refuse="not a excerpt id")
+@case("sql-as-excerpt-id", refuse="not an excerpt id")
 async def _sql_excerpt_id(ctx: Ctx) -> Any:
     return await ctx.server.reader.slash(
         ctx.server.channel, "comment add", excerpt="1; DROP TABLE excerpts;--", line="1", text="x"
@@ -702,7 +702,7 @@ async def _deleted_comment_edit(ctx: Ctx) -> Any:
     return await ctx.server.reader.slash(ctx.thread, "comment edit", comment="1", text="Back")
 
 
-@case("id-zero", refuse="not a excerpt id")
+@case("id-zero", refuse="not an excerpt id")
 async def _id_zero(ctx: Ctx) -> Any:
     return await ctx.server.reader.slash(ctx.server.channel, "excerpt show", excerpt="0")
 
@@ -712,7 +712,7 @@ async def _id_negative(ctx: Ctx) -> Any:
     return await ctx.server.reader.slash(ctx.thread, "comment resolve", comment="-1")
 
 
-@case("id-30-digits", refuse="not a excerpt id")
+@case("id-30-digits", refuse="not an excerpt id")
 async def _id_huge(ctx: Ctx) -> Any:
     return await ctx.server.reader.slash(ctx.server.channel, "excerpt close", excerpt="9" * 30)
 
