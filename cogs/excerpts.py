@@ -15,6 +15,7 @@ from bot.errors import InvalidInput
 from bot.models import Excerpt, Line
 from bot.render import (
     EXCERPT_COLOUR,
+    PlannedMessage,
     escape,
     excerpt_messages,
     excerpt_status_label,
@@ -204,10 +205,9 @@ class Excerpts(commands.Cog):
         if thread is not None:
             try:
                 await thread.send(summary)
-                posted: list[PostedMessage] = []
-                for embeds, plan in excerpt_messages(outcome.excerpt, outcome.lines):
-                    message = await thread.send(embeds=embeds)
-                    posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
+                posted = await _send_planned(
+                    thread, excerpt_messages(outcome.excerpt, outcome.lines)
+                )
                 await self.workshop.record_revision_messages(outcome.excerpt, posted)
                 posted_in = f" Posted in {thread.mention}."
             except discord.HTTPException as error:
@@ -373,13 +373,22 @@ async def _post_in_thread(
         )
         remaining = planned
     try:
-        for embeds, plan in remaining:
-            message = await thread.send(embeds=embeds)
-            posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
+        posted.extend(await _send_planned(thread, remaining))
     except BaseException:
         await _delete_quietly(thread)
         raise
     return thread, [p for p in posted if p.first_line]
+
+
+async def _send_planned(
+    thread: discord.Thread, planned: Sequence[tuple[list[discord.Embed], PlannedMessage]]
+) -> list[PostedMessage]:
+    """Send each planned message; which lines each one shows is what the menu needs."""
+    posted = []
+    for embeds, plan in planned:
+        message = await thread.send(embeds=embeds)
+        posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
+    return posted
 
 
 async def _delete_quietly(thread: discord.Thread | None) -> None:
