@@ -55,8 +55,11 @@ def settings_from(
     database = Path(
         overrides.pop("database", None) or values.get("MARGINALIA_DATABASE") or DEFAULT_DATABASE
     )
-    dev_guild = overrides.pop("dev_guild_id", None)
-    if dev_guild is None:
+    # An explicit override wins even when it is None: tests and the sandbox sync globally
+    # whatever a developer's .env says.
+    if "dev_guild_id" in overrides:
+        dev_guild = overrides.pop("dev_guild_id")
+    else:
         dev_guild = _optional_int(values.get("MARGINALIA_DEV_GUILD_ID"), "MARGINALIA_DEV_GUILD_ID")
     level = str(overrides.pop("log_level", None) or values.get("MARGINALIA_LOG_LEVEL") or "INFO")
     if level.upper() not in _LOG_LEVELS:

@@ -17,6 +17,11 @@ from bot.client import MarginaliaBot
 from bot.errors import MarginaliaError
 
 
+def new_bot(db_path: Path) -> MarginaliaBot:
+    """A bot on ``db_path`` that ignores a developer's .env server for command sync."""
+    return create_bot(database=db_path, dev_guild_id=None)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "marginalia.db"
@@ -25,7 +30,7 @@ def db_path(tmp_path: Path) -> Path:
 @pytest_asyncio.fixture
 async def bots(db_path: Path) -> AsyncIterator[list[MarginaliaBot]]:
     """Every bot a test starts; all are closed at the end (SimCord never closes them)."""
-    started: list[MarginaliaBot] = [create_bot(database=db_path)]
+    started: list[MarginaliaBot] = [new_bot(db_path)]
     yield started
     for bot in started:
         await bot.close()
@@ -44,7 +49,7 @@ def restart(
 
     async def restart_bot() -> MarginaliaBot:
         old = bots[-1]
-        new = create_bot(database=db_path)
+        new = new_bot(db_path)
         bots.append(new)
         await simcord_env.restart_bot(new)
         await old.close()
