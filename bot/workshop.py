@@ -53,6 +53,11 @@ _ID = re.compile(r"^\s*[#]?\s*(?:[ec]\s*)?(\d{1,18})\s*$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+WHICH_EXCERPT = (
+    "Which excerpt? Use this command inside the excerpt's thread, or pick one with `excerpt:`."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class LinesView:
     excerpt: Excerpt
@@ -382,31 +387,40 @@ class Workshop:
         self,
         *,
         guild_id: int,
-        excerpt_number: int,
         member: Member,
         line_spec: str,
         text: str,
+        excerpt_number: int | None = None,
+        thread_id: int | None = None,
         quote: str | None = None,
         suggestion: str | None = None,
     ) -> CommentContext:
+        """Comment on the excerpt named, or else on the one whose thread ``thread_id`` is."""
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
         checked_suggestion = check_suggestion(quote, suggestion)
+        if excerpt_number is None and thread_id is None:
+            raise InvalidInput(WHICH_EXCERPT)
         # The hot path: one read and one single-statement insert under the lock.
         wanted_first, wanted_last = _lines_to_fetch(line_spec)
         async with self.db.exclusive() as conn:
             found, lines = await excerpt_sql.get_excerpt_with_lines(
-                conn, guild_id, excerpt_number, wanted_first, wanted_last
+                conn,
+                guild_id,
+                wanted_first,
+                wanted_last,
+                number=excerpt_number,
+                thread_id=thread_id,
             )
-            excerpt = require_live(found, excerpt_number)
-            _require_open(excerpt)
-            first, last = parse_line_spec(line_spec, excerpt.line_count)
+            live = _resolve(found, excerpt_number)
+            _require_open(live)
+            first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
             comment = await comment_sql.insert_comment(
                 conn,
                 guild_id=guild_id,
-                excerpt_id=excerpt.id,
-                excerpt_number=excerpt.number,
-                revision=excerpt.revision,
+                excerpt_id=live.id,
+                excerpt_number=live.number,
+                revision=live.revision,
                 author_id=member.id,
                 author_name=member.display_name,
                 text=body,
@@ -414,7 +428,7 @@ class Workshop:
                 suggestion=checked_suggestion,
                 now=self._now(),
             )
-        return CommentContext(comment, excerpt, lines)
+        return CommentContext(comment, live, lines)
 
     async def get_comment(self, guild_id: int, number: int) -> CommentContext:
         async with self.db.read() as conn:
@@ -538,6 +552,15 @@ class Workshop:
             return await comment_sql.search_comments(
                 conn, guild_id, typed, excerpt_id=excerpt_id, limit=AUTOCOMPLETE_LIMIT
             )
+
+
+def _resolve(found: Excerpt | None, number: int | None) -> Excerpt:
+    """The excerpt found by number or thread; a miss by thread means none was named."""
+    if found is not None:
+        return require_live(found, found.number)
+    if number is None:
+        raise InvalidInput(WHICH_EXCERPT)
+    return require_live(None, number)
 
 
 def require_live(excerpt: Excerpt | None, number: int) -> Excerpt:

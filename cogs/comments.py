@@ -66,6 +66,7 @@ class CommentModal(ErrorAwareModal, title="Comment on a line"):
         await self.cog.add_and_echo(
             interaction,
             excerpt_number=self.excerpt.number,
+            thread_id=None,
             line=self.line.value,
             text=self.text.value,
             quote=self.quote.value or None,
@@ -112,7 +113,8 @@ class Comments(commands.Cog):
     ) -> None:
         await self.add_and_echo(
             interaction,
-            excerpt_number=await excerpt_number_for(interaction, excerpt),
+            excerpt_number=parse_number(excerpt, "excerpt") if excerpt and excerpt.strip() else None,
+            thread_id=interaction.channel_id,
             line=line,
             text=text,
             quote=quote,
@@ -123,7 +125,8 @@ class Comments(commands.Cog):
         self,
         interaction: discord.Interaction,
         *,
-        excerpt_number: int,
+        excerpt_number: int | None,
+        thread_id: int | None,
         line: str,
         text: str,
         quote: str | None,
@@ -132,6 +135,7 @@ class Comments(commands.Cog):
         context = await self.workshop.add_comment(
             guild_id=guild_id_of(interaction),
             excerpt_number=excerpt_number,
+            thread_id=thread_id,
             member=member_of(interaction),
             line_spec=line,
             text=text,

@@ -12,7 +12,7 @@ from bot.errors import InvalidInput
 from bot.models import Member
 from bot.render import comment_choice_name, plain
 from bot.replies import send_error
-from bot.workshop import parse_number
+from bot.workshop import WHICH_EXCERPT, parse_number
 
 if TYPE_CHECKING:
     from bot.client import MarginaliaBot
@@ -56,9 +56,7 @@ async def excerpt_number_for(interaction: discord.Interaction, raw: str | None) 
         )
         if excerpt is not None:
             return excerpt.number
-    raise InvalidInput(
-        "Which excerpt? Use this command inside the excerpt's thread, or pick one with `excerpt:`."
-    )
+    raise InvalidInput(WHICH_EXCERPT)
 
 
 async def excerpt_autocomplete(

@@ -171,16 +171,24 @@ async def get_excerpt(conn: aiosqlite.Connection, guild_id: int, number: int) ->
 
 
 async def get_excerpt_with_lines(
-    conn: aiosqlite.Connection, guild_id: int, number: int, first: int, last: int
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    first: int,
+    last: int,
+    *,
+    number: int | None = None,
+    thread_id: int | None = None,
 ) -> tuple[Excerpt | None, list[Line]]:
-    """An excerpt and lines first..last of its current revision, in one query."""
+    """An excerpt (by number, else by its thread) and lines first..last of its current
+    revision, in one query."""
+    match, key = ("e.number = ?", number) if number is not None else ("e.thread_id = ?", thread_id)
     rows = await conn.execute_fetchall(
         f"SELECT {_excerpt_columns('e')}, l.number, l.text FROM excerpts AS e"
         " LEFT JOIN lines AS l ON l.excerpt_id = e.id AND l.revision = e.revision"
         " AND l.number BETWEEN ? AND ?"
-        " WHERE e.guild_id = ? AND e.number = ? AND e.thread_id IS NOT NULL"
+        f" WHERE e.guild_id = ? AND {match} AND e.thread_id IS NOT NULL"
         " ORDER BY l.number",
-        (first, last, guild_id, number),
+        (first, last, guild_id, key),
     )
     rows = list(rows)
     if not rows:
