@@ -226,4 +226,5 @@ async def test_the_core_answers_500_simultaneous_comments_inside_discords_deadli
     finally:
         await database.close()
     assert sorted(numbers) == list(range(1, TOTAL + 1))
-    assert max(waits) < 2.0, f"the slowest comment waited {max(waits):.2f} s"
+    # Discord allows 3 s to answer an interaction.
+    assert max(waits) < 3.0, f"the slowest comment waited {max(waits):.2f} s"
