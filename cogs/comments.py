@@ -111,9 +111,10 @@ class Comments(commands.Cog):
         quote: app_commands.Range[str, 1, 1000] | None = None,
         suggestion: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
+        number = parse_number(excerpt, "excerpt") if excerpt and excerpt.strip() else None
         await self.add_and_echo(
             interaction,
-            excerpt_number=parse_number(excerpt, "excerpt") if excerpt and excerpt.strip() else None,
+            excerpt_number=number,
             thread_id=interaction.channel_id,
             line=line,
             text=text,
