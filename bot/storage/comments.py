@@ -63,6 +63,19 @@ def _comment(row: Sequence[Any]) -> Comment:
     )
 
 
+def _anchor_values(anchor: Anchor) -> tuple[Any, ...]:
+    """An anchor's columns, in table order: line_start … suffix."""
+    return (
+        anchor.line_start,
+        anchor.line_end,
+        anchor.quote,
+        anchor.quote_line,
+        anchor.quote_offset,
+        anchor.prefix,
+        anchor.suffix,
+    )
+
+
 def _reply(row: Sequence[Any]) -> Reply:
     return Reply(
         id=int(row[0]),
@@ -105,13 +118,7 @@ async def insert_comment(
             author_id,
             author_name,
             text,
-            anchor.line_start,
-            anchor.line_end,
-            anchor.quote,
-            anchor.quote_line,
-            anchor.quote_offset,
-            anchor.prefix,
-            anchor.suffix,
+            *_anchor_values(anchor),
             suggestion,
             revision,
             stamp,
@@ -261,13 +268,7 @@ async def move_anchors(
         " updated_at = ? WHERE id = ?",
         [
             (
-                anchor.line_start,
-                anchor.line_end,
-                anchor.quote,
-                anchor.quote_line,
-                anchor.quote_offset,
-                anchor.prefix,
-                anchor.suffix,
+                *_anchor_values(anchor),
                 state.value,
                 revision,
                 stamp,
