@@ -3,25 +3,60 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, configure_logging, read_environment, settings_from
+from bot.config import (
+    ConfigError,
+    check_token,
+    configure_logging,
+    read_environment,
+    settings_from,
+    token_refused,
+)
+
+EXIT_FAILED = 2
 
 
 def run_bot() -> int:
+    """Start the bot; anything that stops it at start is one line on stderr and exit 2."""
     try:
         settings = settings_from(read_environment(), need_token=True)
+        assert settings.token is not None
+        check_token(settings.token)
     except ConfigError as error:
-        print(f"marginalia: {error}", file=sys.stderr)
-        return 2
+        return _stop(str(error))
     configure_logging(settings.log_level)
-    from bot.client import MarginaliaBot
+    import aiohttp
+    import discord
 
-    assert settings.token is not None
-    MarginaliaBot(settings).run(settings.token, log_handler=None)
+    from bot.client import MarginaliaBot
+    from bot.storage import UnusableDatabase
+
+    # This bot has no voice: discord.py's warnings that voice libraries are missing
+    # would only bury the one line that matters when something is wrong.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    try:
+        MarginaliaBot(settings).run(settings.token, log_handler=None)
+    except UnusableDatabase as error:
+        return _stop(str(error))
+    except discord.LoginFailure:
+        return _stop(str(token_refused()))
+    except discord.PrivilegedIntentsRequired:
+        return _stop("Discord refused an intent this bot asked for; update Marginalia")
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as error:
+        return _stop(f"could not reach Discord ({error}); check the connection and try again")
+    except sqlite3.DatabaseError as error:
+        return _stop(f"the database {settings.database} could not be used: {error}")
     return 0
+
+
+def _stop(message: str) -> int:
+    print(f"marginalia: {message}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:

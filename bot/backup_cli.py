@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.config import ConfigError, read_environment, settings_from
+from bot.storage.database import side_files
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -96,23 +97,24 @@ def backup(source: Path, target: Path, *, force: bool = False) -> BackupReport:
             "database file (MARGINALIA_DATABASE in .env)",
             EXIT_USAGE,
         )
-    if target.exists():
-        if _same_file(source, target):
-            raise BackupError(f"{target} is the database itself; choose another path", EXIT_USAGE)
-        if not force:
-            raise BackupError(
-                f"{target} already exists; choose another path or pass --force to overwrite it",
-                EXIT_USAGE,
-            )
-        if target.is_dir():
-            raise BackupError(f"{target} is a folder; give a file name for the copy", EXIT_USAGE)
-    if not target.parent.is_dir():
-        raise BackupError(f"the folder {target.parent} does not exist; create it first", EXIT_USAGE)
+    _check_target(source, target, force=force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(
+            f"cannot create the folder {target.parent} for the backup: "
+            f"{error.strerror or error}"
+        ) from None
 
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        counts = _copy_and_check(source, partial)
-        os.replace(partial, target)
+        counts = _copy_and_check(source, partial, target)
+        try:
+            os.replace(partial, target)
+        except OSError as error:
+            raise BackupError(
+                f"cannot write the backup to {target}: {error.strerror or error}"
+            ) from None
     finally:
         for leftover in (partial, Path(f"{partial}-journal")):
             with contextlib.suppress(FileNotFoundError):
@@ -120,12 +122,45 @@ def backup(source: Path, target: Path, *, force: bool = False) -> BackupReport:
     return BackupReport(source, target, target.stat().st_size, counts)
 
 
-def _copy_and_check(source: Path, partial: Path) -> dict[str, int]:
+def _check_target(source: Path, target: Path, *, force: bool) -> None:
+    """Never the database, nor SQLite's files beside it (a backup over the live ``-wal``
+    corrupts the database), nor anything but a regular file; existing ones only with --force."""
+    for guarded in (source, *side_files(source)):
+        if _same_file(guarded, target) or os.path.abspath(guarded) == os.path.abspath(target):
+            raise BackupError(
+                f"{target} is the database or one of its own files; choose another path",
+                EXIT_USAGE,
+            )
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_dir():
+        raise BackupError(f"{target} is a folder; give a file name for the copy", EXIT_USAGE)
+    if not target.is_file():
+        raise BackupError(
+            f"{target} is not a regular file; give the path of a file for the copy", EXIT_USAGE
+        )
+    if not force:
+        raise BackupError(
+            f"{target} already exists; choose another path or pass --force to overwrite it",
+            EXIT_USAGE,
+        )
+
+
+def _copy_and_check(source: Path, partial: Path, target: Path) -> dict[str, int]:
     uri = f"file:{quote(str(source.resolve()))}?mode=ro"
     try:
         reader = sqlite3.connect(uri, uri=True, timeout=SOURCE_BUSY_TIMEOUT_S)
+        reader.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()
     except sqlite3.Error as error:
-        raise BackupError(f"cannot open {source} to read it: {error}") from error
+        raise BackupError(f"could not back up {source}: cannot read it: {error}") from error
+    try:
+        # Made here first, so a folder we may not write to is blamed, not the database.
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except OSError as error:
+        reader.close()
+        raise BackupError(
+            f"cannot write the backup to {target}: {error.strerror or error}"
+        ) from None
     try:
         writer = sqlite3.connect(partial)
         try:
@@ -141,7 +176,8 @@ def _copy_and_check(source: Path, partial: Path) -> dict[str, int]:
         finally:
             writer.close()
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"could not back up {source}: {error}") from error
+        # The source was readable above: what fails now is writing the copy (disk full...).
+        raise BackupError(f"could not write the backup to {target}: {error}") from error
     finally:
         reader.close()
 

@@ -15,7 +15,7 @@ from bot.digests import Digests
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
 from bot.replies import send_error
-from bot.storage import Database
+from bot.storage import Database, DatabaseLock
 from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,14 @@ class MarginaliaBot(commands.Bot):
         )
         self.started_at = time.perf_counter()
         self.ready_after: float | None = None
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """A real run (``run()`` comes here; SimCord only logs in): hold the database's lock
+        for the process's whole life and check the database before reaching Discord, so a
+        second bot on the same file, or an unusable file, stops with one line."""
+        with DatabaseLock(self.settings.database):
+            await self.database.open()
+            await super().start(token, reconnect=reconnect)
 
     async def setup_hook(self) -> None:
         await self.database.open()

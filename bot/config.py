@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = ROOT / "data" / "marginalia.db"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# A bot token is three base64url parts joined by dots (the bot's id, a time, a signature).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{16,}")
+_WHERE_TOKEN = "Discord Developer Portal → your application → Bot → Reset Token"
 
 
 class ConfigError(Exception):
@@ -52,8 +56,8 @@ def settings_from(
             "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot's token "
             "(Discord Developer Portal → your application → Bot → Reset Token)."
         )
-    database = Path(
-        overrides.pop("database", None) or values.get("MARGINALIA_DATABASE") or DEFAULT_DATABASE
+    database = overrides.pop("database", None) or _configured_path(
+        values.get("MARGINALIA_DATABASE"), DEFAULT_DATABASE
     )
     # An explicit override wins even when it is None: tests and the sandbox sync globally
     # whatever a developer's .env says.
@@ -72,10 +76,46 @@ def settings_from(
         raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
     return Settings(
         token=token,
-        database=database,
+        database=Path(database),
         dev_guild_id=dev_guild,
         log_level=level.upper(),
         sync_commands=bool(sync),
+    )
+
+
+def _configured_path(raw: str | None, default: Path) -> Path:
+    """A path from `.env` or the environment; a relative one is relative to the project,
+    where `.env` lives, wherever the command was typed."""
+    if raw is None or not raw.strip():
+        return default
+    path = Path(raw.strip()).expanduser()
+    return path if path.is_absolute() else ROOT / path
+
+
+def check_token(token: str) -> None:
+    """Raise :class:`ConfigError` for a token that cannot be a bot token, before Discord
+    is asked (a wrong paste is the common mistake: the client secret, the application id)."""
+    if _TOKEN_SHAPE.fullmatch(token):
+        return
+    if token.lower().startswith("bot "):
+        hint = "it starts with 'Bot ': paste the token alone"
+    elif token.isdigit():
+        hint = "that is an id (the application id?), not the bot's token"
+    elif "." not in token:
+        hint = "it has no dots (the client secret?); the bot's token has three parts"
+    else:
+        hint = "it is not three parts joined by dots, or has spaces or other characters"
+    raise ConfigError(
+        f"DISCORD_TOKEN in .env does not look like a bot token ({hint}): copy it from "
+        f"{_WHERE_TOKEN}."
+    )
+
+
+def token_refused() -> ConfigError:
+    """What to say when Discord itself refuses the token at login."""
+    return ConfigError(
+        "Discord refused DISCORD_TOKEN (401 Unauthorized: the token is wrong or was reset): "
+        f"paste a fresh one into .env from {_WHERE_TOKEN}."
     )
 
 

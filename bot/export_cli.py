@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -20,13 +22,15 @@ from bot.config import ConfigError, read_environment, settings_from
 from bot.digest import DigestFormat
 from bot.digests import Digest, Digests, NoDigest, Nothing, parse_since
 from bot.errors import MarginaliaError
-from bot.storage import Database, MigrationError
+from bot.storage import Database, UnusableDatabase
+from bot.storage.database import side_files
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 EXIT_OK = 0
 EXIT_FAILED = 2  # the same code argparse uses for a bad command line
+_LARGEST_ID = 2**63 - 1  # SQLite's INTEGER; Discord's snowflakes fit
 _PROG = "marginalia export"
 
 _SUFFIXES = {
@@ -44,7 +48,9 @@ examples:
 
 --guild may be left out when the database holds the excerpts of one server only.
 Without --format, the format follows the -o file's extension (.md, .html, .docx),
-else Markdown. Exit status: 0 on success, 2 with one line on stderr otherwise.
+else Markdown; any other extension, or one that contradicts --format, is refused.
+An existing file is replaced only with --force, and never the database itself.
+Exit status: 0 on success, 2 with one line on stderr otherwise.
 """
 
 
@@ -71,6 +77,7 @@ class ExportRequest:
     include_resolved: bool
     revision: int | None
     output: str | None  # a path, "-" for stdout, None for the digest's own file name
+    force: bool = False
 
 
 def add_parser(commands: SubParsers) -> None:
@@ -113,7 +120,7 @@ def add_parser(commands: SubParsers) -> None:
     )
     parser.add_argument(
         "--revision",
-        type=int,
+        type=_positive,
         metavar="N",
         help="with --excerpt: an earlier revision, with the comments written on it",
     )
@@ -123,6 +130,9 @@ def add_parser(commands: SubParsers) -> None:
         metavar="PATH",
         help="file to write, '-' for standard output (default: the digest's own file name "
         "in the current directory)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace the output file if it already exists"
     )
     parser.add_argument(
         "--database",
@@ -137,8 +147,11 @@ def run(args: argparse.Namespace) -> int:
     """Run an export from parsed arguments; returns the exit status."""
     try:
         request = _request(args)
+        if request.output not in (None, "-"):
+            # Before reading anything: a refused target costs the user no wait.
+            _check_target(Path(request.output), request.database, force=request.force)
         digest = asyncio.run(_export(request))
-        written = _write(digest, request.output)
+        written = _write(digest, request)
     except ExportFailed as error:
         print(f"{_PROG}: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -154,6 +167,8 @@ def _positive(raw: str) -> int:
         value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{raw!r} is not an id (a positive number)")
+    if value > _LARGEST_ID:
+        raise argparse.ArgumentTypeError(f"{raw!r} is too large to be an id")
     return value
 
 
@@ -174,6 +189,7 @@ def _request(args: argparse.Namespace) -> ExportRequest:
         include_resolved=args.include_resolved,
         revision=args.revision,
         output=args.output,
+        force=args.force,
     )
 
 
@@ -185,11 +201,22 @@ def _configured_database() -> Path:
 
 
 def _format(chosen: str | None, output: str | None) -> DigestFormat:
-    if chosen is not None:
-        return DigestFormat(chosen)
-    if output is not None and output != "-":
-        return _SUFFIXES.get(Path(output).suffix.lower(), DigestFormat.MARKDOWN)
-    return DigestFormat.MARKDOWN
+    """--format, else the -o extension's; an unknown extension or a clash is refused, so
+    ``-o out.pdf`` never writes Markdown into a file a PDF viewer will choke on."""
+    suffix = Path(output).suffix.lower() if output not in (None, "-") else ""
+    named = _SUFFIXES.get(suffix)
+    if suffix and named is None:
+        known = ", ".join(sorted(set(_SUFFIXES)))
+        raise ExportFailed(f"cannot write a {suffix} file: name the output {known}")
+    if chosen is None:
+        return named or DigestFormat.MARKDOWN
+    fmt = DigestFormat(chosen)
+    if named is not None and named is not fmt:
+        raise ExportFailed(
+            f"--format {fmt.value} does not match {Path(str(output)).name} "
+            f"({named.value}); change one of them"
+        )
+    return fmt
 
 
 async def _export(request: ExportRequest) -> Digest:
@@ -201,9 +228,7 @@ async def _export(request: ExportRequest) -> Digest:
             f"no database at {request.database}; pass --database PATH or set "
             "MARGINALIA_DATABASE in .env"
         ) from None
-    except sqlite3.Error as error:
-        raise ExportFailed(f"{request.database} is not a Marginalia database ({error})") from None
-    except MigrationError as error:
+    except UnusableDatabase as error:
         raise ExportFailed(str(error)) from None
     digests = Digests(database, clock=lambda: datetime.now(UTC))
     try:
@@ -253,18 +278,73 @@ async def _digest(digests: Digests, request: ExportRequest, guild: int) -> Diges
     return result
 
 
-def _write(digest: Digest, output: str | None) -> Path | None:
-    """Write the file; returns where, or None for standard output."""
-    if output == "-":
-        sys.stdout.buffer.write(digest.file.content)
-        sys.stdout.buffer.flush()
-        return None
-    target = Path(output) if output is not None else Path(digest.file.filename)
+def _check_target(target: Path, database: Path, *, force: bool) -> None:
+    """Refuse to write over the database (or its -wal, -shm, -journal, lock), over something
+    that isn't a regular file, or over an existing file without --force."""
+    guarded = [database, *side_files(database)]
+    if any(_same_path(target, path) for path in guarded):
+        raise ExportFailed(
+            f"{target} is the database or one of its own files; choose another output path"
+        )
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_dir():
+        raise ExportFailed(f"{target} is a folder; give a file name to write")
+    if not target.is_file():
+        raise ExportFailed(
+            f"{target} is not a regular file; write to a file, or to standard output with -o -"
+        )
+    if not force:
+        raise ExportFailed(f"{target} already exists; pass --force to replace it")
+
+
+def _same_path(a: Path, b: Path) -> bool:
     try:
-        target.write_bytes(digest.file.content)
+        if a.exists() and b.exists():
+            return a.samefile(b)
+    except OSError:
+        pass
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _write(digest: Digest, request: ExportRequest) -> Path | None:
+    """Write the file; returns where, or None for standard output."""
+    if request.output == "-":
+        _write_stdout(digest.file.content)
+        return None
+    target = Path(request.output or digest.file.filename)
+    _check_target(target, request.database, force=request.force)
+    # A temporary file in the same folder, renamed over the target: the target is
+    # either the old file or the whole new one, never half a digest.
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        with partial.open("xb") as file:
+            file.write(digest.file.content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, target)
     except OSError as error:
         raise ExportFailed(f"could not write {target}: {error.strerror or error}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
     return target
+
+
+def _write_stdout(content: bytes) -> None:
+    try:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes at exit: point stdout at
+        # /dev/null so that the line below is all the user sees.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        raise ExportFailed(
+            "standard output was closed before the digest was written (the program "
+            "reading it stopped early)"
+        ) from None
 
 
 def _summary(digest: Digest) -> str:
