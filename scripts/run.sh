@@ -2,11 +2,14 @@
 # Install (first time) and start Marginalia. Extra arguments go to `python -m bot`,
 # e.g. `bash scripts/run.sh sandbox` to try it in a browser without Discord.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-source scripts/_venv.sh
+project="$(cd "$(dirname "$0")/.." && pwd)"
+source "$project/scripts/_venv.sh"
 if [ "${1:-}" = "sandbox" ]; then
-    ensure_venv "[sandbox]"   # the browser preview of a simulated Discord
+    (cd "$project" && ensure_venv "[sandbox]")   # the browser preview of a simulated Discord
 else
-    ensure_venv ""
+    (cd "$project" && ensure_venv "")
 fi
-exec .venv/bin/python -m bot "$@"
+# Run from the caller's folder, so paths they type (--database, -o, a backup's PATH) mean
+# what they see; .env and the default database are found from the project itself.
+# -P: the caller's folder is not put on the import path (a folder named "bot" there).
+exec "$project/.venv/bin/python" -P -m bot "$@"
