@@ -102,8 +102,7 @@ def backup(source: Path, target: Path, *, force: bool = False) -> BackupReport:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise BackupError(
-            f"cannot create the folder {target.parent} for the backup: "
-            f"{error.strerror or error}"
+            f"cannot create the folder {target.parent} for the backup: {error.strerror or error}"
         ) from None
 
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")

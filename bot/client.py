@@ -54,6 +54,7 @@ class MarginaliaBot(commands.Bot):
         """A real run (``run()`` comes here; SimCord only logs in): hold the database's lock
         for the process's whole life and check the database before reaching Discord, so a
         second bot on the same file, or an unusable file, stops with one line."""
+        await self.database.inspect()  # before the lock file: leave a stranger's folder as is
         with DatabaseLock(self.settings.database):
             await self.database.open()
             await super().start(token, reconnect=reconnect)

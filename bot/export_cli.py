@@ -147,9 +147,6 @@ def run(args: argparse.Namespace) -> int:
     """Run an export from parsed arguments; returns the exit status."""
     try:
         request = _request(args)
-        if request.output not in (None, "-"):
-            # Before reading anything: a refused target costs the user no wait.
-            _check_target(Path(request.output), request.database, force=request.force)
         digest = asyncio.run(_export(request))
         written = _write(digest, request)
     except ExportFailed as error:
@@ -179,8 +176,12 @@ def _request(args: argparse.Namespace) -> ExportRequest:
         since = parse_since(args.since) if args.since is not None else None
     except MarginaliaError as error:
         raise ExportFailed(str(error)) from None
+    database = args.database or _configured_database()
+    if args.output not in (None, "-"):
+        # First, before reading anything: a refused target costs the user no wait.
+        _check_target(Path(args.output), database, force=args.force)
     return ExportRequest(
-        database=args.database or _configured_database(),
+        database=database,
         guild=args.guild,
         excerpt=args.excerpt,
         author=args.author,

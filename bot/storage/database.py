@@ -133,6 +133,15 @@ class Database:
             raise
         self._conn = conn
 
+    async def inspect(self) -> None:
+        """Refuse, by reading only, an existing file that is not a usable Marginalia
+        database (a missing or empty one is fine: open() creates it). Leaves nothing behind."""
+        path = Path(self.path)
+        if self.path == ":memory:" or not _has_content(path):
+            return
+        conn = await _open_read_only(path, allow_empty=True)
+        await conn.close()
+
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
@@ -198,16 +207,15 @@ def _read_only_uri(path: Path) -> str:
     return path.resolve().as_uri() + "?mode=ro"
 
 
-async def _open_read_only(path: Path) -> aiosqlite.Connection:
+async def _open_read_only(path: Path, *, allow_empty: bool = False) -> aiosqlite.Connection:
     uri = _read_only_uri(path)
-    conn = await aiosqlite.connect(
-        uri, uri=True, isolation_level=None, timeout=READ_BUSY_TIMEOUT_S
-    )
+    conn = await aiosqlite.connect(uri, uri=True, isolation_level=None, timeout=READ_BUSY_TIMEOUT_S)
     try:
         await conn.execute_fetchall("PRAGMA query_only = ON")
-        if not await _check_ours(conn, path):
+        if await _check_ours(conn, path):
+            await _check_not_newer(conn, path)
+        elif not allow_empty:
             raise UnusableDatabase(f"{path} is an empty database, not a Marginalia one")
-        await _check_not_newer(conn, path)
     except sqlite3.Error as error:
         await conn.close()
         raise _unusable(path, error) from None
@@ -217,6 +225,14 @@ async def _open_read_only(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+def _has_content(path: Path) -> bool:
+    """False for a missing or empty file; refuses what is no database file at all."""
+    if not (path.exists() or path.is_symlink()):
+        return False
+    _check_file(path)
+    return path.stat().st_size > 0
+
+
 def _prepare_location(path: Path) -> None:
     """The file checks, then the folder a new database will live in."""
     _check_file(path)
@@ -224,8 +240,7 @@ def _prepare_location(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UnusableDatabase(
-            f"cannot create the folder {path.parent} for the database: "
-            f"{error.strerror or error}"
+            f"cannot create the folder {path.parent} for the database: {error.strerror or error}"
         ) from None
 
 
@@ -393,9 +408,7 @@ async def _applied_versions(conn: aiosqlite.Connection) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
-async def _migrate(
-    conn: aiosqlite.Connection, migrations: list[Migration], path: Path
-) -> None:
+async def _migrate(conn: aiosqlite.Connection, migrations: list[Migration], path: Path) -> None:
     applied = await _applied_versions(conn)
     known = {m.version for m in migrations}
     if applied - known:
