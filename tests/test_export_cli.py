@@ -394,3 +394,30 @@ def test_python_dash_m_bot_export_runs(db, tmp_path):
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"<!DOCTYPE html>")
     assert done.stdout.startswith("wrote ")
+
+
+# --- the file's extension and the format agree -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("-o", "out.pdf"), ("cannot write a .pdf file", ".md", ".html", ".docx")),
+        (("-o", "out.txt", "--format", "markdown"), (".txt",)),
+        (("-o", "out.md", "--format", "docx"), ("--format docx", "out.md", "markdown")),
+        (("-o", "out.docx", "--format", "html"), ("--format html", "out.docx")),
+    ],
+    ids=["unknown-extension", "unknown-with-format", "md-as-docx", "docx-as-html"],
+)
+def test_an_extension_that_does_not_match_is_refused(
+    db, tmp_path, export, monkeypatch, args, fragments
+):
+    monkeypatch.chdir(tmp_path)
+    one_error_line(export("--excerpt", "1", "--database", db, *args), *fragments)
+    assert [path.name for path in tmp_path.iterdir()] == ["marginalia.db"]
+
+
+def test_a_name_without_extension_takes_format(db, tmp_path, export):
+    out = tmp_path / "digest"
+    assert export("--excerpt", "1", "--database", db, "-o", out, "--format", "html").code == 0
+    assert out.read_bytes().startswith(b"<!DOCTYPE html>")
