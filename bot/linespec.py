@@ -20,9 +20,7 @@ _DASHES = "-–—‐‑−"
 
 # "L7", "l7", "#7": the labels autocomplete shows, and how readers refer to lines.
 _MARK = r"(?:[l#]\s*)?"
-_SPEC = re.compile(
-    rf"(?:lines?\s*)?{_MARK}(\d+)\s*(?:[{_DASHES}]\s*{_MARK}(\d+))?", re.IGNORECASE
-)
+_SPEC = re.compile(rf"(?:lines?\s*)?{_MARK}(\d+)\s*(?:[{_DASHES}]\s*{_MARK}(\d+))?", re.IGNORECASE)
 _NEGATIVE = re.compile(rf"(?:lines?\s*)?{_MARK}[{_DASHES}]\s*\d+", re.IGNORECASE)
 
 _ECHO_CHARS = 20
