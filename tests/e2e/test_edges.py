@@ -197,3 +197,33 @@ async def test_mentions_in_a_comment_show_as_names_in_its_card_and_never_ping(si
     for stored in simcord_env.backend.messages.values():
         for message in stored.values():
             assert not message.ping_user_ids and not message.ping_role_ids
+
+
+# --- /excerpt post typed inside a thread ------------------------------------------
+
+
+async def test_posting_from_inside_an_excerpts_thread_announces_in_the_parent(simcord_env, server):
+    first = await post_scene(simcord_env, server)
+    before = len(first.history())
+    result = await server.author.slash(
+        first, "excerpt post", title="Second Tide", file=("t.txt", SCENE.encode())
+    )
+    assert result.ephemeral and "#2" in result.response.content
+    assert len(first.history()) == before  # nothing new in excerpt #1's thread
+    second = next(t for t in server.channel.threads if "Second Tide" in t.name)
+    announcements = [m for m in server.channel.history() if "excerpt **#2**" in m.content]
+    assert len(announcements) == 1 and second.mention in announcements[0].content
+
+
+async def test_posting_from_a_forum_post_tells_only_the_poster(simcord_env, server, simcord_bot):
+    forum = server.guild.create_forum_channel("stories")
+    starter = await simcord_bot.get_channel(forum.id).create_thread(name="Welcome", content="Hi")
+    await simcord_env.settle()
+    welcome = next(t for t in forum.threads if t.id == starter.thread.id)
+    before = len(welcome.history())
+    result = await server.author.slash(
+        welcome, "excerpt post", title="Forum Keeper", file=("k.txt", SCENE.encode())
+    )
+    assert result.ephemeral and "#1" in result.response.content
+    assert len(welcome.history()) == before
+    assert any("Forum Keeper" in (t.name or "") for t in forum.threads)
