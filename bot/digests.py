@@ -19,7 +19,7 @@ from typing import Protocol
 import aiosqlite
 
 from bot.anchors import build_anchor
-from bot.digest import DigestFormat, ExcerptFeedback, RenderedDigest, render_digest
+from bot.digest import DigestFormat, ExcerptFeedback, RenderedDigest, reader_ids, render_digest
 from bot.errors import InvalidInput
 from bot.models import Anchor, AnchorState, CommentStatus, Excerpt
 from bot.storage import digests as digest_sql
@@ -45,7 +45,7 @@ class Digest:
     excerpts: int
     comments: int  # every comment counted in the file's header
     shown: int  # comments listed in it; resolved ones may be left out
-    readers: int  # distinct people who commented or replied
+    readers: int  # distinct people other than the author who commented or replied
 
 
 class Nothing(StrEnum):
@@ -178,8 +178,9 @@ class Digests:
         )
         comments = [comment for item in feedback for comment in item.comments]
         resolved = sum(1 for c in comments if c.status is CommentStatus.RESOLVED)
-        readers = {c.author_id for c in comments}
-        readers.update(reply.author_id for c in comments for reply in c.replies)
+        readers = reader_ids(
+            comments, {item.excerpt.id: item.excerpt.author_id for item in feedback}
+        )
         return Digest(
             file=rendered,
             format=fmt,
@@ -209,7 +210,11 @@ def as_written(feedback: ExcerptFeedback) -> ExcerptFeedback:
             continue
         start, end = comment.origin_line_start, comment.origin_line_end
         try:
-            anchor = build_anchor(texts, start, end, comment.anchor.quote)
+            # The phrase as the reader quoted it on that revision, not as it reads now.
+            quote = (
+                comment.origin_quote if comment.origin_quote is not None else comment.anchor.quote
+            )
+            anchor = build_anchor(texts, start, end, quote)
         except (InvalidInput, ValueError):
             anchor = Anchor(start, end)
         written.append(

@@ -1,4 +1,8 @@
-"""Reading a user's line spec ("12", "12-14") against an excerpt's line count."""
+"""Reading a user's line spec ("12", "12-14") against an excerpt's line count.
+
+The bot's own notation is read too: autocomplete and cards label lines "L12",
+and people write "#12", so a number may carry an "L" or "#" in front.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +18,10 @@ MAX_SPEC_CHARS = 40
 # keyboards and word processors substitute for "-".
 _DASHES = "-–—‐‑−"
 
-_SPEC = re.compile(rf"(?:lines?\s*)?(\d+)\s*(?:[{_DASHES}]\s*(\d+))?", re.IGNORECASE)
-_NEGATIVE = re.compile(rf"(?:lines?\s*)?[{_DASHES}]\s*\d+", re.IGNORECASE)
+# "L7", "l7", "#7": the labels autocomplete shows, and how readers refer to lines.
+_MARK = r"(?:[l#]\s*)?"
+_SPEC = re.compile(rf"(?:lines?\s*)?{_MARK}(\d+)\s*(?:[{_DASHES}]\s*{_MARK}(\d+))?", re.IGNORECASE)
+_NEGATIVE = re.compile(rf"(?:lines?\s*)?{_MARK}[{_DASHES}]\s*\d+", re.IGNORECASE)
 
 _ECHO_CHARS = 20
 
@@ -64,7 +70,8 @@ def parse_line_spec(spec: str, line_count: int) -> tuple[int, int]:
     """Return (first, last), 1-based and inclusive, or raise ``InvalidInput``.
 
     Accepts "12", "12-14" (also with spaces, an en or em dash, or a leading
-    "line"/"lines"). Never raises anything but ``InvalidInput``.
+    "line"/"lines"), and each number written as the bot labels it ("L12", "#12"):
+    "L3-L5", "L3–5", "#3-#5". Never raises anything but ``InvalidInput``.
     """
     if line_count < 1:
         raise InvalidInput("This excerpt has no lines to comment on.")

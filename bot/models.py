@@ -114,6 +114,14 @@ class Comment:
     updated_at: datetime
     resolved_by_id: int | None = None
     replies: tuple[Reply, ...] = field(default=())
+    # The phrase as the reader quoted it, kept for the record when ``anchor.quote``
+    # follows the text into later revisions (even into the suggested words).
+    origin_quote: str | None = None
+
+    @property
+    def suggested_against(self) -> str | None:
+        """The words a suggestion replaces, as they were when it was made."""
+        return self.origin_quote if self.origin_quote is not None else self.anchor.quote
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,30 @@ def escape(text: str) -> str:
     return _ANGLE_TOKENS.sub(r"\\<", escaped)
 
 
+# What Discord shows as a name inside an embed and never pings from there: users (both
+# forms), roles and channels, by a snowflake id. Nothing looser: "<@everyone>", "<@12>"
+# and the like stay escaped.
+_EMBED_MENTION = re.compile(r"<(?:@[!&]?|#)\d{17,20}>")
+_HOLE = "\x00"  # never in stored text: clean_text removes control characters
+
+
+def escape_embed(text: str) -> str:
+    """User text for an embed's description or field: as ``escape``, except that a
+    well-formed user, role or channel mention shows as Discord shows it, a name.
+
+    Mentions inside embeds never ping, so this is safe there and only there: message
+    content keeps ``escape`` (and every message goes with ``AllowedMentions.none()``).
+    """
+    tokens = _EMBED_MENTION.findall(text)
+    if not tokens or _HOLE in text:
+        return escape(text)
+    # Escape around placeholders so the tokens keep their place in the line (escapes
+    # that depend on a line's start still see the whole line).
+    held = escape(_EMBED_MENTION.sub(_HOLE, text))
+    pieces = held.split(_HOLE)
+    return "".join(piece + token for piece, token in zip(pieces, [*tokens, ""], strict=True))
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -180,15 +204,29 @@ def marked_line(line: Line, comment: Comment, limit: int = 700) -> str:
     text = line.text
     if anchor.quote and anchor.quote_line == line.number and anchor.quote_offset is not None:
         start, end = anchor.quote_offset, anchor.quote_offset + len(anchor.quote)
-        budget = max(limit - (end - start), 60)
-        before = text[max(0, start - budget // 2) : start]
-        after = text[end : end + budget // 2]
-        lead = "…" if start - len(before) > 0 else ""
-        tail = "…" if end + len(after) < len(text) else ""
-        body = f"{lead}{escape(before)}**{escape(text[start:end])}**{escape(after)}{tail}"
+        low, high = _window(len(text), start, end, limit)
+        lead = "…" if low > 0 else ""
+        tail = "…" if high < len(text) else ""
+        body = (
+            f"{lead}{escape(text[low:start])}**{escape(text[start:end])}**"
+            f"{escape(text[end:high])}{tail}"
+        )
     else:
         body = escape(shorten(text, limit))
     return "\n".join(f"> {part}" if part else ">" for part in f"`{line.number}` {body}".split("\n"))
+
+
+def _window(length: int, start: int, end: int, limit: int) -> tuple[int, int]:
+    """The stretch of a line to show around characters start..end: the whole line when
+    it fits ``limit``, else the phrase centred, the room a side can't use given to the
+    other (a phrase near an end of the line is not cut short on that side)."""
+    if length <= limit:
+        return 0, length
+    room = max(limit - (end - start), 60)
+    low = max(0, start - room // 2)
+    high = min(length, end + room - (start - low))
+    low = max(0, start - (room - (high - end)))
+    return low, high
 
 
 def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> discord.Embed:
@@ -209,20 +247,21 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
     if len(shown) > 3:
         quoted += f"\n> … {len(shown) - 3} more line(s)"
     embed.description = shorten(
-        f"{quoted}\n\n{escape(comment.text)}" if quoted else escape(comment.text), 4000
+        f"{quoted}\n\n{escape_embed(comment.text)}" if quoted else escape_embed(comment.text),
+        4000,
     )
-    if comment.suggestion is not None and comment.anchor.quote is not None:
+    # The phrase as the reader quoted it: once applied by hand the anchor reads the new words.
+    before = comment.suggested_against
+    if comment.suggestion is not None and before is not None:
         embed.add_field(
             name="Suggestion",
-            value=shorten(
-                f"~~{escape(comment.anchor.quote)}~~ → {escape(comment.suggestion)}", 1024
-            ),
+            value=shorten(f"~~{escape(before)}~~ → {escape_embed(comment.suggestion)}", 1024),
             inline=False,
         )
     for reply in comment.replies[-5:]:
         embed.add_field(
             name=f"↳ {escape(plain(reply.author_name, 80))}",
-            value=shorten(escape(reply.text), 1024),
+            value=shorten(escape_embed(reply.text), 1024),
             inline=False,
         )
     status = "✅ resolved" if resolved else "open"
@@ -238,7 +277,7 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
 def reply_embed(reply: Reply, comment: Comment) -> discord.Embed:
     embed = discord.Embed(
         title=f"↳ Reply to comment #{comment.number} · {comment.anchor.describe()}",
-        description=shorten(escape(reply.text), 4000),
+        description=shorten(escape_embed(reply.text), 4000),
         colour=COMMENT_COLOUR,
     )
     embed.set_author(name=plain(reply.author_name, 80))
@@ -246,16 +285,24 @@ def reply_embed(reply: Reply, comment: Comment) -> discord.Embed:
     return embed
 
 
+def _lines_phrase(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
 def comment_location(comment: Comment, current_revision: int, *, original: bool = False) -> str:
-    """Where a comment stands, honestly: its lines now, or where it was if its text is gone."""
-    if original or comment.anchor_state is AnchorState.OUTDATED:
-        lines = (comment.origin_line_start, comment.origin_line_end)
-        where = f"line {lines[0]}" if lines[0] == lines[1] else f"lines {lines[0]}–{lines[1]}"
-        where += f" of revision {comment.origin_revision}"
-        return f"⌛ outdated ({where})" if comment.anchor_state is AnchorState.OUTDATED else where
+    """Where a comment stands, in plain words: its lines now, where it was written if a
+    revision moved it, or where it was if its text is gone."""
+    written = (
+        f"{_lines_phrase(comment.origin_line_start, comment.origin_line_end)}"
+        f" of revision {comment.origin_revision}"
+    )
+    if comment.anchor_state is AnchorState.OUTDATED:
+        return f"⌛ outdated (written on {written}, whose text is gone)"
+    if original:
+        return written
     where = comment.anchor.describe()
     if comment.origin_revision != current_revision and comment.anchor_state is AnchorState.MOVED:
-        where += f" (moved from line {comment.origin_line_start})"
+        where += f" (was {written})"
     return where
 
 

@@ -95,7 +95,10 @@ Type `/` to try a command, for example:
 • `/comment list excerpt:1` or `/comment reply comment:1 text:…`
 • `/excerpt post title:…` to paste your own text, or attach a .txt, .md or .docx file
 • `/digest` to download the feedback as a Markdown, HTML or Word file
-The excerpt's own thread is not shown here; comments are still saved and listed."""
+On Discord each excerpt lives in its own thread. This page shows one channel, so what the bot \
+posts in those threads is copied here, marked 🧵: the numbered lines and every comment."""
+
+MIRROR_MARK = "🧵"
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +250,171 @@ async def _serve(
         await stand_in.close()
 
 
+def _is_refusal(error: BaseException) -> bool:
+    """A polite "no" the bot already answered (a wrong line number, a closed excerpt), as
+    opposed to a failure: the preview must show it as the answer it is."""
+    from discord import app_commands
+
+    from bot.errors import MarginaliaError
+
+    original = getattr(error, "original", None)
+    if isinstance(original, BaseException):
+        return isinstance(original, MarginaliaError)
+    return isinstance(error, MarginaliaError | app_commands.AppCommandError)
+
+
+def answer_refusals_quietly(bot: MarginaliaBot) -> None:
+    """Answer refusals without passing them to the preview's error recorder.
+
+    SimCord's preview reports every exception a command handler raises as "action outcome
+    uncertain" with an error badge. A refusal is a complete, polite answer, so it goes
+    straight to the bot's own handler; anything else still reaches the recorder (and the
+    bot's handler after it). Call after the bot has joined the simulated Discord.
+    """
+    import discord
+
+    from bot.replies import send_error
+
+    tree_recorder = bot.tree.on_error
+
+    async def on_tree_error(interaction: discord.Interaction, error: Exception) -> None:
+        if _is_refusal(error):
+            await send_error(interaction, error)
+        else:
+            await tree_recorder(interaction, error)  # type: ignore[arg-type]
+
+    bot.tree.on_error = on_tree_error  # type: ignore[method-assign]
+
+    # Forms (modals) report errors through their own on_error, wrapped by the recorder as
+    # each is registered: unwrap refusals there too.
+    store = bot._connection._view_store
+    register = store.add_view
+
+    def add_view(view: discord.ui.View, message_id: int | None = None) -> None:
+        register(view, message_id)
+        view_recorder = view.on_error
+
+        async def on_view_error(
+            interaction: discord.Interaction, error: Exception, *args: object
+        ) -> None:
+            if _is_refusal(error):
+                await type(view).on_error(view, interaction, error, *args)  # type: ignore[arg-type]
+            else:
+                await view_recorder(interaction, error, *args)  # type: ignore[arg-type]
+
+        view.on_error = on_view_error  # type: ignore[method-assign]
+
+    store.add_view = add_view  # type: ignore[method-assign, assignment]
+
+
+class ThreadMirror:
+    """Copies what the bot posts in the threads of one channel into that channel.
+
+    SimCord's preview shows one channel and only a one-line summary of its threads, while an
+    excerpt's numbered lines and its comment cards are posted in the excerpt's thread. The
+    copies are marked with the thread they come from and keep the embeds. (The preview runs
+    slash commands only, so message menus such as **Comment on line** can't be tried there.)
+    """
+
+    def __init__(self, bot: MarginaliaBot, channel_id: int) -> None:
+        self.bot = bot
+        self.channel_id = channel_id
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.bot.add_listener(self.on_message, "on_message")
+        self._worker = asyncio.create_task(self._copy_in_order())
+
+    async def stop(self) -> None:
+        self.bot.remove_listener(self.on_message, "on_message")
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+
+    async def settle(self) -> None:
+        """Wait until every message seen so far is copied."""
+        await self._queue.join()
+
+    async def on_message(self, message: object) -> None:
+        import discord
+
+        if not isinstance(message, discord.Message) or self.bot.user is None:
+            return
+        channel = message.channel
+        if (
+            message.author.id == self.bot.user.id
+            and isinstance(channel, discord.Thread)
+            and channel.parent_id == self.channel_id
+        ):
+            self._queue.put_nowait(message)
+
+    async def _copy_in_order(self) -> None:
+        while True:
+            message = await self._queue.get()
+            try:
+                await self._copy(message)
+            except Exception:
+                logging.getLogger(__name__).exception("could not copy a thread message")
+            finally:
+                self._queue.task_done()
+
+    async def _copy(self, message: object) -> None:
+        import discord
+
+        assert isinstance(message, discord.Message) and isinstance(message.channel, discord.Thread)
+        home = self.bot.get_channel(self.channel_id)
+        if not isinstance(home, discord.TextChannel):
+            return
+        thread = message.channel
+        content = f"{MIRROR_MARK} in {thread.mention}"
+        if message.content:
+            content += f"\n{message.content}"
+        await home.send(
+            content[:2000], embeds=message.embeds, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+
+async def repost_kept_excerpts(bot: MarginaliaBot, world: SandboxWorld) -> int:
+    """Post each live excerpt of a kept database in a new thread; returns how many.
+
+    The simulated Discord is rebuilt on every run, so the threads an earlier run posted are
+    gone: without this, new comments could not reach an excerpt's thread and its lines could
+    not take **Comment on line**. Comments and replies stay in the database and in listings.
+    """
+    import discord
+
+    from bot.render import excerpt_messages, thread_name
+    from bot.storage.excerpts import PostedMessage
+
+    home = bot.get_channel(world.workshop.id)
+    if not isinstance(home, discord.TextChannel):
+        return 0
+    reposted = 0
+    for summary in reversed(await bot.workshop.list_excerpts(world.guild.id)):  # oldest first
+        excerpt = summary.excerpt
+        if excerpt.thread_id is not None and bot.get_channel(excerpt.thread_id) is not None:
+            continue
+        lines = await bot.workshop.all_lines(excerpt)
+        thread = await home.create_thread(
+            name=thread_name(excerpt), type=discord.ChannelType.public_thread
+        )
+        comments = summary.open_comments + summary.resolved_comments
+        await thread.send(
+            f"Excerpt #{excerpt.number} again, from the kept sandbox database "
+            f"({comments} comment{'' if comments == 1 else 's'} kept: "
+            f"`/comment list excerpt:{excerpt.number}`)."
+        )
+        posted: list[PostedMessage] = []
+        for embeds, plan in excerpt_messages(excerpt, lines):
+            sent = await thread.send(embeds=embeds)
+            if plan.first_line:
+                posted.append(PostedMessage(sent.id, plan.first_line, plan.last_line))
+        await bot.workshop.mark_posted(excerpt, thread.id, posted)
+        reposted += 1
+    return reposted
+
+
 async def _open_workshop(
     env: Env,
     bot: MarginaliaBot,
@@ -255,15 +423,37 @@ async def _open_workshop(
     ready: Callable[[str], None],
     stop: asyncio.Event,
 ) -> None:
-    """Seed a fresh database, then serve the preview of #workshop until told to stop."""
-    await world.moderator.send(world.workshop, WELCOME)
-    if await bot.workshop.list_excerpts(world.guild.id):
-        # A kept database: show the author what it already holds.
-        await world.author.slash(world.workshop, "excerpt list")
-    else:
-        number = await seed_demo(world, bot.workshop)
-        # The author's own view of their excerpt, so the page opens on the numbered lines.
-        await world.author.slash(world.workshop, "excerpt show", excerpt=str(number))
+    """Seed a fresh database (or repost a kept one's excerpts), then serve the preview of
+    #workshop until told to stop."""
+    answer_refusals_quietly(bot)
+    home = bot.get_channel(world.workshop.id)
+    assert home is not None and hasattr(home, "send")
+    await home.send(WELCOME)  # from the bot, like a pinned guide
+    mirror = ThreadMirror(bot, world.workshop.id)
+    mirror.start()
+    try:
+        if await bot.workshop.list_excerpts(world.guild.id):
+            await repost_kept_excerpts(bot, world)
+            await mirror.settle()
+            # A kept database: show the author what it already holds.
+            await world.author.slash(world.workshop, "excerpt list")
+        else:
+            number = await seed_demo(world, bot.workshop)
+            await mirror.settle()
+            # The author's own view of their excerpt, with its comment counts.
+            await world.author.slash(world.workshop, "excerpt show", excerpt=str(number))
+        await _serve_preview(env, world, port, ready, stop)
+    finally:
+        await mirror.stop()
+
+
+async def _serve_preview(
+    env: Env,
+    world: SandboxWorld,
+    port: int | None,
+    ready: Callable[[str], None],
+    stop: asyncio.Event,
+) -> None:
     preview = env.preview(world.workshop, viewers=world.viewers, layout="channel", port=port)
     async with preview:
         ready(preview.url)

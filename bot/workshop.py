@@ -67,6 +67,21 @@ class LinesView:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageLines:
+    """The lines one posted message of an excerpt shows, and of which revision."""
+
+    excerpt: Excerpt
+    revision: int
+    first: int
+    last: int
+    current_message_id: int | None  # first message of the excerpt's current revision
+
+    @property
+    def is_current(self) -> bool:
+        return self.revision == self.excerpt.revision
+
+
+@dataclass(frozen=True, slots=True)
 class CommentContext:
     """A comment with the excerpt and lines it points at, for echoing it."""
 
@@ -218,18 +233,13 @@ class Workshop:
             return None
         return excerpt
 
-    async def excerpt_for_message(
-        self, guild_id: int, message_id: int
-    ) -> tuple[Excerpt, int, int] | None:
-        """(excerpt, first line, last line) shown by a bot message, if it is one of ours."""
+    async def excerpt_for_message(self, guild_id: int, message_id: int) -> MessageLines | None:
+        """What a bot message shows, if it is one of a live excerpt's messages."""
         async with self.db.read() as conn:
             found = await excerpt_sql.get_message_lines(conn, guild_id, message_id)
         if found is None or found[0].status is ExcerptStatus.DELETED:
             return None
-        excerpt, revision, first, last = found
-        if revision != excerpt.revision:
-            return None
-        return excerpt, first, last
+        return MessageLines(*found)
 
     async def show_lines(
         self, guild_id: int, number: int, spec: str | None, revision: int | None = None
@@ -585,6 +595,11 @@ def _lines_to_fetch(line_spec: str) -> tuple[int, int]:
         return parse_line_spec(line_spec, MAX_LINES)
     except InvalidInput:
         return 0, -1
+
+
+def require_open(excerpt: Excerpt) -> None:
+    """Refuse feedback on a closed excerpt (before a form is opened, too)."""
+    _require_open(excerpt)
 
 
 def _require_open(excerpt: Excerpt) -> None:

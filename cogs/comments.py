@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import MarginaliaBot
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, WrongState
 from bot.models import Comment, CommentStatus, Excerpt
 from bot.render import (
     COMMENT_COLOUR,
@@ -22,7 +22,7 @@ from bot.render import (
     shorten,
 )
 from bot.views import Paginator
-from bot.workshop import parse_number
+from bot.workshop import MessageLines, parse_number, require_open
 from cogs.common import (
     ErrorAwareModal,
     comment_autocomplete,
@@ -320,8 +320,32 @@ class Comments(commands.Cog):
                 "That message is not part of a current excerpt. Use **Comment on line** on one of "
                 "my messages showing numbered lines."
             )
-        excerpt, first, last = found
-        await interaction.response.send_modal(CommentModal(self, excerpt, first, last))
+        # Refuse now, not after the reader has typed her note into the form.
+        require_open(found.excerpt)
+        if not found.is_current:
+            raise WrongState(_older_revision_note(found, guild_id_of(interaction)))
+        await interaction.response.send_modal(
+            CommentModal(self, found.excerpt, found.first, found.last)
+        )
+
+
+def _older_revision_note(found: MessageLines, guild_id: int) -> str:
+    """Which revision a message shows, and where the current one is."""
+    excerpt = found.excerpt
+    if found.current_message_id is not None and excerpt.thread_id is not None:
+        where = (
+            f"its lines start at https://discord.com/channels/{guild_id}/"
+            f"{excerpt.thread_id}/{found.current_message_id}"
+        )
+    elif excerpt.thread_id is not None:
+        where = f"it is in <#{excerpt.thread_id}>"
+    else:
+        where = f"see `/excerpt show excerpt:{excerpt.number}`"
+    return (
+        f"That message shows revision {found.revision} of excerpt #{excerpt.number}, which "
+        f"has been revised since. Comment on the current one, revision {excerpt.revision}: "
+        f"{where} (use **Comment on line** there, or `/comment add`)."
+    )
 
 
 def _list_entry(comment: Comment, where: str, replies: int) -> str:

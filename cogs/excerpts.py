@@ -126,7 +126,10 @@ class Excerpts(commands.Cog):
         guild_id = guild_id_of(interaction)
         clean_title, lines, warning = self.workshop.prepare_excerpt(title, text, content_warning)
         home = _home_channel(interaction.channel)
-        await interaction.response.defer(thinking=True)
+        # Typed inside a thread (another excerpt's, or a forum post): the new excerpt is
+        # announced in the parent channel, or only to the poster, never in that thread.
+        elsewhere = isinstance(interaction.channel, discord.Thread)
+        await interaction.response.defer(thinking=True, ephemeral=elsewhere)
         excerpt = await self.workshop.create_excerpt(
             guild_id=guild_id,
             channel_id=home.id,
@@ -152,6 +155,10 @@ class Excerpts(commands.Cog):
             f"📖 **{escape(clean_title)}** is up as excerpt **#{excerpt.number}** "
             f"({len(lines):,} lines, {excerpt.word_count:,} words): {thread.mention}"
         )
+        if elsewhere:
+            announced = await _announce(home, done)
+            if announced is not None:
+                done += f" (announced in {home.mention})"
         try:
             await interaction.followup.send(done)
         except discord.HTTPException:
@@ -339,6 +346,20 @@ def _line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:
         resolved_note = f", {resolved} resolved" if resolved else ""
         rendered += f"\n*💬 {open_count} open{resolved_note}*"
     return rendered
+
+
+async def _announce(
+    home: discord.TextChannel | discord.ForumChannel, text: str
+) -> discord.Message | None:
+    """Announce a new excerpt in its parent text channel; a forum shows its new post
+    by itself (it takes no plain messages)."""
+    if not isinstance(home, discord.TextChannel):
+        return None
+    try:
+        return await home.send(text)
+    except discord.HTTPException as error:
+        log.info("could not announce in channel %s: %s", home.id, error)
+        return None
 
 
 def _home_channel(

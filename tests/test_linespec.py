@@ -107,3 +107,62 @@ def test_any_string_parses_in_range_or_raises_invalid_input(spec: str, line_coun
         assert str(error)
     else:
         assert 1 <= first <= last <= line_count
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("L7", (7, 7)),
+        ("l7", (7, 7)),
+        ("#7", (7, 7)),
+        ("L 7", (7, 7)),
+        ("L3-L5", (3, 5)),
+        ("L3–5", (3, 5)),
+        ("l3 - l5", (3, 5)),
+        ("#3-#5", (3, 5)),
+        ("lines 3-5", (3, 5)),
+        ("line L7", (7, 7)),
+    ],
+)
+def test_the_bots_own_line_labels_are_accepted(spec: str, expected: tuple[int, int]) -> None:
+    # Autocomplete and the cards label lines "L4"; readers type what they see.
+    assert parse_line_spec(spec, 40) == expected
+
+
+@pytest.mark.parametrize("spec", ["L", "#", "LL7", "L-3", "x7", "L7L", "7L"])
+def test_labels_without_a_number_or_doubled_are_refused(spec: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_line_spec(spec, 40)
+
+
+_LABELS = st.sampled_from(["", "L", "l", "#", "L ", "# "])
+_JOINS = st.sampled_from(["-", "–", "—", " - ", " – ", "−"])
+_PREFIXES = st.sampled_from(["", "line ", "lines ", "Line ", "LINES"])
+
+
+@given(st.integers(1, 2000), st.data())
+def test_labelled_specs_round_trip(line_count: int, data: st.DataObject) -> None:
+    first = data.draw(st.integers(1, line_count))
+    last = data.draw(st.integers(first, line_count))
+    prefix, join = data.draw(_PREFIXES), data.draw(_JOINS)
+    label_first, label_last = data.draw(_LABELS), data.draw(_LABELS)
+    single = f"{prefix}{label_first}{first}"
+    ranged = f"{prefix}{label_first}{first}{join}{label_last}{last}"
+    assert parse_line_spec(single, line_count) == (first, first)
+    assert parse_line_spec(ranged, line_count) == (first, last)
+    assert parse_line_spec(f"  {ranged.lower()} ", line_count) == (first, last)
+
+
+@given(
+    st.text(alphabet=st.sampled_from("0123456789 -–Ll#ines"), max_size=15),
+    st.integers(-2, 3000),
+)
+def test_labelled_noise_parses_in_range_or_raises_invalid_input(
+    spec: str, line_count: int
+) -> None:
+    try:
+        first, last = parse_line_spec(spec, line_count)
+    except InvalidInput as error:
+        assert str(error)
+    else:
+        assert 1 <= first <= last <= line_count

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -176,9 +177,13 @@ async def test_sandbox_serves_the_bot_in_a_browser_page(tmp_path: Path) -> None:
         assert [v["name"] for v in page.state["viewers"]] == ["Maya", "Theo", "Priya", "Sam"]
         assert page.state["channel"]["name"] == "workshop"
         authors = {m["author"]["name"] for m in page.state["messages"].values()}
-        assert authors == {"Sam", "Marginalia"}  # the welcome, then the bot's own messages
+        assert authors == {"Marginalia"}  # the welcome too comes from the bot
         seen = "\n".join(page.texts())
         assert "Welcome to the Marginalia sandbox" in seen
+        # The excerpt's thread is copied here: its numbered lines and the comment cards.
+        assert "🧵 in <#" in seen
+        assert "`10` In the morning she took the atlas back" in seen
+        assert "Comment #1 · line 3" in seen
         assert f"**{DEMO_TITLE}** is up as excerpt **#1** (10 lines" in seen
         # The author's numbered view of the seeded excerpt; story markup stays escaped.
         assert r"only \*too many sheep, not enough weather\*" in seen
@@ -192,16 +197,29 @@ async def test_sandbox_serves_the_bot_in_a_browser_page(tmp_path: Path) -> None:
         assert f"**#1** · {DEMO_TITLE} — Maya" in listing
         assert "3 open, 0 resolved" in listing
         await page.slash("comment add", excerpt="1", line="4", text="The tiny lighthouse!")
-        assert "added to line 4 of excerpt **#1**" in page.texts()[-1]
+        assert any("added to line 4 of excerpt **#1**" in text for text in page.texts())
+
+        # A refusal is an answer, not a failure: settled, no error badge, the reason shown.
+        receipt = await page.slash("comment add", excerpt="1", line="L99", text="Hm.")
+        assert not receipt["diagnostics"] and not receipt["uncertain"], receipt
+        assert "There is no line 99" in page.texts()[-1]
 
     # A second run on the same database seeds nothing new, and new posts get fresh ids.
+    with sqlite3.connect(database) as conn:
+        [(first_thread,)] = conn.execute("SELECT thread_id FROM excerpts").fetchall()
     async with sandbox(database) as url, aiohttp.ClientSession() as http:
         page = PreviewPage(http, url)
         await page.open()
         seen = "\n".join(page.texts())
         assert "is up as excerpt" not in seen
         assert "4 open, 0 resolved" in seen  # Maya's /excerpt list: the seeded excerpt, once
-        [first_thread] = re.findall(r"<#(\d+)>", seen)
+        # The kept excerpt is posted again in a thread of this run, and reachable.
+        assert "Excerpt #1 again, from the kept sandbox database (4 comments kept" in seen
+        assert "`10` In the morning she took the atlas back" in seen
+        await page.slash("comment add", excerpt="1", line="2", text="Still here.")
+        added = next(t for t in reversed(page.texts()) if "added to line 2" in t)
+        assert "Posted in" in added and "couldn't post" not in added
+
         story = "First line of mine.\n\nSecond, with *stars* kept.\n"
         await page.slash("excerpt post", title="Mine", upload=("file", "mine.txt", story.encode()))
         posted = next(text for text in page.texts() if "**Mine** is up as excerpt **#2**" in text)
@@ -209,6 +227,16 @@ async def test_sandbox_serves_the_bot_in_a_browser_page(tmp_path: Path) -> None:
         [new_thread] = re.findall(r"<#(\d+)>", posted)
         # Snowflakes carry their creation time: this run's come after everything stored before.
         assert int(new_thread) >> 22 > int(first_thread) >> 22
+
+        # A refusal from a form is an answer too.
+        await page.slash("excerpt post", title="Blank")
+        blank = page.state["modal"]
+        [blank_field] = text_inputs(blank["payload"]["components"])
+        refused = await page.act(
+            "modal_submit", modal_handle=blank["handle"], values={blank_field: " \u200b "}
+        )
+        assert not refused["diagnostics"] and not refused["uncertain"], refused
+        assert "nothing to post" in page.texts()[-1].lower()
 
         # Without a file the bot asks for the text in a modal, which the page can submit.
         await page.view_as("Priya")

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.models import AnchorState, Comment, CommentStatus, Excerpt, Line, Reply
 
 # The public API; the plan types and helpers below are shared with the renderers.
-__all__ = ["DigestFormat", "ExcerptFeedback", "RenderedDigest", "render_digest"]
+__all__ = ["DigestFormat", "ExcerptFeedback", "RenderedDigest", "reader_ids", "render_digest"]
 
 
 class DigestFormat(StrEnum):
@@ -34,6 +34,9 @@ class ExcerptFeedback:
     lines: tuple[Line, ...]  # the text of `revision`
     revision: int
     comments: tuple[Comment, ...]  # every comment of the excerpt, with replies, any order
+    # comment id -> the lines it was written on, as they read then; loaded for outdated
+    # comments, whose text the shown revision no longer has.
+    origin_lines: Mapping[int, tuple[Line, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ class FeedbackCounts:
     open: int
     resolved: int
     outdated: int
-    readers: int  # distinct people who wrote a comment or a reply
+    readers: int  # distinct people other than the excerpt's author who commented or replied
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,10 @@ class Thread:
     replies: tuple[Reply, ...]  # oldest first
     quote_line: int | None  # the shown line holding its quote, if found there
     quote_span: Span | None  # where in that line
+    # What the lines it was written on said, for a comment whose text is gone: up to
+    # ORIGIN_LINES_SHOWN lines, each with the reader's phrase marked if found there.
+    was: tuple[tuple[Line, Span | None], ...] = ()
+    more_lines: int = 0  # lines of its original range not shown in ``was``
 
     @property
     def is_resolved(self) -> bool:
@@ -145,6 +152,19 @@ def format_datetime(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def suggestion_pair(comment: Comment) -> tuple[str, str] | None:
+    """(the words the reader wanted replaced, as she quoted them; the suggestion).
+
+    The original phrase, not the anchor's current one: once the author applies a
+    suggestion by hand the anchor follows the new words, and "NEW → NEW" would
+    lose the record of what was suggested against what.
+    """
+    before = comment.suggested_against
+    if comment.suggestion is None or before is None:
+        return None
+    return before, comment.suggestion
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
@@ -214,10 +234,33 @@ def _locate_quote(text: str, quote: str, offset: int | None) -> Span | None:
     return Span(start, start + len(quote))
 
 
-def _thread(comment: Comment, text_of: dict[int, str], placed: bool) -> Thread:
+ORIGIN_LINES_SHOWN = 3
+
+
+def _was(
+    comment: Comment, origin_lines: Mapping[int, tuple[Line, ...]]
+) -> tuple[tuple[tuple[Line, Span | None], ...], int]:
+    lines = origin_lines.get(comment.id, ())
+    phrase = comment.origin_quote if comment.origin_quote is not None else comment.anchor.quote
+    shown = tuple(
+        (line, _locate_quote(line.text, phrase, None) if phrase else None)
+        for line in lines[:ORIGIN_LINES_SHOWN]
+    )
+    return shown, max(0, len(lines) - ORIGIN_LINES_SHOWN)
+
+
+def _thread(
+    comment: Comment,
+    text_of: dict[int, str],
+    placed: bool,
+    origin_lines: Mapping[int, tuple[Line, ...]] | None = None,
+) -> Thread:
     replies = tuple(sorted(comment.replies, key=lambda reply: (reply.created_at, reply.id)))
     anchor = comment.anchor
-    if not placed or anchor.quote is None:
+    if not placed:
+        was, more = _was(comment, origin_lines or {})
+        return Thread(comment, replies, None, None, was, more)
+    if anchor.quote is None:
         return Thread(comment, replies, None, None)
     quote_line = anchor.quote_line if anchor.quote_line is not None else anchor.line_start
     text = text_of.get(quote_line)
@@ -239,9 +282,22 @@ def _merge_spans(spans: Iterable[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
-def _count(comments: Sequence[Comment]) -> FeedbackCounts:
-    readers = {comment.author_id for comment in comments}
-    readers.update(reply.author_id for comment in comments for reply in comment.replies)
+def reader_ids(comments: Iterable[Comment], author_of: Mapping[int, int]) -> set[int]:
+    """Who commented or replied, leaving out each excerpt's own author (``author_of``
+    maps excerpt id to author id): an author answering her readers is not one."""
+    readers: set[int] = set()
+    for comment in comments:
+        author = author_of.get(comment.excerpt_id)
+        readers.update(
+            person
+            for person in (comment.author_id, *(reply.author_id for reply in comment.replies))
+            if person != author
+        )
+    return readers
+
+
+def _count(comments: Sequence[Comment], author_of: Mapping[int, int]) -> FeedbackCounts:
+    readers = reader_ids(comments, author_of)
     resolved = sum(1 for comment in comments if comment.status is CommentStatus.RESOLVED)
     outdated = sum(1 for comment in comments if comment.anchor_state is AnchorState.OUTDATED)
     return FeedbackCounts(
@@ -302,13 +358,15 @@ def _section(feedback: ExcerptFeedback, include_resolved: bool) -> SectionPlan:
         )
         for number, threads in sorted(by_line.items())
     )
-    counts = _count(feedback.comments)
+    counts = _count(feedback.comments, {feedback.excerpt.id: feedback.excerpt.author_id})
     return SectionPlan(
         feedback=feedback,
         counts=counts,
         heat=_heat(feedback.lines, placed),
         lines=entries,
-        unplaced=tuple(_thread(c, text_of, placed=False) for c in unplaced),
+        unplaced=tuple(
+            _thread(c, text_of, placed=False, origin_lines=feedback.origin_lines) for c in unplaced
+        ),
         hidden_resolved=0 if include_resolved else counts.resolved,
     )
 
@@ -333,7 +391,10 @@ def build_plan(
         generated_at=generated_at,
         include_resolved=include_resolved,
         sections=tuple(_section(item, include_resolved) for item in feedback),
-        totals=_count([comment for item in feedback for comment in item.comments]),
+        totals=_count(
+            [comment for item in feedback for comment in item.comments],
+            {item.excerpt.id: item.excerpt.author_id for item in feedback},
+        ),
         is_single=single,
     )
 

@@ -24,6 +24,7 @@ from bot.digest import (
     hidden_note,
     location,
     plural,
+    suggestion_pair,
     unplaced_note,
 )
 
@@ -184,11 +185,13 @@ def _thread(thread: Thread, note: str | None = None) -> str:
     parts = [f'<li class="thread {status}"><div class="who">{" ".join(who)}</div>']
     if note is not None:
         parts.append(f'<p class="outdated-note">{_escape(note)}</p>')
+        parts.extend(_was(thread))
     parts.append(f'<div class="body" dir="auto">{_text(comment.text)}</div>')
-    if comment.suggestion is not None and comment.anchor.quote is not None:
+    pair = suggestion_pair(comment)
+    if pair is not None:
         parts.append(
-            f'<p class="suggestion">Suggestion: <del>{_bdi(comment.anchor.quote)}</del> → '
-            f"<ins>{_bdi(comment.suggestion)}</ins></p>"
+            f'<p class="suggestion">Suggestion: <del>{_bdi(pair[0])}</del> → '
+            f"<ins>{_bdi(pair[1])}</ins></p>"
         )
     if thread.replies:
         replies = "".join(
@@ -198,6 +201,18 @@ def _thread(thread: Thread, note: str | None = None) -> str:
         parts.append(f'<ul class="replies">{replies}</ul>')
     parts.append("</li>")
     return "".join(parts)
+
+
+def _was(thread: Thread) -> list[str]:
+    """What a cut line said, the reader's phrase marked: the comment's only context."""
+    quoted = "".join(
+        f'<p class="line-text" dir="auto"><span class="num">Line {line.number} said:</span> '
+        f"{_marked_line(line.text, (span,) if span else ())}</p>"
+        for line, span in thread.was
+    )
+    if thread.more_lines:
+        quoted += f"<p>… and {plural(thread.more_lines, 'more line')}</p>"
+    return [f'<blockquote class="was">{quoted}</blockquote>'] if quoted else []
 
 
 def _line_entry(entry: LineFeedback, anchor_prefix: str, heading: str) -> str:

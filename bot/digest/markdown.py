@@ -23,6 +23,7 @@ from bot.digest import (
     hidden_note,
     location,
     plural,
+    suggestion_pair,
     unplaced_note,
 )
 
@@ -172,17 +173,28 @@ def _thread(thread: Thread, note: str | None = None) -> list[str]:
     body = [head]
     if note is not None:
         body.append(f"{indent}⚠️ {note}")
+        body.extend(f"{indent}{said}" for said in _was(thread))
     body.append(indent + _block(comment.text, indent))
     out = [_HARD_BREAK.join(body)]
-    if comment.suggestion is not None and comment.anchor.quote is not None:
-        out.append(
-            f"{indent}- Suggestion: {_inline(comment.anchor.quote)} → {_inline(comment.suggestion)}"
-        )
+    pair = suggestion_pair(comment)
+    if pair is not None:
+        out.append(f"{indent}- Suggestion: {_inline(pair[0])} → {_inline(pair[1])}")
     for reply in thread.replies:
         out.append(
             f"{indent}- ↳ **{_inline(reply.author_name)}:** {_block(reply.text, indent + '  ')}"
         )
     return out
+
+
+def _was(thread: Thread) -> list[str]:
+    """What a cut line said, the reader's phrase in bold: the comment's only context."""
+    said = [
+        f"Line {line.number} said: “{' '.join(_marked_line(line.text, (span,) if span else ()))}”"
+        for line, span in thread.was
+    ]
+    if thread.more_lines:
+        said.append(f"… and {plural(thread.more_lines, 'more line')}")
+    return said
 
 
 def _line_entry(entry: LineFeedback, level: int) -> list[str]:

@@ -32,12 +32,14 @@ from bot.digest import (
     DigestPlan,
     FeedbackCounts,
     SectionPlan,
+    Span,
     Thread,
     clean_text,
     format_datetime,
     hidden_note,
     location,
     plural,
+    suggestion_pair,
     unplaced_note,
 )
 
@@ -120,8 +122,9 @@ def _comment_paragraphs(thread: Thread, note: str | None) -> list[str]:
     text_lines = clean_text(comment.text, "").split("\n")
     paragraphs = [markers + text_lines[0], *text_lines[1:]]
     quote = comment.anchor.quote
-    if comment.suggestion is not None and quote is not None:
-        paragraphs.append(f"Suggestion: {quote} → {comment.suggestion}")
+    pair = suggestion_pair(comment)
+    if pair is not None:
+        paragraphs.append(f"Suggestion: {pair[0]} → {pair[1]}")
     # A reply's own line breaks stay inside its paragraph (as Word line breaks).
     paragraphs.extend(f"↳ {reply.author_name}: {reply.text}" for reply in thread.replies)
     if note is not None:
@@ -307,9 +310,29 @@ def _section(
 def _leftover_paragraph(comment_id: int, thread: Thread) -> str:
     """A stand-in for text that is gone, for the comment to hang on."""
     comment = thread.comment
+    if thread.was:
+        # What the cut lines said, the reader's phrase in bold: the comment's context.
+        runs = []
+        for index, (line, span) in enumerate(thread.was):
+            lead = "" if index == 0 else "\n"
+            runs.append(_run(f"{lead}Line {line.number} of revision {comment.origin_revision}: "))
+            runs.append(_marked_runs(line.text, span))
+        if thread.more_lines:
+            runs.append(_run(f"\n… and {plural(thread.more_lines, 'more line')}"))
+        return _paragraph(_range_start(comment_id) + "".join(runs) + _range_end(comment_id))
     place = f"Line {comment.origin_line_start} of revision {comment.origin_revision}"
     text = f"{place}: “{comment.anchor.quote}”" if comment.anchor.quote else place
     return _paragraph(_range_start(comment_id) + _run(text) + _range_end(comment_id))
+
+
+def _marked_runs(text: str, span: Span | None) -> str:
+    if span is None:
+        return _run(text)
+    return (
+        _run(text[: span.start])
+        + _run(text[span.start : span.end], "<w:rPr><w:b/></w:rPr>")
+        + _run(text[span.end :])
+    )
 
 
 def _body(plan: DigestPlan, comments: list[str]) -> Iterator[str]:

@@ -16,7 +16,7 @@ _FIELDS = (
     "id, guild_id, number, excerpt_id, author_id, author_name, text, line_start, line_end,"
     " quote, quote_line, quote_offset, prefix, suffix, suggestion, status, anchor_state,"
     " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
-    " resolved_by_id"
+    " resolved_by_id, origin_quote"
 )
 # The excerpt's user-visible number rides along at index 4, after excerpt_id.
 _COMMENT_COLUMNS = ", ".join(
@@ -60,6 +60,7 @@ def _comment(row: Sequence[Any]) -> Comment:
         created_at=datetime.fromisoformat(row[22]),
         updated_at=datetime.fromisoformat(row[23]),
         resolved_by_id=_optional_int(row[24]),
+        origin_quote=row[25],
     )
 
 
@@ -102,15 +103,17 @@ async def insert_comment(
     now: datetime,
 ) -> Comment:
     """Insert in one statement, so it is atomic and durable on its own: the number comes
-    from the guild's sequence, which a trigger advances (see migration 0001)."""
+    from the guild's sequence, which a trigger advances (see migration 0001). The quote
+    is kept twice: ``quote`` follows the anchor, ``origin_quote`` keeps the reader's phrase."""
     stamp = now.isoformat()
     rows = await conn.execute_fetchall(
         "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,"
         " line_start, line_end, quote, quote_line, quote_offset, prefix, suffix, suggestion,"
-        " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at)"
+        " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
+        " origin_quote)"
         " VALUES (?1, 1 + COALESCE((SELECT last_value FROM guild_sequences"
         "  WHERE guild_id = ?1 AND kind = 'comment'), 0),"
-        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15)"
+        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15, ?8)"
         f" RETURNING {_FIELDS}",
         (
             guild_id,

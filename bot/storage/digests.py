@@ -48,6 +48,7 @@ async def excerpt_feedback(
         lines=tuple(lines),
         revision=shown,
         comments=tuple(comments.get(excerpt.id, ())),
+        origin_lines=await _outdated_origin_lines(conn, [excerpt.id]),
     )
 
 
@@ -72,12 +73,14 @@ async def author_feedback(
     if since is not None:
         excerpts = [excerpt for excerpt in excerpts if excerpt.id in comments]
     lines = await _current_lines(conn, [e.id for e in excerpts])
+    origin_lines = await _outdated_origin_lines(conn, [e.id for e in excerpts])
     return [
         ExcerptFeedback(
             excerpt=excerpt,
             lines=tuple(lines.get(excerpt.id, ())),
             revision=excerpt.revision,
             comments=tuple(comments.get(excerpt.id, ())),
+            origin_lines=origin_lines,
         )
         for excerpt in excerpts
     ]
@@ -115,6 +118,26 @@ async def _current_lines(
         for row in rows:
             found.setdefault(int(row[0]), []).append(Line(int(row[1]), str(row[2])))
     return found
+
+
+async def _outdated_origin_lines(
+    conn: aiosqlite.Connection, excerpt_ids: Sequence[int]
+) -> dict[int, tuple[Line, ...]]:
+    """comment id -> the lines an outdated comment was written on, as they read on its
+    origin revision: the only place its text still exists. One query per chunk."""
+    found: dict[int, list[Line]] = {}
+    for chunk in _chunks(excerpt_ids):
+        rows = await conn.execute_fetchall(
+            "SELECT c.id, l.number, l.text FROM comments AS c JOIN lines AS l"
+            " ON l.excerpt_id = c.excerpt_id AND l.revision = c.origin_revision"
+            " AND l.number BETWEEN c.origin_line_start AND c.origin_line_end"
+            f" WHERE c.excerpt_id IN ({_marks(len(chunk))}) AND c.anchor_state = 'outdated'"
+            " ORDER BY c.id, l.number",
+            list(chunk),
+        )
+        for row in rows:
+            found.setdefault(int(row[0]), []).append(Line(int(row[1]), str(row[2])))
+    return {comment_id: tuple(lines) for comment_id, lines in found.items()}
 
 
 async def _comments_with_replies(

@@ -209,16 +209,22 @@ async def get_excerpt_by_thread(
 
 async def get_message_lines(
     conn: aiosqlite.Connection, guild_id: int, message_id: int
-) -> tuple[Excerpt, int, int, int] | None:
-    """The excerpt, revision and line range a posted bot message shows."""
+) -> tuple[Excerpt, int, int, int, int | None] | None:
+    """The excerpt, revision and line range a posted bot message shows, and the first
+    message of the excerpt's current revision (to point from an older one to it)."""
     rows = await conn.execute_fetchall(
-        f"SELECT m.revision, m.first_line, m.last_line, {_excerpt_columns('e')}"
+        f"SELECT m.revision, m.first_line, m.last_line,"
+        " (SELECT c.message_id FROM excerpt_messages AS c"
+        "  WHERE c.excerpt_id = e.id AND c.revision = e.revision"
+        "  ORDER BY c.first_line, c.message_id LIMIT 1),"
+        f" {_excerpt_columns('e')}"
         " FROM excerpt_messages AS m JOIN excerpts AS e ON e.id = m.excerpt_id"
         " WHERE m.message_id = ? AND e.guild_id = ?",
         (message_id, guild_id),
     )
     for row in rows:
-        return _excerpt(row[3:]), int(row[0]), int(row[1]), int(row[2])
+        current = None if row[3] is None else int(row[3])
+        return _excerpt(row[4:]), int(row[0]), int(row[1]), int(row[2]), current
     return None
 
 
@@ -324,11 +330,19 @@ async def delete_excerpt(conn: aiosqlite.Connection, excerpt_id: int, now: datet
 async def comment_counts_by_line(
     conn: aiosqlite.Connection, excerpt_id: int, first: int, last: int
 ) -> dict[int, tuple[int, int]]:
-    """line -> (open, resolved) for comments starting on lines first..last."""
+    """line -> (open, resolved) for comments covering lines first..last: a range comment
+    counts on every line it spans, not only its first."""
+    # One row per distinct (clipped range, status): a handful however many comments.
     rows = await conn.execute_fetchall(
-        "SELECT line_start, SUM(status = 'open'), SUM(status = 'resolved') FROM comments"
-        " WHERE excerpt_id = ? AND line_start BETWEEN ? AND ? AND anchor_state != 'outdated'"
-        " GROUP BY line_start",
-        (excerpt_id, first, last),
+        "SELECT MAX(line_start, ?1), MIN(line_end, ?2), status, COUNT(*) FROM comments"
+        " WHERE excerpt_id = ?3 AND line_start <= ?2 AND line_end >= ?1"
+        " AND anchor_state != 'outdated'"
+        " GROUP BY 1, 2, 3",
+        (first, last, excerpt_id),
     )
-    return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
+    counts: dict[int, list[int]] = {}
+    for start, end, status, count in rows:
+        slot = 0 if status == "open" else 1
+        for line in range(int(start), int(end) + 1):
+            counts.setdefault(line, [0, 0])[slot] += int(count)
+    return {line: (pair[0], pair[1]) for line, pair in counts.items()}

@@ -122,7 +122,8 @@ async def test_markdown_digest_lists_each_open_comment_once_for_any_member(simco
     filename, content = await digest_file(result)
     assert filename == "the-keeper.md"
     summary = result.response.content
-    assert "#1 · The Keeper" in summary and "4 comments from 3 readers" in summary
+    # The author's own reply to #1 does not make her a reader.
+    assert "#1 · The Keeper" in summary and "4 comments from 2 readers" in summary
     assert "1 resolved not listed" in summary and "Markdown" in summary
     markdown = content.decode("utf-8")
     assert markdown.startswith("# The Keeper\n")
@@ -130,7 +131,7 @@ async def test_markdown_digest_lists_each_open_comment_once_for_any_member(simco
     assert thread_numbers(markdown) == [3, 1, 2]
     for number in (1, 2, 3):
         assert len(re.findall(rf"· #{number} · ", markdown)) == 1
-    assert "(3 open, 1 resolved) from 3 readers" in markdown
+    assert "(3 open, 1 resolved) from 2 readers" in markdown
     assert "1 resolved comment left out" in markdown
     assert "**one of them was**" in markdown
     assert "went to make → shuffled off to brew" in markdown
@@ -252,7 +253,7 @@ async def test_mine_puts_all_my_excerpts_in_one_file(simcord_env, server):
     filename, content = await digest_file(result)
     assert filename == "feedback-for-workshop-author.md"
     assert "your 2 excerpts" in result.response.content
-    assert "5 comments from 3 readers" in result.response.content
+    assert "5 comments from 2 readers" in result.response.content
     markdown = content.decode("utf-8")
     assert markdown.startswith("# Feedback for workshop-author\n")
     assert "## The Keeper" in markdown and "## Second Tide" in markdown

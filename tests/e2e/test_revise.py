@@ -49,8 +49,8 @@ async def test_revision_carries_comments_and_marks_the_rest_outdated(simcord_env
 
     listing = await server.reader.slash(thread, "comment list")
     text = listing.response.embeds[0].description
-    assert "**#1** · line 3 (moved from line 2)" in text
-    assert "⌛ outdated (line 4 of revision 1)" in text
+    assert "**#1** · line 3 (was line 2 of revision 1)" in text
+    assert "⌛ outdated (written on line 4 of revision 1, whose text is gone)" in text
 
     old = await server.reader.slash(thread, "excerpt show", excerpt="1", revision=1)
     assert "went to make tea" in old.response.embeds[0].description
@@ -84,7 +84,8 @@ async def test_revise_by_paste(simcord_env, server):
         for marker in ("went to make tea", "Fog had settled")
     )
     stale = await server.reader.context_menu(thread, "Comment on line", old_message)
-    expect_refusal(simcord_env, stale, "not part of a current excerpt")
+    refusal = expect_refusal(simcord_env, stale, "revision 1 of excerpt #1", "revision 2")
+    assert new_message.jump_url in refusal  # where the current lines are
     modal = await server.reader.context_menu(thread, "Comment on line", new_message)
     commented = await server.reader.submit_modal(modal, {"line": "1", "text": "Good fog."})
     assert "Comment #1" in commented.response.embeds[0].title
@@ -104,7 +105,9 @@ async def test_digests_show_the_current_revision_or_a_named_earlier_one(simcord_
         return (await result.response.attachments[0].read()).decode()
 
     current = await markdown()
-    assert "Fog had settled" in current and "went to make tea" not in current
+    text, outdated = current.split("Outdated comments")
+    assert "Fog had settled" in text and "went to make tea" not in text
+    assert "Line 4 said: “He wrote the number in the log" in outdated  # what the cut line said
     assert "## Line 4" in current and "Eerie." in current and "Good fog." in current
     assert "Cosy ending." in current  # outdated, still shown
     first = await markdown(revision=1)

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from bot.errors import MarginaliaError
-from bot.render import escape
+from bot.render import escape, escape_embed
 from tests.conftest import SCENE, Server, expect_refusal, make_server, post_scene
 
 # ------------------------------------------------------------------ harness
@@ -456,7 +456,8 @@ async def _mention_paste(ctx: Ctx) -> Any:
 async def _mention_comment(ctx: Ctx) -> Any:
     result = await ctx.comment(text=ctx.mentions)
     assert ctx.comments()[-1][-1] == ctx.mentions
-    assert escape(ctx.mentions) in result.response.embeds[0].description
+    # In an embed a user or role mention shows as a name and never pings: left as typed.
+    assert escape_embed(ctx.mentions) in result.response.embeds[0].description
     return result
 
 
@@ -477,7 +478,7 @@ async def _mention_quote(ctx: Ctx) -> Any:
     )
     assert ctx.comments()[-1][3:5] == (quote, suggestion)
     assert "@\u200beveryone" in result.response.embeds[0].description
-    assert result.response.embeds[0].fields[0].value.endswith(escape(suggestion))
+    assert result.response.embeds[0].fields[0].value.endswith(escape_embed(suggestion))
     return result
 
 
@@ -487,7 +488,7 @@ async def _mention_reply(ctx: Ctx) -> Any:
         ctx.server.channel, "comment reply", comment="1", text=ctx.mentions
     )
     assert query(ctx.db_path, "SELECT text FROM replies") == [(ctx.mentions,)]
-    assert escape(ctx.mentions) in thread_text(ctx.thread)
+    assert escape_embed(ctx.mentions) in thread_text(ctx.thread)
     return result
 
 
