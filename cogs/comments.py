@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 import discord
@@ -150,7 +150,11 @@ class Comments(commands.Cog):
             suggestion=suggestion,
         )
         comment = context.comment
-        message_id = await self._answer_with_card(
+
+        async def record(message_id: int) -> None:
+            await self.workshop.record_comment_card(comment, message_id)
+
+        await self._answer_with_card(
             interaction,
             context.excerpt,
             comment_embed(comment, context.excerpt, context.lines),
@@ -158,9 +162,8 @@ class Comments(commands.Cog):
             f"excerpt **#{context.excerpt.number}**.",
             repeated=context.repeated,
             card_message_id=comment.card_message_id,
+            record=record,
         )
-        if message_id is not None:
-            await self.workshop.record_comment_card(comment, message_id)
 
     async def _answer_with_card(
         self,
@@ -171,8 +174,9 @@ class Comments(commands.Cog):
         note: str,
         repeated: bool,
         card_message_id: int | None,
-    ) -> int | None:
-        """Answer, and show the card in the excerpt's thread; the id of a new card, if any.
+        record: Callable[[int], Awaitable[None]],
+    ) -> None:
+        """Answer, and show the card in the excerpt's thread; ``record`` keeps its id.
 
         Inside the thread the public answer is the card. From elsewhere the member is
         answered privately first and the card is posted after: the thread's rate limit can
@@ -188,10 +192,12 @@ class Comments(commands.Cog):
             await interaction.response.send_message(
                 f"{note} (You sent it twice; it is saved once.){where}", ephemeral=True
             )
-            return None
+            return
         if in_thread:
             answer = await interaction.response.send_message(embed=card)
-            return answer.message_id
+            if answer.message_id is not None:
+                await record(answer.message_id)
+            return
         # Answer first; if even that fails, still post the card before reporting it, so a
         # retry (which finds the stored comment) has nothing left to do.
         answer_failed: discord.HTTPException | None = None
@@ -202,6 +208,8 @@ class Comments(commands.Cog):
         except discord.HTTPException as error:
             answer_failed = error
         echo = await self._post_in_thread(interaction, excerpt, card)
+        if echo is not None:
+            await record(echo.id)
         if answer_failed is not None:
             raise answer_failed
         where = (
@@ -214,7 +222,6 @@ class Comments(commands.Cog):
             await interaction.edit_original_response(content=f"{note} {where}")
         except discord.HTTPException as error:
             log.info("could not complete the answer to interaction %s: %s", interaction.id, error)
-        return echo.id if echo else None
 
     async def _post_in_thread(
         self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed
@@ -244,16 +251,19 @@ class Comments(commands.Cog):
             member=member_of(interaction),
             text=text,
         )
-        message_id = await self._answer_with_card(
+
+        async def record(message_id: int) -> None:
+            await self.workshop.record_reply_card(context.reply, message_id)
+
+        await self._answer_with_card(
             interaction,
             context.excerpt,
             reply_embed(context.reply, context.comment),
             note=f"↳ Reply added to comment **#{context.comment.number}**.",
             repeated=context.repeated,
             card_message_id=context.reply.card_message_id,
+            record=record,
         )
-        if message_id is not None:
-            await self.workshop.record_reply_card(context.reply, message_id)
 
     @comment.command(name="resolve", description="Mark a comment as resolved")
     @app_commands.autocomplete(comment=comment_autocomplete)

@@ -173,9 +173,7 @@ async def update_thread(
             elif change.embed is not None:
                 await message.edit(embed=change.embed, allowed_mentions=NO_MENTIONS)
             else:
-                await message.edit(
-                    content=change.content, embeds=[], allowed_mentions=NO_MENTIONS
-                )
+                await message.edit(content=change.content, embeds=[], allowed_mentions=NO_MENTIONS)
         except discord.NotFound:
             # A card to remove that is already gone is what was wanted.
             done = done and change.delete

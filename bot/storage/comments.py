@@ -190,8 +190,7 @@ async def attach_replies(conn: aiosqlite.Connection, comments: Sequence[Comment]
         chunk = ids[start : start + 500]
         placeholders = ", ".join("?" * len(chunk))
         rows = await conn.execute_fetchall(
-            f"SELECT {_REPLY_FIELDS} FROM replies WHERE comment_id IN ({placeholders})"
-            " ORDER BY id",
+            f"SELECT {_REPLY_FIELDS} FROM replies WHERE comment_id IN ({placeholders}) ORDER BY id",
             chunk,
         )
         for row in rows:
@@ -213,8 +212,7 @@ async def insert_reply(
     parameters = (comment_id, author_id, author_name, text, now.isoformat())
     since = None if retry_window is None else (now - retry_window).isoformat()
     same = (
-        "FROM replies WHERE comment_id = ?1 AND author_id = ?2 AND text = ?4"
-        " AND created_at >= ?6"
+        "FROM replies WHERE comment_id = ?1 AND author_id = ?2 AND text = ?4 AND created_at >= ?6"
     )
     rows = await conn.execute_fetchall(
         "INSERT INTO replies (comment_id, author_id, author_name, text, created_at)"

@@ -113,9 +113,7 @@ async def test_a_card_follows_its_comment_through_edit_resolve_reopen_and_delete
     assert reply_cards(thread, reader, 1) == []
     assert "🗑️ Comment #1 (line 2) was deleted." in [m.content for m in seen(thread, reader)]
     assert not any(
-        (e.title or "").startswith("💬 Comment #1 ")
-        for m in seen(thread, reader)
-        for e in m.embeds
+        (e.title or "").startswith("💬 Comment #1 ") for m in seen(thread, reader) for e in m.embeds
     )
 
 
@@ -154,9 +152,7 @@ async def test_closing_an_excerpt_is_said_once_in_its_thread(
         ]
 
 
-async def test_a_status_change_from_elsewhere_never_pings(
-    simcord_env: Any, server: Server
-) -> None:
+async def test_a_status_change_from_elsewhere_never_pings(simcord_env: Any, server: Server) -> None:
     thread = await post_scene(simcord_env, server)
     hostile = server.guild.add_member(simcord_env.create_user("@everyone"))
     await server.author.slash(thread, "comment add", line="1", text="Mine.")
@@ -225,4 +221,3 @@ async def test_a_revision_edits_no_card(simcord_env: Any, server: Server) -> Non
         "#1 moved from line 1 to line 2; #2 moved from line 2 to line 3; "
         "#3 moved from line 3 to line 4."
     )
-
