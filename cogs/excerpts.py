@@ -208,7 +208,7 @@ class Excerpts(commands.Cog):
         missing = _not_yet_posted(excerpt_messages(excerpt, outcome.lines), outcome.already_posted)
         thread = await thread_of(interaction, excerpt.thread_id)
         posted: list[PostedMessage] = []
-        refused = thread is None
+        refused = False
         if thread is not None:
             try:
                 await thread.send(notice, allowed_mentions=discord.AllowedMentions.none())
@@ -219,8 +219,13 @@ class Excerpts(commands.Cog):
             # What did reach the thread takes "Comment on line", even when the rest failed.
             if posted:
                 await self.workshop.record_revision_messages(excerpt, posted)
-        if not refused:
-            where = f" Posted in {thread.mention}." if thread is not None else ""
+        if thread is None:
+            where = (
+                "\n⚠️ It is saved, but I couldn't reach the excerpt's thread "
+                "(it may be deleted, or hidden from me)."
+            )
+        elif not refused:
+            where = f" Posted in {thread.mention}."
         else:
             shown = lines_shown([*outcome.already_posted, *_ranges(posted)])
             where = (
