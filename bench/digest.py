@@ -189,7 +189,7 @@ async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
         )
         await excerpt_sql.mark_posted(tx, excerpt.id, 1, 2, [])
         for comment in feedback.comments:
-            stored = await comment_sql.insert_comment(
+            stored, _new = await comment_sql.insert_comment(
                 tx,
                 guild_id=1,
                 excerpt_id=excerpt.id,

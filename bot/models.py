@@ -90,6 +90,7 @@ class Reply:
     author_name: str
     text: str
     created_at: datetime
+    card_message_id: int | None = None  # its card in the excerpt's thread, if posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,8 @@ class Comment:
     created_at: datetime
     updated_at: datetime
     resolved_by_id: int | None = None
+    card_message_id: int | None = None  # its card in the excerpt's thread, if posted
+    edited_at: datetime | None = None  # when its text was last changed by its writer
     replies: tuple[Reply, ...] = field(default=())
     # The phrase as the reader quoted it, kept for the record when ``anchor.quote``
     # follows the text into later revisions (even into the suggested words).

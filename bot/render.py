@@ -264,29 +264,42 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
             value=shorten(escape_embed(reply.text), 1024),
             inline=False,
         )
-    status = "✅ resolved" if resolved else "open"
-    embed.set_footer(
-        text=(
-            f"Excerpt #{excerpt.number} · {status} · "
-            f"reply with /comment reply comment:{comment.number}"
-        )
-    )
+    notes = [f"Excerpt #{excerpt.number}", comment_status_label(comment)]
+    if comment.edited_at is not None:
+        notes.append("✏️ edited")
+    notes.append(f"reply with /comment reply comment:{comment.number}")
+    embed.set_footer(text=" · ".join(notes))
     return embed
 
 
+def comment_status_label(comment: Comment) -> str:
+    """The status a card's footer shows; its colour follows it."""
+    return "✅ resolved" if comment.status is CommentStatus.RESOLVED else "open"
+
+
 def reply_embed(reply: Reply, comment: Comment) -> discord.Embed:
+    # The footer names the comment by number, not by its text: an edit or a delete of
+    # the comment must not leave its old words on every reply's card.
     embed = discord.Embed(
         title=f"↳ Reply to comment #{comment.number} · {comment.anchor.describe()}",
         description=shorten(escape_embed(reply.text), 4000),
         colour=COMMENT_COLOUR,
     )
     embed.set_author(name=plain(reply.author_name, 80))
-    embed.set_footer(text=f"On: {plain(comment.text, 120)}")
+    embed.set_footer(
+        text=f"Excerpt #{comment.excerpt_number} · "
+        f"reply with /comment reply comment:{comment.number}"
+    )
     return embed
 
 
 def _lines_phrase(first: int, last: int) -> str:
     return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
+def comment_tombstone(comment: Comment) -> str:
+    """What stays of a deleted comment's card: one line, none of its words."""
+    return f"🗑️ Comment #{comment.number} ({comment.anchor.describe()}) was deleted."
 
 
 def comment_location(comment: Comment, current_revision: int, *, original: bool = False) -> str:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -48,6 +48,9 @@ MAX_TITLE_CHARS = 90
 MAX_CONTENT_WARNING_CHARS = 200
 MAX_COMMENT_CHARS = 1_500
 AUTOCOMPLETE_LIMIT = 25
+# A member whose answer never came (Discord showed "did not respond") sends it again within
+# a minute or two; the same comment in that window is that retry, not a second comment.
+RETRY_WINDOW = timedelta(minutes=5)
 
 _ID = re.compile(r"^\s*[#]?\s*(?:[ec]\s*)?(\d{1,18})\s*$", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -88,6 +91,7 @@ class CommentContext:
     comment: Comment
     excerpt: Excerpt
     lines: list[Line]
+    repeated: bool = False  # a retried submission: the comment was already stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,17 @@ class ReplyContext:
     reply: Reply
     comment: Comment
     excerpt: Excerpt
+    repeated: bool = False  # a retried submission: the reply was already stored
+
+
+@dataclass(frozen=True, slots=True)
+class CommentMove:
+    """Where a revision took one comment (its first line before and after)."""
+
+    number: int
+    old_line: int
+    new_line: int
+    state: AnchorState
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +122,11 @@ class RevisionOutcome:
     kept: int  # comments on the same lines with the same text
     moved: int
     outdated: int
+    moves: tuple[CommentMove, ...] = ()  # the comments that moved or became outdated
+    # Reposting the current revision, which Discord left half-posted: the (first, last)
+    # lines of the messages already in the thread, which need not be sent again.
+    reposting: bool = False
+    already_posted: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +355,9 @@ class Workshop:
                 for line in await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
             ]
             if old_lines == new_lines:
+                posted = await excerpt_sql.posted_ranges(conn, excerpt.id, excerpt.revision)
+                if not fully_posted(posted, len(old_lines)):
+                    return _repost(excerpt, old_lines, posted)
                 raise InvalidInput(
                     f"That text is the same as revision {excerpt.revision}; nothing to revise."
                 )
@@ -383,6 +406,13 @@ class Workshop:
             kept=states.count(AnchorState.ANCHORED),
             moved=states.count(AnchorState.MOVED),
             outdated=states.count(AnchorState.OUTDATED),
+            moves=tuple(
+                CommentMove(
+                    comment.number, comment.anchor.line_start, moved.anchor.line_start, moved.state
+                )
+                for comment, moved in sorted(moves, key=lambda pair: pair[0].number)
+                if moved.state is not AnchorState.ANCHORED
+            ),
         )
 
     async def record_revision_messages(
@@ -390,6 +420,12 @@ class Workshop:
     ) -> None:
         async with self.db.transaction() as tx:
             await excerpt_sql.record_messages(tx, excerpt.id, excerpt.revision, messages)
+
+    async def revision_fully_posted(self, excerpt: Excerpt) -> bool:
+        """Whether every line of the current revision is shown by a message in the thread."""
+        async with self.db.read() as conn:
+            posted = await excerpt_sql.posted_ranges(conn, excerpt.id, excerpt.revision)
+        return fully_posted(posted, excerpt.line_count)
 
     # ------------------------------------------------------------ comments
 
@@ -425,7 +461,7 @@ class Workshop:
             _require_open(live)
             first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
-            comment = await comment_sql.insert_comment(
+            comment, inserted = await comment_sql.insert_comment(
                 conn,
                 guild_id=guild_id,
                 excerpt_id=live.id,
@@ -437,8 +473,9 @@ class Workshop:
                 anchor=anchor,
                 suggestion=checked_suggestion,
                 now=self._now(),
+                retry_window=RETRY_WINDOW,
             )
-        return CommentContext(comment, live, lines)
+        return CommentContext(comment, live, lines, repeated=not inserted)
 
     async def get_comment(self, guild_id: int, number: int) -> CommentContext:
         async with self.db.read() as conn:
@@ -460,15 +497,25 @@ class Workshop:
         async with self.db.transaction() as tx:
             comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
             _require_open(excerpt)
-            reply = await comment_sql.insert_reply(
+            reply, inserted = await comment_sql.insert_reply(
                 tx,
                 comment_id=comment.id,
                 author_id=member.id,
                 author_name=member.display_name,
                 text=body,
                 now=self._now(),
+                retry_window=RETRY_WINDOW,
             )
-        return ReplyContext(reply, comment, excerpt)
+        return ReplyContext(reply, comment, excerpt, repeated=not inserted)
+
+    async def record_comment_card(self, comment: Comment, message_id: int) -> None:
+        """Remember the message showing a comment in the thread, to keep it current."""
+        async with self.db.transaction() as tx:
+            await comment_sql.set_comment_card(tx, comment.id, message_id)
+
+    async def record_reply_card(self, reply: Reply, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await comment_sql.set_reply_card(tx, reply.id, message_id)
 
     async def set_resolved(
         self, *, guild_id: int, comment_number: int, member: Member, resolved: bool
@@ -486,9 +533,7 @@ class Workshop:
             await comment_sql.set_comment_status(
                 tx, comment.id, wanted, member.id if resolved else None, self._now()
             )
-            updated = await comment_sql.get_comment_by_id(tx, comment.id)
-        assert updated is not None
-        return CommentContext(updated, excerpt, [])
+            return await _card_context(tx, comment.id, excerpt)
 
     async def edit_comment(
         self, *, guild_id: int, comment_number: int, member: Member, text: str
@@ -502,21 +547,22 @@ class Workshop:
                 )
             _require_open(excerpt)
             await comment_sql.update_comment_text(tx, comment.id, body, self._now())
-            updated = await comment_sql.get_comment_by_id(tx, comment.id)
-        assert updated is not None
-        return CommentContext(updated, excerpt, [])
+            return await _card_context(tx, comment.id, excerpt)
 
     async def delete_comment(
         self, *, guild_id: int, comment_number: int, member: Member
-    ) -> Comment:
+    ) -> CommentContext:
+        """Delete a comment and its replies; the context keeps their card ids (the
+        comment's ``replies`` are attached) so their cards can leave the thread too."""
         async with self.db.transaction() as tx:
-            comment, _excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
             if comment.author_id != member.id and not member.is_moderator:
                 raise NotAllowed(
                     f"You can only delete your own comments; #{comment_number} is not yours."
                 )
+            comment = (await comment_sql.attach_replies(tx, [comment]))[0]
             await comment_sql.delete_comment(tx, comment.id)
-        return comment
+        return CommentContext(comment, excerpt, [])
 
     async def list_comments(
         self,
@@ -586,6 +632,44 @@ def _plan_relocations(
 ) -> tuple[LineMap, dict[int, Relocation]]:
     line_map = build_line_map(old_lines, new_lines)
     return line_map, {comment.id: relocate(comment.anchor, line_map) for comment in comments}
+
+
+def fully_posted(posted: Sequence[tuple[int, int]], line_count: int) -> bool:
+    """Whether messages showing these (first, last) line ranges show lines 1..line_count."""
+    shown = 0
+    for first, last in sorted(posted):
+        if first > shown + 1:
+            return False
+        shown = max(shown, last)
+    return shown >= line_count
+
+
+def _repost(
+    excerpt: Excerpt, lines: Sequence[str], posted: Sequence[tuple[int, int]]
+) -> RevisionOutcome:
+    """The outcome of re-sending the current revision: nothing moves, nothing is stored."""
+    return RevisionOutcome(
+        excerpt=excerpt,
+        summary=RevisionSummary(added=0, removed=0, changed=0, unchanged=len(lines)),
+        lines=[Line(n, line) for n, line in enumerate(lines, start=1)],
+        kept=0,
+        moved=0,
+        outdated=0,
+        reposting=True,
+        already_posted=tuple(posted),
+    )
+
+
+async def _card_context(
+    conn: aiosqlite.Connection, comment_id: int, excerpt: Excerpt
+) -> CommentContext:
+    """A comment as its card shows it: with the lines it points at."""
+    comment = await comment_sql.get_comment_by_id(conn, comment_id)
+    assert comment is not None
+    lines = await excerpt_sql.get_lines(
+        conn, excerpt.id, comment.revision, comment.anchor.line_start, comment.anchor.line_end
+    )
+    return CommentContext(comment, excerpt, lines)
 
 
 def _lines_to_fetch(line_spec: str) -> tuple[int, int]:

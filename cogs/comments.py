@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 import discord
@@ -16,14 +18,17 @@ from bot.render import (
     COMMENT_COLOUR,
     comment_embed,
     comment_location,
+    comment_tombstone,
     escape,
     pages_of,
     reply_embed,
     shorten,
 )
 from bot.views import Paginator
-from bot.workshop import MessageLines, parse_number, require_open
+from bot.workshop import CommentContext, MessageLines, parse_number, require_open
 from cogs.common import (
+    THREAD_NOT_UPDATED,
+    CardChange,
     ErrorAwareModal,
     comment_autocomplete,
     excerpt_autocomplete,
@@ -31,6 +36,7 @@ from cogs.common import (
     guild_id_of,
     member_of,
     thread_of,
+    update_thread,
 )
 
 log = logging.getLogger(__name__)
@@ -143,30 +149,79 @@ class Comments(commands.Cog):
             quote=quote,
             suggestion=suggestion,
         )
-        await self._answer_in_thread(
+        comment = context.comment
+
+        async def record(message_id: int) -> None:
+            await self.workshop.record_comment_card(comment, message_id)
+
+        await self._answer_with_card(
             interaction,
             context.excerpt,
-            comment_embed(context.comment, context.excerpt, context.lines),
-            f"💬 Comment **#{context.comment.number}** added to "
-            f"{context.comment.anchor.describe()} of excerpt **#{context.excerpt.number}**.",
+            comment_embed(comment, context.excerpt, context.lines),
+            note=f"💬 Comment **#{comment.number}** added to {comment.anchor.describe()} of "
+            f"excerpt **#{context.excerpt.number}**.",
+            repeated=context.repeated,
+            card_message_id=comment.card_message_id,
+            record=record,
         )
 
-    async def _answer_in_thread(
-        self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed, note: str
+    async def _answer_with_card(
+        self,
+        interaction: discord.Interaction,
+        excerpt: Excerpt,
+        card: discord.Embed,
+        *,
+        note: str,
+        repeated: bool,
+        card_message_id: int | None,
+        record: Callable[[int], Awaitable[None]],
     ) -> None:
-        """Answer publicly inside the excerpt's thread; from elsewhere, post there and tell
-        the caller privately where it went."""
-        if interaction.channel_id == excerpt.thread_id:
-            await interaction.response.send_message(embed=embed)
+        """Answer, and show the card in the excerpt's thread; ``record`` keeps its id.
+
+        Inside the thread the public answer is the card. From elsewhere the member is
+        answered privately first and the card is posted after: the thread's rate limit can
+        hold that post for seconds, past Discord's 3 seconds to answer. A retried
+        submission (``repeated``) gets no second card."""
+        in_thread = interaction.channel_id == excerpt.thread_id
+        if repeated and (card_message_id is not None or not in_thread):
+            where = (
+                f" It is in the thread: {_card_url(excerpt, card_message_id)}"
+                if card_message_id is not None and excerpt.thread_id is not None
+                else ""
+            )
+            await interaction.response.send_message(
+                f"{note} (You sent it twice; it is saved once.){where}", ephemeral=True
+            )
             return
-        echo = await self._post_in_thread(interaction, excerpt, embed)
+        if in_thread:
+            answer = await interaction.response.send_message(embed=card)
+            if answer.message_id is not None:
+                await record(answer.message_id)
+            return
+        # Answer first; if even that fails, still post the card before reporting it, so a
+        # retry (which finds the stored comment) has nothing left to do.
+        answer_failed: discord.HTTPException | None = None
+        try:
+            await interaction.response.send_message(
+                f"{note} Posting it in the excerpt's thread…", ephemeral=True
+            )
+        except discord.HTTPException as error:
+            answer_failed = error
+        echo = await self._post_in_thread(interaction, excerpt, card)
+        if echo is not None:
+            await record(echo.id)
+        if answer_failed is not None:
+            raise answer_failed
         where = (
             f"Posted in {echo.jump_url}."
             if echo
             else "It is saved, but I couldn't post it in the excerpt's thread "
             "(it may be archived or hidden from me)."
         )
-        await interaction.response.send_message(f"{note} {where}", ephemeral=True)
+        try:
+            await interaction.edit_original_response(content=f"{note} {where}")
+        except discord.HTTPException as error:
+            log.info("could not complete the answer to interaction %s: %s", interaction.id, error)
 
     async def _post_in_thread(
         self, interaction: discord.Interaction, excerpt: Excerpt, embed: discord.Embed
@@ -175,7 +230,7 @@ class Comments(commands.Cog):
         if thread is None:
             return None
         try:
-            return await thread.send(embed=embed)
+            return await thread.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as error:
             log.info("could not echo into thread %s: %s", excerpt.thread_id, error)
             return None
@@ -196,11 +251,18 @@ class Comments(commands.Cog):
             member=member_of(interaction),
             text=text,
         )
-        await self._answer_in_thread(
+
+        async def record(message_id: int) -> None:
+            await self.workshop.record_reply_card(context.reply, message_id)
+
+        await self._answer_with_card(
             interaction,
             context.excerpt,
             reply_embed(context.reply, context.comment),
-            f"↳ Reply added to comment **#{context.comment.number}**.",
+            note=f"↳ Reply added to comment **#{context.comment.number}**.",
+            repeated=context.repeated,
+            card_message_id=context.reply.card_message_id,
+            record=record,
         )
 
     @comment.command(name="resolve", description="Mark a comment as resolved")
@@ -223,11 +285,19 @@ class Comments(commands.Cog):
             resolved=resolved,
         )
         verb = "✅ resolved" if resolved else "↩️ reopened"
-        await interaction.response.send_message(
+        said = (
             f"Comment **#{context.comment.number}** ({context.comment.anchor.describe()} of "
             f"excerpt #{context.excerpt.number}) {verb} by "
-            f"{escape(interaction.user.display_name)}.",
-            ephemeral=interaction.channel_id != context.excerpt.thread_id,
+            f"{escape(interaction.user.display_name)}."
+        )
+        in_thread = interaction.channel_id == context.excerpt.thread_id
+        await interaction.response.send_message(said, ephemeral=not in_thread)
+        # Typed elsewhere, the change is said in the thread too, so its last word is true.
+        await self._update_thread(
+            interaction,
+            context.excerpt,
+            announce=None if in_thread else said,
+            edits=_card_edit(context),
         )
 
     @comment.command(name="edit", description="Change the text of your comment")
@@ -249,6 +319,7 @@ class Comments(commands.Cog):
             f">>> {escape(shorten(context.comment.text, 1800))}",
             ephemeral=True,
         )
+        await self._update_thread(interaction, context.excerpt, edits=_card_edit(context))
 
     @comment.command(name="delete", description="Delete your comment (moderators: any comment)")
     @app_commands.autocomplete(comment=comment_autocomplete)
@@ -259,8 +330,38 @@ class Comments(commands.Cog):
             member=member_of(interaction),
         )
         await interaction.response.send_message(
-            f"🗑️ Comment #{deleted.number} and its replies were deleted.", ephemeral=True
+            f"🗑️ Comment #{deleted.comment.number} and its replies were deleted.", ephemeral=True
         )
+        # The comment's card becomes a one-line tombstone; its replies' cards go.
+        edits: list[CardChange] = []
+        if deleted.comment.card_message_id is not None:
+            edits.append(
+                CardChange(
+                    deleted.comment.card_message_id, content=comment_tombstone(deleted.comment)
+                )
+            )
+        edits.extend(
+            CardChange(reply.card_message_id, delete=True)
+            for reply in deleted.comment.replies
+            if reply.card_message_id is not None
+        )
+        await self._update_thread(interaction, deleted.excerpt, edits=edits)
+
+    async def _update_thread(
+        self,
+        interaction: discord.Interaction,
+        excerpt: Excerpt,
+        *,
+        announce: str | None = None,
+        edits: Sequence[CardChange] = (),
+    ) -> None:
+        """Bring the thread up to date after the answer was sent. The database already
+        holds the truth: if Discord refuses, the member is told, and nothing is undone."""
+        if announce is None and not edits:
+            return
+        if not await update_thread(interaction, excerpt.thread_id, announce, edits):
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(THREAD_NOT_UPDATED, ephemeral=True)
 
     # ---------------------------------------------------------------- list
 
@@ -346,6 +447,18 @@ def _older_revision_note(found: MessageLines, guild_id: int) -> str:
         f"has been revised since. Comment on the current one, revision {excerpt.revision}: "
         f"{where} (use **Comment on line** there, or `/comment add`)."
     )
+
+
+def _card_edit(context: CommentContext) -> list[CardChange]:
+    """The change that brings a comment's card up to date, if it has one."""
+    if context.comment.card_message_id is None:
+        return []
+    card = comment_embed(context.comment, context.excerpt, context.lines)
+    return [CardChange(context.comment.card_message_id, embed=card)]
+
+
+def _card_url(excerpt: Excerpt, message_id: int | None) -> str:
+    return f"https://discord.com/channels/{excerpt.guild_id}/{excerpt.thread_id}/{message_id}"
 
 
 def _list_entry(comment: Comment, where: str, replies: int) -> str:

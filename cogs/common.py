@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,6 +19,8 @@ from bot.workshop import WHICH_EXCERPT, parse_number
 
 if TYPE_CHECKING:
     from bot.client import MarginaliaBot
+
+log = logging.getLogger(__name__)
 
 
 def bot_of(interaction: discord.Interaction) -> MarginaliaBot:
@@ -113,3 +118,66 @@ class ErrorAwareModal(discord.ui.Modal):
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:
         await send_error(interaction, error)
+
+
+# ------------------------------------------------------------ the thread's cards
+
+THREAD_NOT_UPDATED = (
+    "⚠️ It is saved, but I couldn't update the excerpt's thread (it may be archived, "
+    "deleted or closed to me), so the thread may not show this change yet."
+)
+
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+@dataclass(frozen=True, slots=True)
+class CardChange:
+    """One card in an excerpt's thread brought up to date: new embed, new text, or gone."""
+
+    message_id: int
+    embed: discord.Embed | None = None
+    content: str | None = None
+    delete: bool = False
+
+
+async def update_thread(
+    interaction: discord.Interaction,
+    thread_id: int | None,
+    announce: str | None,
+    changes: Sequence[CardChange],
+) -> bool:
+    """Say ``announce`` in the excerpt's thread and apply ``changes`` to its cards; False
+    if Discord refused any of it (the thread archived, deleted, or closed to the bot)."""
+    thread = await thread_of(interaction, thread_id)
+    if thread is None:
+        return False
+    done = True
+    if thread.archived and not thread.locked:
+        # Discord refuses edits in an archived thread; any member may wake an unlocked one.
+        try:
+            await thread.edit(archived=False)
+        except discord.HTTPException as error:
+            log.info("could not unarchive thread %s: %s", thread.id, error)
+    if announce:
+        try:
+            await thread.send(announce, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.info("could not announce in thread %s: %s", thread.id, error)
+            done = False
+    for change in changes:
+        message = thread.get_partial_message(change.message_id)
+        try:
+            if change.delete:
+                await message.delete()
+            elif change.embed is not None:
+                await message.edit(embed=change.embed, allowed_mentions=NO_MENTIONS)
+            else:
+                await message.edit(content=change.content, embeds=[], allowed_mentions=NO_MENTIONS)
+        except discord.NotFound:
+            # A card to remove that is already gone is what was wanted.
+            done = done and change.delete
+        except discord.HTTPException as error:
+            log.info("could not update card %s in thread %s: %s", message.id, thread.id, error)
+            done = False
+    return done

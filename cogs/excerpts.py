@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
@@ -12,7 +14,7 @@ from discord.ext import commands
 
 from bot.client import MarginaliaBot
 from bot.errors import InvalidInput
-from bot.models import Excerpt, Line
+from bot.models import AnchorState, Excerpt, Line
 from bot.render import (
     EXCERPT_COLOUR,
     PlannedMessage,
@@ -28,11 +30,13 @@ from bot.text import check_upload, decode_upload
 from bot.views import Confirm, Paginator
 from bot.workshop import RevisionOutcome, parse_number
 from cogs.common import (
+    THREAD_NOT_UPDATED,
     ErrorAwareModal,
     excerpt_autocomplete,
     guild_id_of,
     member_of,
     thread_of,
+    update_thread,
 )
 
 log = logging.getLogger(__name__)
@@ -206,22 +210,37 @@ class Excerpts(commands.Cog):
             member=member_of(interaction),
             text=text,
         )
-        summary = revision_summary(outcome)
-        thread = await thread_of(interaction, outcome.excerpt.thread_id)
-        posted_in = ""
+        excerpt = outcome.excerpt
+        notice = revision_summary(outcome)
+        missing = _not_yet_posted(excerpt_messages(excerpt, outcome.lines), outcome.already_posted)
+        thread = await thread_of(interaction, excerpt.thread_id)
+        posted: list[PostedMessage] = []
+        refused = False
         if thread is not None:
             try:
-                await thread.send(summary)
-                posted = await _send_planned(
-                    thread, excerpt_messages(outcome.excerpt, outcome.lines)
-                )
-                await self.workshop.record_revision_messages(outcome.excerpt, posted)
-                posted_in = f" Posted in {thread.mention}."
+                await thread.send(notice, allowed_mentions=discord.AllowedMentions.none())
+                await _send_planned(thread, missing, posted)
             except discord.HTTPException as error:
-                log.info("revision saved but not posted in thread %s: %s", thread.id, error)
-        if not posted_in:
-            posted_in = " It is saved, but I couldn't post it in the excerpt's thread."
-        await interaction.followup.send(summary + posted_in)
+                log.info("revision not fully posted in thread %s: %s", thread.id, error)
+                refused = True
+            # What did reach the thread takes "Comment on line", even when the rest failed.
+            if posted:
+                await self.workshop.record_revision_messages(excerpt, posted)
+        if thread is None:
+            where = (
+                "\n⚠️ It is saved, but I couldn't reach the excerpt's thread "
+                "(it may be deleted, or hidden from me)."
+            )
+        elif not refused:
+            where = f" Posted in {thread.mention}."
+        else:
+            shown = lines_shown([*outcome.already_posted, *_ranges(posted)])
+            where = (
+                f"\n⚠️ It is saved, but Discord refused part of the posting: {shown:,} of "
+                f"{excerpt.line_count:,} lines are in the excerpt's thread. Post the rest with "
+                f"`/excerpt revise excerpt:{excerpt.number}` and the same text."
+            )
+        await interaction.followup.send(notice + where)
 
     # ------------------------------------------------------------- reading
 
@@ -242,6 +261,7 @@ class Excerpts(commands.Cog):
         view = await self.workshop.show_lines(
             guild_id_of(interaction), parse_number(excerpt, "excerpt"), lines, revision
         )
+        unposted_note = await self._unposted_note(interaction, view.excerpt, view.revision)
         entries = [_line_with_counts(line, view.counts.get(line.number)) for line in view.lines]
         title = f"#{view.excerpt.number} · {escape(view.excerpt.title)}"
         if view.revision != view.excerpt.revision:
@@ -250,7 +270,23 @@ class Excerpts(commands.Cog):
             discord.Embed(title=title[:256], description=page, colour=EXCERPT_COLOUR)
             for page in pages_of(entries, per_page=40)
         ]
+        for page in pages if unposted_note else ():
+            page.set_footer(text=unposted_note)
         await Paginator(interaction.user.id, pages).start(interaction)
+
+    async def _unposted_note(
+        self, interaction: discord.Interaction, excerpt: Excerpt, revision: int
+    ) -> str | None:
+        """For the author: the current revision is not all in the thread, and the way out."""
+        if interaction.user.id != excerpt.author_id or revision != excerpt.revision:
+            return None
+        if await self.workshop.revision_fully_posted(excerpt):
+            return None
+        return (
+            f"⚠️ Revision {excerpt.revision} is not fully posted in the thread (Discord refused "
+            f"part of it). Post the rest with /excerpt revise excerpt:{excerpt.number} and the "
+            "same text."
+        )
 
     @excerpt.command(name="list", description="Excerpts in this server, newest first")
     @app_commands.describe(author="Only this member's excerpts")
@@ -299,11 +335,19 @@ class Excerpts(commands.Cog):
             open_=open_,
         )
         state = "open for comments again" if open_ else "closed to new comments"
-        await interaction.response.send_message(
+        said = (
             f"{'🔓' if open_ else '🔒'} Excerpt **#{excerpt.number}** · "
-            f"{escape(excerpt.title)} is {state}.",
-            ephemeral=interaction.channel_id != excerpt.thread_id,
+            f"{escape(excerpt.title)} is {state}."
         )
+        in_thread = interaction.channel_id == excerpt.thread_id
+        await interaction.response.send_message(said, ephemeral=not in_thread)
+        if in_thread:
+            return
+        # Typed elsewhere: the thread says it too, so its last word is the truth.
+        announced = f"{said[:-1]} (by {escape(interaction.user.display_name)})."
+        if not await update_thread(interaction, excerpt.thread_id, announced, ()):
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(THREAD_NOT_UPDATED, ephemeral=True)
 
     @excerpt.command(name="delete", description="Delete an excerpt and all its feedback")
     @app_commands.autocomplete(excerpt=excerpt_autocomplete)
@@ -328,15 +372,82 @@ class Excerpts(commands.Cog):
         )
 
 
+MOVES_SHOWN = 8  # the notice names this many comments, then counts the rest
+
+
 def revision_summary(outcome: RevisionOutcome) -> str:
-    change = outcome.summary
+    """The revision notice: what changed and where comments went, in plain words."""
     excerpt = outcome.excerpt
-    return (
-        f"📝 **Revision {excerpt.revision}** of excerpt **#{excerpt.number}** · "
-        f"{escape(excerpt.title)}: {change.added} line(s) added, {change.removed} removed, "
-        f"{change.changed} changed. Comments: {outcome.kept} unchanged, {outcome.moved} moved "
-        f"with their text, {outcome.outdated} outdated (kept, shown as outdated)."
-    )
+    revision = excerpt.revision
+    of = f"of excerpt **#{excerpt.number}** · {escape(excerpt.title)}"
+    if outcome.reposting:
+        if outcome.already_posted:
+            return f"📝 The rest of **revision {revision}** {of}, which Discord refused before:"
+        return f"📝 **Revision {revision}** {of}, posted again: Discord refused it before."
+    return f"📝 **Revision {revision}** {of}: {_line_changes(outcome)}.{_comment_moves(outcome)}"
+
+
+def _line_changes(outcome: RevisionOutcome) -> str:
+    change = outcome.summary
+    counts = [(change.added, "added"), (change.removed, "removed"), (change.changed, "changed")]
+    said = [(n, verb) for n, verb in counts if n]
+    if not said:
+        return "the same lines, rearranged"
+    (first, verb), rest = said[0], said[1:]
+    return ", ".join([f"{_count(first, 'line')} {verb}", *(f"{n} {v}" for n, v in rest)])
+
+
+def _comment_moves(outcome: RevisionOutcome) -> str:
+    parts = []
+    for move in outcome.moves[:MOVES_SHOWN]:
+        if move.state is AnchorState.OUTDATED:
+            parts.append(f"#{move.number} is outdated (its text is gone)")
+        elif move.old_line == move.new_line:
+            parts.append(f"#{move.number} follows its text within line {move.new_line}")
+        else:
+            parts.append(f"#{move.number} moved from line {move.old_line} to line {move.new_line}")
+    if len(outcome.moves) > MOVES_SHOWN:
+        more = len(outcome.moves) - MOVES_SHOWN
+        parts.append(f"{more} more moved or outdated (see `/comment list`)")
+    if outcome.kept:
+        parts.append(
+            f"{outcome.kept} stay where they were" if outcome.kept > 1 else "1 stays where it was"
+        )
+    return f" Comments: {'; '.join(parts)}." if parts else ""
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _not_yet_posted(
+    planned: Sequence[tuple[list[discord.Embed], PlannedMessage]],
+    already: Sequence[tuple[int, int]],
+) -> list[tuple[list[discord.Embed], PlannedMessage]]:
+    """The planned messages not yet in the thread: all of them, unless a repost follows a
+    posting Discord cut short (its messages are recorded by the lines they show)."""
+    left = Counter(already)
+    missing = []
+    for embeds, plan in planned:
+        key = (plan.first_line, plan.last_line)
+        if plan.first_line and left[key] > 0:
+            left[key] -= 1
+            continue
+        missing.append((embeds, plan))
+    return missing
+
+
+def _ranges(posted: Sequence[PostedMessage]) -> list[tuple[int, int]]:
+    return [(p.first_line, p.last_line) for p in posted]
+
+
+def lines_shown(ranges: Sequence[tuple[int, int]]) -> int:
+    """How many distinct lines these (first, last) message ranges show."""
+    shown: set[int] = set()
+    for first, last in ranges:
+        if first:
+            shown.update(range(first, last + 1))
+    return len(shown)
 
 
 def _line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:
@@ -394,7 +505,7 @@ async def _post_in_thread(
         )
         remaining = planned
     try:
-        posted.extend(await _send_planned(thread, remaining))
+        await _send_planned(thread, remaining, posted)
     except BaseException:
         await _delete_quietly(thread)
         raise
@@ -402,14 +513,16 @@ async def _post_in_thread(
 
 
 async def _send_planned(
-    thread: discord.Thread, planned: Sequence[tuple[list[discord.Embed], PlannedMessage]]
-) -> list[PostedMessage]:
-    """Send each planned message; which lines each one shows is what the menu needs."""
-    posted = []
+    thread: discord.Thread,
+    planned: Sequence[tuple[list[discord.Embed], PlannedMessage]],
+    posted: list[PostedMessage],
+) -> None:
+    """Send each planned message, adding to ``posted`` as each one lands (so a failure
+    part-way leaves the record of what did): which lines it shows, for the menu."""
     for embeds, plan in planned:
         message = await thread.send(embeds=embeds)
-        posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
-    return posted
+        if plan.first_line:
+            posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
 
 
 async def _delete_quietly(thread: discord.Thread | None) -> None:

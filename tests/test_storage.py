@@ -220,15 +220,15 @@ def test_bad_ids_are_refused(raw):
 async def test_comment_numbers_are_never_reused(workshop):
     number = await posted(workshop)
 
-    async def add() -> int:
+    async def add(text: str) -> int:
         added = await workshop.add_comment(
-            guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
+            guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text=text
         )
         return added.comment.number
 
-    assert [await add(), await add()] == [1, 2]
+    assert [await add("x"), await add("y")] == [1, 2]
     await workshop.delete_comment(guild_id=GUILD, comment_number=2, member=READER)
-    assert await add() == 3
+    assert await add("y") == 3
 
 
 def test_errors_escape_only_the_user_text_they_repeat():
@@ -240,3 +240,46 @@ def test_errors_escape_only_the_user_text_they_repeat():
     assert (
         InvalidInput("Braces {kept} as written.").render(str.upper) == "Braces {kept} as written."
     )
+
+
+async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(workshop):
+    """A member whose answer never came sends the same comment again: one comment."""
+    number = await posted(workshop)
+
+    async def add(text: str = "Same words.", member: Member = READER) -> tuple[int, bool]:
+        added = await workshop.add_comment(
+            guild_id=GUILD, excerpt_number=number, member=member, line_spec="2", text=text
+        )
+        return added.comment.number, added.repeated
+
+    assert await add() == (1, False)
+    assert await add() == (1, True)  # the retry
+    assert await add(member=MODERATOR) == (2, False)  # someone else saying the same
+    assert await add("Other words.") == (3, False)
+    workshop._now.now += timedelta(minutes=10)  # type: ignore[attr-defined]
+    assert await add() == (4, False)  # long after: a deliberate repeat
+
+    first = await workshop.reply(guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!")
+    again = await workshop.reply(guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!")
+    assert (again.reply.id, again.repeated, first.repeated) == (first.reply.id, True, False)
+    other = await workshop.reply(guild_id=GUILD, comment_number=2, member=AUTHOR, text="Thanks!")
+    assert other.reply.id != first.reply.id and not other.repeated
+
+
+@pytest.mark.parametrize(
+    ("posted_ranges", "line_count", "whole"),
+    [
+        ([(1, 15), (16, 59)], 59, True),
+        ([(16, 59), (1, 15)], 59, True),
+        ([(1, 15)], 59, False),
+        ([(1, 15), (17, 59)], 59, False),
+        ([(1, 5), (5, 5), (5, 9)], 9, True),  # a long line spread over messages
+        ([], 3, False),
+    ],
+)
+def test_a_revision_is_fully_posted_when_its_messages_show_every_line(
+    posted_ranges, line_count, whole
+):
+    from bot.workshop import fully_posted
+
+    assert fully_posted(posted_ranges, line_count) is whole

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -16,7 +16,7 @@ _FIELDS = (
     "id, guild_id, number, excerpt_id, author_id, author_name, text, line_start, line_end,"
     " quote, quote_line, quote_offset, prefix, suffix, suggestion, status, anchor_state,"
     " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
-    " resolved_by_id, origin_quote"
+    " resolved_by_id, card_message_id, edited_at, origin_quote"
 )
 # The excerpt's user-visible number rides along at index 4, after excerpt_id.
 _COMMENT_COLUMNS = ", ".join(
@@ -60,7 +60,9 @@ def _comment(row: Sequence[Any]) -> Comment:
         created_at=datetime.fromisoformat(row[22]),
         updated_at=datetime.fromisoformat(row[23]),
         resolved_by_id=_optional_int(row[24]),
-        origin_quote=row[25],
+        card_message_id=_optional_int(row[25]),
+        edited_at=None if row[26] is None else datetime.fromisoformat(row[26]),
+        origin_quote=row[27],
     )
 
 
@@ -78,6 +80,7 @@ def _anchor_values(anchor: Anchor) -> tuple[Any, ...]:
 
 
 def _reply(row: Sequence[Any]) -> Reply:
+    """A reply from its columns in _REPLY_FIELDS order (digests select all but the card)."""
     return Reply(
         id=int(row[0]),
         comment_id=int(row[1]),
@@ -85,7 +88,11 @@ def _reply(row: Sequence[Any]) -> Reply:
         author_name=str(row[3]),
         text=str(row[4]),
         created_at=datetime.fromisoformat(row[5]),
+        card_message_id=_optional_int(row[6]) if len(row) > 6 else None,
     )
+
+
+_REPLY_FIELDS = "id, comment_id, author_id, author_name, text, created_at, card_message_id"
 
 
 async def insert_comment(
@@ -101,34 +108,58 @@ async def insert_comment(
     anchor: Anchor,
     suggestion: str | None,
     now: datetime,
-) -> Comment:
+    retry_window: timedelta | None = None,
+) -> tuple[Comment, bool]:
     """Insert in one statement, so it is atomic and durable on its own: the number comes
     from the guild's sequence, which a trigger advances (see migration 0001). The quote
-    is kept twice: ``quote`` follows the anchor, ``origin_quote`` keeps the reader's phrase."""
-    stamp = now.isoformat()
+    is kept twice: ``quote`` follows the anchor, ``origin_quote`` keeps the reader's phrase.
+
+    A retried submission (the same member, excerpt, anchor, text and suggestion within
+    ``retry_window``, as when Discord showed "did not respond" and the member sent it
+    again) inserts nothing: the same statement sees the stored one, which is returned
+    with False instead of True. No window: always insert."""
+    parameters = (
+        guild_id,
+        excerpt_id,
+        author_id,
+        author_name,
+        text,
+        *_anchor_values(anchor),
+        suggestion,
+        revision,
+        now.isoformat(),
+        None if retry_window is None else (now - retry_window).isoformat(),
+    )
     rows = await conn.execute_fetchall(
         "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,"
         " line_start, line_end, quote, quote_line, quote_offset, prefix, suffix, suggestion,"
         " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
         " origin_quote)"
-        " VALUES (?1, 1 + COALESCE((SELECT last_value FROM guild_sequences"
+        " SELECT ?1, 1 + COALESCE((SELECT last_value FROM guild_sequences"
         "  WHERE guild_id = ?1 AND kind = 'comment'), 0),"
-        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15, ?8)"
+        " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15, ?8"
+        f" WHERE NOT EXISTS (SELECT 1 {_SAME_COMMENT})"
         f" RETURNING {_FIELDS}",
-        (
-            guild_id,
-            excerpt_id,
-            author_id,
-            author_name,
-            text,
-            *_anchor_values(anchor),
-            suggestion,
-            revision,
-            stamp,
-        ),
+        parameters,
     )
-    row = list(next(iter(rows)))
-    return _comment([*row[:4], excerpt_number, *row[4:]])
+    inserted = True
+    row = next(iter(rows), None)
+    if row is None:
+        inserted = False
+        rows = await conn.execute_fetchall(
+            f"SELECT {_FIELDS} {_SAME_COMMENT} ORDER BY id DESC LIMIT 1", parameters
+        )
+        row = next(iter(rows))
+    values = list(row)
+    return _comment([*values[:4], excerpt_number, *values[4:]]), inserted
+
+
+# The comment a retried submission would repeat; parameters as in insert_comment.
+_SAME_COMMENT = (
+    "FROM comments WHERE excerpt_id = ?2 AND line_start = ?6 AND line_end = ?7"
+    " AND author_id = ?3 AND text = ?5 AND quote IS ?8 AND suggestion IS ?13"
+    " AND created_at >= ?16"
+)
 
 
 async def get_comment_by_id(conn: aiosqlite.Connection, comment_id: int) -> Comment | None:
@@ -162,8 +193,7 @@ async def attach_replies(conn: aiosqlite.Connection, comments: Sequence[Comment]
         chunk = ids[start : start + 500]
         placeholders = ", ".join("?" * len(chunk))
         rows = await conn.execute_fetchall(
-            "SELECT id, comment_id, author_id, author_name, text, created_at FROM replies"
-            f" WHERE comment_id IN ({placeholders}) ORDER BY id",
+            f"SELECT {_REPLY_FIELDS} FROM replies WHERE comment_id IN ({placeholders}) ORDER BY id",
             chunk,
         )
         for row in rows:
@@ -179,14 +209,39 @@ async def insert_reply(
     author_name: str,
     text: str,
     now: datetime,
-) -> Reply:
+    retry_window: timedelta | None = None,
+) -> tuple[Reply, bool]:
+    """Like :func:`insert_comment`: a retried reply returns the stored one, with False."""
+    parameters = (comment_id, author_id, author_name, text, now.isoformat())
+    since = None if retry_window is None else (now - retry_window).isoformat()
+    same = (
+        "FROM replies WHERE comment_id = ?1 AND author_id = ?2 AND text = ?4 AND created_at >= ?6"
+    )
     rows = await conn.execute_fetchall(
         "INSERT INTO replies (comment_id, author_id, author_name, text, created_at)"
-        " VALUES (?, ?, ?, ?, ?)"
-        " RETURNING id, comment_id, author_id, author_name, text, created_at",
-        (comment_id, author_id, author_name, text, now.isoformat()),
+        f" SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 {same})"
+        f" RETURNING {_REPLY_FIELDS}",
+        (*parameters, since),
     )
-    return _reply(next(iter(rows)))
+    row = next(iter(rows), None)
+    if row is not None:
+        return _reply(row), True
+    rows = await conn.execute_fetchall(
+        f"SELECT {_REPLY_FIELDS} {same} ORDER BY id DESC LIMIT 1", (*parameters, since)
+    )
+    return _reply(next(iter(rows))), False
+
+
+async def set_comment_card(conn: aiosqlite.Connection, comment_id: int, message_id: int) -> None:
+    await conn.execute(
+        "UPDATE comments SET card_message_id = ? WHERE id = ?", (message_id, comment_id)
+    )
+
+
+async def set_reply_card(conn: aiosqlite.Connection, reply_id: int, message_id: int) -> None:
+    await conn.execute(
+        "UPDATE replies SET card_message_id = ? WHERE id = ?", (message_id, reply_id)
+    )
 
 
 async def set_comment_status(
@@ -206,7 +261,7 @@ async def update_comment_text(
     conn: aiosqlite.Connection, comment_id: int, text: str, now: datetime
 ) -> None:
     await conn.execute(
-        "UPDATE comments SET text = ?, updated_at = ? WHERE id = ?",
+        "UPDATE comments SET text = ?1, updated_at = ?2, edited_at = ?2 WHERE id = ?3",
         (text, now.isoformat(), comment_id),
     )
 

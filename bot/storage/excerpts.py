@@ -150,6 +150,18 @@ async def record_messages(
     )
 
 
+async def posted_ranges(
+    conn: aiosqlite.Connection, excerpt_id: int, revision: int
+) -> list[tuple[int, int]]:
+    """(first, last) lines of each message recorded as showing a revision, in posting order."""
+    rows = await conn.execute_fetchall(
+        "SELECT first_line, last_line FROM excerpt_messages"
+        " WHERE excerpt_id = ? AND revision = ? ORDER BY message_id",
+        (excerpt_id, revision),
+    )
+    return [(int(row[0]), int(row[1])) for row in rows]
+
+
 async def delete_unposted(conn: aiosqlite.Connection, excerpt_id: int) -> None:
     """Undo an excerpt whose posting failed; its lines go with it."""
     await conn.execute("DELETE FROM excerpts WHERE id = ? AND thread_id IS NULL", (excerpt_id,))

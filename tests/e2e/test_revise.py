@@ -35,8 +35,14 @@ async def test_revision_carries_comments_and_marks_the_rest_outdated(simcord_env
         thread, "excerpt revise", excerpt="1", file=("v2.txt", REVISED.encode())
     )
     content = result.response.content
-    assert "Revision 2" in content and "1 line(s) added, 1 removed" in content
-    assert "2 moved" in content and "1 outdated" in content
+    notice = (
+        "📝 **Revision 2** of excerpt **#1** · The Keeper: 1 line added, 1 removed. "
+        "Comments: #1 moved from line 2 to line 3; #2 moved from line 3 to line 4; "
+        "#3 is outdated (its text is gone)."
+    )
+    assert content.startswith(notice) and "(s)" not in content
+    # Readers get the same notice in the thread, right before the new lines.
+    assert any(m.content == notice for m in thread.history())
     assert anchors(db_path) == [
         (1, 3, "steadied his hands", "moved", 2, 2),
         (2, 4, "thirteen", "moved", 2, 3),
