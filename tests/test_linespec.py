@@ -157,9 +157,7 @@ def test_labelled_specs_round_trip(line_count: int, data: st.DataObject) -> None
     st.text(alphabet=st.sampled_from("0123456789 -–Ll#ines"), max_size=15),
     st.integers(-2, 3000),
 )
-def test_labelled_noise_parses_in_range_or_raises_invalid_input(
-    spec: str, line_count: int
-) -> None:
+def test_labelled_noise_parses_in_range_or_raises_invalid_input(spec: str, line_count: int) -> None:
     try:
         first, last = parse_line_spec(spec, line_count)
     except InvalidInput as error:

@@ -227,3 +227,17 @@ async def test_posting_from_a_forum_post_tells_only_the_poster(simcord_env, serv
     assert result.ephemeral and "#1" in result.response.content
     assert len(welcome.history()) == before
     assert any("Forum Keeper" in (t.name or "") for t in forum.threads)
+
+
+async def test_a_quote_at_the_end_of_a_long_line_shows_the_whole_line(simcord_env, server):
+    long_line = (
+        "It began at the harbour, " + "where the nets dried slowly " * 17 + "and ended in fog."
+    )
+    assert 490 < len(long_line) < 520
+    thread = await post_scene(simcord_env, server, text=f"{long_line}\n\nShort line.")
+    result = await server.reader.slash(
+        thread, "comment add", line="1", text="Lovely close.", quote="ended in fog"
+    )
+    card = result.response.embeds[0].description
+    assert "> `1` It began at the harbour," in card and "**ended in fog**" in card
+    assert "…" not in card.split("Lovely close.")[0]
