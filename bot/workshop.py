@@ -29,6 +29,7 @@ from bot.models import (
     Line,
     Member,
     Reply,
+    Viewer,
 )
 from bot.reanchor import (
     LineMap,
@@ -207,24 +208,33 @@ class Workshop:
         async with self.db.transaction() as tx:
             return await excerpt_sql.purge_unposted(tx)
 
-    async def get_excerpt(self, guild_id: int, number: int) -> Excerpt:
+    async def get_excerpt(
+        self, guild_id: int, number: int, *, viewer: Viewer | None = None
+    ) -> Excerpt:
         async with self.db.read() as conn:
-            return require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            found = await excerpt_sql.get_excerpt(conn, guild_id, number)
+        return require_live(seen_by(viewer, found), number)
 
-    async def excerpt_for_thread(self, guild_id: int, thread_id: int) -> Excerpt | None:
+    async def excerpt_for_thread(
+        self, guild_id: int, thread_id: int, *, viewer: Viewer | None = None
+    ) -> Excerpt | None:
         async with self.db.read() as conn:
-            excerpt = await excerpt_sql.get_excerpt_by_thread(conn, guild_id, thread_id)
+            excerpt = seen_by(
+                viewer, await excerpt_sql.get_excerpt_by_thread(conn, guild_id, thread_id)
+            )
         if excerpt is None or excerpt.status is ExcerptStatus.DELETED:
             return None
         return excerpt
 
     async def excerpt_for_message(
-        self, guild_id: int, message_id: int
+        self, guild_id: int, message_id: int, *, viewer: Viewer | None = None
     ) -> tuple[Excerpt, int, int] | None:
         """(excerpt, first line, last line) shown by a bot message, if it is one of ours."""
         async with self.db.read() as conn:
             found = await excerpt_sql.get_message_lines(conn, guild_id, message_id)
         if found is None or found[0].status is ExcerptStatus.DELETED:
+            return None
+        if seen_by(viewer, found[0]) is None:
             return None
         excerpt, revision, first, last = found
         if revision != excerpt.revision:
@@ -232,10 +242,18 @@ class Workshop:
         return excerpt, first, last
 
     async def show_lines(
-        self, guild_id: int, number: int, spec: str | None, revision: int | None = None
+        self,
+        guild_id: int,
+        number: int,
+        spec: str | None,
+        revision: int | None = None,
+        *,
+        viewer: Viewer | None = None,
     ) -> LinesView:
         async with self.db.read() as conn:
-            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)), number
+            )
             shown = revision if revision is not None else excerpt.revision
             if not 1 <= shown <= excerpt.revision:
                 raise InvalidInput(
@@ -259,22 +277,31 @@ class Workshop:
             return await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
 
     async def list_excerpts(
-        self, guild_id: int, author_id: int | None = None
+        self, guild_id: int, author_id: int | None = None, *, viewer: Viewer | None = None
     ) -> list[ExcerptSummary]:
         async with self.db.read() as conn:
-            return await excerpt_sql.list_excerpts(conn, guild_id, author_id=author_id)
+            return await excerpt_sql.list_excerpts(
+                conn, guild_id, author_id=author_id, viewer=viewer
+            )
 
-    async def search_excerpts(self, guild_id: int, typed: str) -> list[tuple[int, str, str]]:
+    async def search_excerpts(
+        self, guild_id: int, typed: str, *, viewer: Viewer | None = None
+    ) -> list[tuple[int, str, str]]:
         typed = typed.strip().lstrip("#")
         async with self.db.read() as conn:
-            return await excerpt_sql.search_excerpts(conn, guild_id, typed, AUTOCOMPLETE_LIMIT)
+            return await excerpt_sql.search_excerpts(
+                conn, guild_id, typed, AUTOCOMPLETE_LIMIT, viewer
+            )
 
     async def set_excerpt_open(
         self, guild_id: int, number: int, member: Member, *, open_: bool
     ) -> Excerpt:
         wanted = ExcerptStatus.OPEN if open_ else ExcerptStatus.CLOSED
         async with self.db.transaction() as tx:
-            excerpt = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
+                number,
+            )
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can "
@@ -286,14 +313,17 @@ class Workshop:
         return excerpt
 
     async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
-        excerpt = await self.get_excerpt(guild_id, number)
+        excerpt = await self.get_excerpt(guild_id, number, viewer=member.viewer)
         if not can_manage_excerpt(member, excerpt):
             raise NotAllowed(f"Only the author of excerpt #{number} or a moderator can delete it.")
         return excerpt
 
     async def delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
         async with self.db.transaction() as tx:
-            excerpt = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
+                number,
+            )
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can delete it."
@@ -302,9 +332,10 @@ class Workshop:
         return excerpt
 
     async def check_can_revise(self, guild_id: int, number: int, member: Member) -> Excerpt:
-        excerpt = await self.get_excerpt(guild_id, number)
+        excerpt = await self.get_excerpt(guild_id, number, viewer=member.viewer)
         if member.id != excerpt.author_id:
             raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
+        require_thread_writer(member, excerpt, "revision")
         return excerpt
 
     async def revise_excerpt(
@@ -317,9 +348,13 @@ class Workshop:
         """
         new_lines = parse_excerpt_text(text)
         async with self.db.read() as conn:
-            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(member.viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)),
+                number,
+            )
             if member.id != excerpt.author_id:
                 raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
+            require_thread_writer(member, excerpt, "revision")
             old_lines = [
                 line.text
                 for line in await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
@@ -411,8 +446,9 @@ class Workshop:
                 number=excerpt_number,
                 thread_id=thread_id,
             )
-            live = _resolve(found, excerpt_number)
+            live = _resolve(seen_by(member.viewer, found), excerpt_number)
             _require_open(live)
+            require_thread_writer(member, live, "comment")
             first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
             comment = await comment_sql.insert_comment(
@@ -430,9 +466,11 @@ class Workshop:
             )
         return CommentContext(comment, live, lines)
 
-    async def get_comment(self, guild_id: int, number: int) -> CommentContext:
+    async def get_comment(
+        self, guild_id: int, number: int, *, viewer: Viewer | None = None
+    ) -> CommentContext:
         async with self.db.read() as conn:
-            comment, excerpt = await _comment_and_excerpt(conn, guild_id, number)
+            comment, excerpt = await _comment_and_excerpt(conn, guild_id, number, viewer)
             comment = (await comment_sql.attach_replies(conn, [comment]))[0]
             lines = await excerpt_sql.get_lines(
                 conn,
@@ -448,8 +486,11 @@ class Workshop:
     ) -> ReplyContext:
         body = clean_text(text, "reply", MAX_COMMENT_CHARS)
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             _require_open(excerpt)
+            require_thread_writer(member, excerpt, "reply")
             reply = await comment_sql.insert_reply(
                 tx,
                 comment_id=comment.id,
@@ -465,7 +506,9 @@ class Workshop:
     ) -> CommentContext:
         wanted = CommentStatus.RESOLVED if resolved else CommentStatus.OPEN
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             if not can_resolve(member, comment, excerpt):
                 raise NotAllowed(
                     f"Only the excerpt's author, the comment's author or a moderator can "
@@ -485,7 +528,9 @@ class Workshop:
     ) -> CommentContext:
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             if comment.author_id != member.id:
                 raise NotAllowed(
                     f"You can only edit your own comments; #{comment_number} is not yours."
@@ -500,7 +545,9 @@ class Workshop:
         self, *, guild_id: int, comment_number: int, member: Member
     ) -> Comment:
         async with self.db.transaction() as tx:
-            comment, _excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, _excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             if comment.author_id != member.id and not member.is_moderator:
                 raise NotAllowed(
                     f"You can only delete your own comments; #{comment_number} is not yours."
@@ -516,10 +563,12 @@ class Workshop:
         line_spec: str | None,
         status: CommentStatus | None,
         revision: int | None = None,
+        viewer: Viewer | None = None,
     ) -> CommentListing:
         async with self.db.read() as conn:
             excerpt = require_live(
-                await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number), excerpt_number
+                seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)),
+                excerpt_number,
             )
             first: int | None = None
             last: int | None = None
@@ -542,7 +591,12 @@ class Workshop:
         return CommentListing(excerpt, found, counts)
 
     async def search_comments(
-        self, guild_id: int, typed: str, excerpt_number: int | None = None
+        self,
+        guild_id: int,
+        typed: str,
+        excerpt_number: int | None = None,
+        *,
+        viewer: Viewer | None = None,
     ) -> list[Comment]:
         async with self.db.read() as conn:
             excerpt_id = None
@@ -550,7 +604,12 @@ class Workshop:
                 excerpt = await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)
                 excerpt_id = excerpt.id if excerpt else None
             return await comment_sql.search_comments(
-                conn, guild_id, typed, excerpt_id=excerpt_id, limit=AUTOCOMPLETE_LIMIT
+                conn,
+                guild_id,
+                typed,
+                excerpt_id=excerpt_id,
+                limit=AUTOCOMPLETE_LIMIT,
+                viewer=viewer,
             )
 
 
@@ -561,6 +620,23 @@ def _resolve(found: Excerpt | None, number: int | None) -> Excerpt:
     if number is None:
         raise InvalidInput(WHICH_EXCERPT)
     return require_live(None, number)
+
+
+def seen_by(viewer: Viewer | None, excerpt: Excerpt | None) -> Excerpt | None:
+    """The excerpt if ``viewer`` can see it, else None: to a member who cannot view its
+    channel an excerpt looks exactly like a missing one, so its existence doesn't leak."""
+    if excerpt is None or viewer is None or viewer.can_see(excerpt):
+        return excerpt
+    return None
+
+
+def require_thread_writer(member: Member, excerpt: Excerpt, what: str) -> None:
+    """The bot posts in the excerpt's thread on the member's behalf only if they could."""
+    if member.viewer is not None and not member.viewer.can_write_in_thread(excerpt):
+        raise NotAllowed(
+            f"You don't have the **Send Messages in Threads** permission in the channel of "
+            f"excerpt #{excerpt.number}, so I can't post your {what} in its thread for you."
+        )
 
 
 def require_live(excerpt: Excerpt | None, number: int) -> Excerpt:
@@ -602,10 +678,14 @@ def _anchor_in(lines: list[Line], first: int, last: int, quote: str | None) -> A
 
 
 async def _comment_and_excerpt(
-    conn: aiosqlite.Connection, guild_id: int, number: int
+    conn: aiosqlite.Connection, guild_id: int, number: int, viewer: Viewer | None = None
 ) -> tuple[Comment, Excerpt]:
     comment = await comment_sql.get_comment(conn, guild_id, number)
+    excerpt = None
+    if comment is not None:
+        excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
+        if excerpt is not None and seen_by(viewer, excerpt) is None:
+            comment = None  # on an excerpt hidden from them: no such comment
     if comment is None:
         raise NotFound(f"There is no comment #{number} in this server.")
-    excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
     return comment, require_live(excerpt, comment.excerpt_number)

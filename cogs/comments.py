@@ -31,6 +31,7 @@ from cogs.common import (
     guild_id_of,
     member_of,
     thread_of,
+    viewer_of,
 )
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,7 @@ class Comments(commands.Cog):
             line_spec=line,
             status=None if status == "all" else CommentStatus(status),
             revision=revision,
+            viewer=viewer_of(interaction),
         )
         title = f"Comments on #{listing.excerpt.number} · {escape(listing.excerpt.title)}"
         if not listing.comments:
@@ -314,7 +316,9 @@ class Comments(commands.Cog):
     async def comment_on_line(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        found = await self.workshop.excerpt_for_message(guild_id_of(interaction), message.id)
+        found = await self.workshop.excerpt_for_message(
+            guild_id_of(interaction), message.id, viewer=viewer_of(interaction)
+        )
         if found is None:
             raise InvalidInput(
                 "That message is not part of a current excerpt. Use **Comment on line** on one of "

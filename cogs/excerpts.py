@@ -32,7 +32,9 @@ from cogs.common import (
     excerpt_autocomplete,
     guild_id_of,
     member_of,
+    require_excerpt_posting_rights,
     thread_of,
+    viewer_of,
 )
 
 log = logging.getLogger(__name__)
@@ -111,6 +113,7 @@ class Excerpts(commands.Cog):
         content_warning: app_commands.Range[str, 1, 400] | None = None,
     ) -> None:
         # Validate the title before showing a modal, so nobody pastes a chapter in vain.
+        require_excerpt_posting_rights(interaction)
         self.workshop.check_details(title, content_warning)
         if file is None:
             await interaction.response.send_modal(PasteModal(self, title, content_warning))
@@ -233,7 +236,11 @@ class Excerpts(commands.Cog):
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
         view = await self.workshop.show_lines(
-            guild_id_of(interaction), parse_number(excerpt, "excerpt"), lines, revision
+            guild_id_of(interaction),
+            parse_number(excerpt, "excerpt"),
+            lines,
+            revision,
+            viewer=viewer_of(interaction),
         )
         entries = [_line_with_counts(line, view.counts.get(line.number)) for line in view.lines]
         title = f"#{view.excerpt.number} · {escape(view.excerpt.title)}"
@@ -251,7 +258,7 @@ class Excerpts(commands.Cog):
         self, interaction: discord.Interaction, author: discord.Member | None = None
     ) -> None:
         summaries = await self.workshop.list_excerpts(
-            guild_id_of(interaction), author.id if author else None
+            guild_id_of(interaction), author.id if author else None, viewer=viewer_of(interaction)
         )
         if not summaries:
             whose = f" by {escape(author.display_name)}" if author else ""
