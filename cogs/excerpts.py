@@ -314,17 +314,17 @@ class Excerpts(commands.Cog):
         found = await self.workshop.check_can_delete_excerpt(guild_id, number, member)
 
         async def confirmed(click: discord.Interaction) -> None:
-            deleted = await self.workshop.delete_excerpt(guild_id, number, member)
+            # Rights are judged at the click: a member demoted meanwhile is refused.
+            deleted = await self.workshop.delete_excerpt(guild_id, number, member_of(click))
             await click.response.edit_message(
                 content=f"🗑️ Excerpt #{deleted.number} and all its feedback were deleted.", view=None
             )
             await _delete_quietly(await thread_of(click, deleted.thread_id))
 
-        await interaction.response.send_message(
+        await Confirm(interaction.user.id, "Delete", confirmed).ask(
+            interaction,
             f"Delete excerpt **#{found.number}** · {escape(found.title)}, its thread and all "
             "its comments? This cannot be undone.",
-            view=Confirm(interaction.user.id, "Delete", confirmed),
-            ephemeral=True,
         )
 
 
