@@ -22,7 +22,7 @@ from bot.render import (
     shorten,
 )
 from bot.views import Paginator
-from bot.workshop import parse_number
+from bot.workshop import parse_number, require_thread_writer
 from cogs.common import (
     ErrorAwareModal,
     comment_autocomplete,
@@ -325,6 +325,8 @@ class Comments(commands.Cog):
                 "my messages showing numbered lines."
             )
         excerpt, first, last = found
+        # Refused before the form opens, so nobody types a note in vain.
+        require_thread_writer(member_of(interaction), excerpt, "comment")
         await interaction.response.send_modal(CommentModal(self, excerpt, first, last))
 
 

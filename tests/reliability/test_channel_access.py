@@ -199,6 +199,12 @@ async def test_the_bot_posts_no_comment_in_a_thread_the_member_may_not_write_in(
         expect_refusal(env, added, "Send Messages in Threads")
         replied = await server.reader.slash(where, "comment reply", comment="1", text="Psst.")
         expect_refusal(env, replied, "Send Messages in Threads")
+    lines = next(
+        m for m in thread.history() if any("lighthouse" in (e.description or "") for e in m.embeds)
+    )
+    menu = await server.reader.context_menu(thread, "Comment on line", lines)
+    expect_refusal(env, menu, "Send Messages in Threads")
+    assert menu.modal is None  # refused before the form opens
     assert counts(db_path) == stored
     assert public_messages(thread) == shown
     # Reading is still fine: they can view the channel.
