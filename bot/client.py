@@ -16,6 +16,7 @@ from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
 from bot.replies import send_error
 from bot.storage import Database, DatabaseLock
+from bot.views import OpenViews
 from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ class MarginaliaBot(commands.Bot):
         self.prompts = PromptService(
             self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
         )
+        # Clicks on our buttons that no open view holds (after a restart) get a polite answer.
+        self.open_views = OpenViews()
+        self.add_listener(self.open_views.on_interaction, "on_interaction")
         self.started_at = time.perf_counter()
         self.ready_after: float | None = None
 

@@ -128,9 +128,33 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class Viewer:
+    """Which channels of one server a member can see and where they may write.
+
+    An excerpt lives in the channel its thread was opened in: to a member who cannot view
+    that channel (or is shut out of a private thread of it) the excerpt does not exist. The
+    glue computes this from Discord's permissions; the core and storage only compare ids.
+    """
+
+    channel_ids: frozenset[int]  # channels (text, forum) the member can view
+    hidden_thread_ids: frozenset[int] = frozenset()  # private threads there they are not in
+    thread_writer_ids: frozenset[int] = frozenset()  # channels whose threads they may write in
+
+    def can_see(self, excerpt: Excerpt) -> bool:
+        return excerpt.channel_id in self.channel_ids and (
+            excerpt.thread_id not in self.hidden_thread_ids
+        )
+
+    def can_write_in_thread(self, excerpt: Excerpt) -> bool:
+        return excerpt.channel_id in self.thread_writer_ids
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """Who is acting: enough of a Discord member for the core to decide rights."""
 
     id: int
     display_name: str
     is_moderator: bool = False  # Manage Server or Manage Messages
+    # What they can see and write in; None is the operator's view (CLI, tools): everything.
+    viewer: Viewer | None = None

@@ -10,7 +10,9 @@ rather than risking a double post); the moderators are told on their next ``/pro
 Decisions a moderator can observe:
 
 * ``/prompt now`` posts an extra prompt and leaves the day's scheduled one in place.
-  It draws from the same rotation, so it still never repeats a prompt.
+  It draws from the same rotation, so it still never repeats a prompt. It is titled as
+  an extra ("Extra prompt", "Extra prompt 2", ...) and allowed once per half hour per
+  server, because it pings the role too.
 * A failure note stays until a prompt posts successfully (or setup is run again), so
   a problem that is still there is never hidden just because someone saw it once.
 * Setup and resume start from the next *upcoming* post time: resuming never posts a
@@ -45,6 +47,9 @@ from bot.workshop import clean_text, parse_number
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 50
+# /prompt now pings the role like the daily prompt; one extra per half hour per server
+# keeps a moderator's mistake (or a compromised account) from becoming a ping flood.
+PROMPT_NOW_COOLDOWN = timedelta(minutes=30)
 MAX_SERVER_PROMPTS = 500
 MAX_SERVER_PROMPT_CHARS = 1_000
 AUTOCOMPLETE_LIMIT = 25
@@ -65,6 +70,7 @@ class Claim:
     prompt_key: str
     text: str
     scheduled: bool  # False for /prompt now
+    extra: int = 0  # for /prompt now: the how-manieth extra prompt of its local day, from 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +395,16 @@ class PromptService:
         async with self.db.transaction() as tx:
             schedule = await _configured(tx, guild_id)
             zone = zone_of(schedule)
+            today = local_date(now, zone)
+            midnight = datetime.combine(today, time(0), zone).astimezone(UTC)
+            earlier_today, latest = await prompt_sql.extra_posts_since(tx, guild_id, midnight)
+            if latest is not None and now < latest + PROMPT_NOW_COOLDOWN:
+                again = (latest + PROMPT_NOW_COOLDOWN).astimezone(zone)
+                raise WrongState(
+                    "A prompt was posted with `/prompt now` less than "
+                    f"{PROMPT_NOW_COOLDOWN.seconds // 60} minutes ago. To keep pings rare, "
+                    f"the next one can be posted from {again:%H:%M} ({zone.key})."
+                )
             post_id = await prompt_sql.insert_immediate_post(
                 tx,
                 guild_id=guild_id,
@@ -396,7 +412,6 @@ class PromptService:
                 role_id=schedule.role_id,
                 now=now,
             )
-            today = local_date(now, zone)
             # Offset by the post id so an extra prompt does not mirror the day's own pick.
             picked = await self._take_prompt(
                 tx, guild_id, selection_seed(guild_id, today) + post_id, now
@@ -406,7 +421,15 @@ class PromptService:
             key, text = picked
             await prompt_sql.set_post_prompt(tx, post_id, key, text)
         return Claim(
-            post_id, guild_id, schedule.channel_id, schedule.role_id, today, key, text, False
+            post_id,
+            guild_id,
+            schedule.channel_id,
+            schedule.role_id,
+            today,
+            key,
+            text,
+            scheduled=False,
+            extra=earlier_today + 1,
         )
 
     async def record_posted(

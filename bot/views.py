@@ -1,8 +1,16 @@
-"""Reusable Discord components: a paginator and a confirmation prompt."""
+"""Reusable Discord components: a paginator and a confirmation prompt.
+
+Their buttons carry custom ids ``marginalia:<nonce>:<n>``; :class:`OpenViews` (one per
+bot) knows the nonces this process sent, and answers a click on any other of our buttons,
+left on screen by a restart or a timeout, with a polite private note instead of Discord's
+"This interaction failed".
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -10,7 +18,57 @@ import discord
 
 from bot.replies import send_error
 
+log = logging.getLogger(__name__)
+
 VIEW_TIMEOUT_SECONDS = 300
+CONFIRM_TIMEOUT_SECONDS = 120
+CUSTOM_ID_PREFIX = "marginalia:"
+EXPIRED = "This button has expired; please run the command again."
+
+
+class OpenViews:
+    """The views this bot process has sent, by nonce, and the fallback for all others."""
+
+    def __init__(self) -> None:
+        self._open: set[str] = set()
+        # Stopped views leave on the next send, not at once: a stop happens inside the
+        # click that caused it, before this listener has looked at that same click.
+        self._retired: list[str] = []
+
+    def add(self, nonce: str) -> None:
+        self._open.difference_update(self._retired)
+        self._retired.clear()
+        self._open.add(nonce)
+
+    def retire(self, nonce: str) -> None:
+        self._retired.append(nonce)
+
+    def discard(self, nonce: str) -> None:
+        self._open.discard(nonce)
+
+    def __contains__(self, nonce: object) -> bool:
+        return nonce in self._open
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer clicks on our buttons that no open view holds."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(CUSTOM_ID_PREFIX):
+            return
+        nonce = custom_id.removeprefix(CUSTOM_ID_PREFIX).split(":", 1)[0]
+        if nonce in self._open or interaction.response.is_done():
+            return
+        try:
+            await interaction.response.send_message(EXPIRED, ephemeral=True)
+        except discord.HTTPException as error:
+            log.info("could not answer a click on an expired button: %s", error)
+
+
+def open_views_of(client: discord.Client) -> OpenViews | None:
+    found = getattr(client, "open_views", None)
+    return found if isinstance(found, OpenViews) else None
 
 
 class OwnedView(discord.ui.View):
@@ -19,7 +77,23 @@ class OwnedView(discord.ui.View):
     def __init__(self, owner_id: int, *, timeout: float = VIEW_TIMEOUT_SECONDS) -> None:
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
-        self.message: discord.InteractionMessage | None = None
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+        self.nonce = secrets.token_hex(8)
+        self._registry: OpenViews | None = None
+        for index, item in enumerate(self.children):
+            if isinstance(item, discord.ui.Button):
+                item.custom_id = f"{CUSTOM_ID_PREFIX}{self.nonce}:{index}"
+
+    def track(self, client: discord.Client) -> None:
+        """Called when the view is sent: its buttons are live in this process."""
+        self._registry = open_views_of(client)
+        if self._registry is not None:
+            self._registry.add(self.nonce)
+
+    def stop(self) -> None:
+        super().stop()
+        if self._registry is not None:
+            self._registry.retire(self.nonce)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -35,6 +109,9 @@ class OwnedView(discord.ui.View):
         await send_error(interaction, error)
 
     async def on_timeout(self) -> None:
+        """Disable the buttons and keep the message, so nobody presses a dead button."""
+        if self._registry is not None:
+            self._registry.discard(self.nonce)
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
@@ -72,8 +149,12 @@ class Paginator(OwnedView):
     async def start(self, interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
         """Send the first page, replying to the interaction (or following up if deferred)."""
         view = self if len(self.pages) > 1 else discord.utils.MISSING
+        if len(self.pages) > 1:
+            self.track(interaction.client)
         if interaction.response.is_done():
-            await interaction.followup.send(embed=self.current, view=view, ephemeral=ephemeral)
+            self.message = await interaction.followup.send(
+                embed=self.current, view=view, ephemeral=ephemeral, wait=True
+            )
         else:
             await interaction.response.send_message(
                 embed=self.current, view=view, ephemeral=ephemeral
@@ -110,9 +191,15 @@ class Confirm(OwnedView):
         confirm_label: str,
         on_confirm: Callable[[discord.Interaction], Awaitable[None]],
     ) -> None:
-        super().__init__(owner_id, timeout=120)
+        super().__init__(owner_id, timeout=CONFIRM_TIMEOUT_SECONDS)
         self._on_confirm = on_confirm
         self.confirm.label = confirm_label
+
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """Ask privately; the message is kept to disable the buttons when time runs out."""
+        self.track(interaction.client)
+        await interaction.response.send_message(question, view=self, ephemeral=True)
+        self.message = await interaction.original_response()
 
     async def _finish(self, interaction: discord.Interaction, content: str) -> None:
         for item in self.children:

@@ -29,6 +29,7 @@ from bot.models import (
     Line,
     Member,
     Reply,
+    Viewer,
 )
 from bot.reanchor import (
     LineMap,
@@ -242,30 +243,49 @@ class Workshop:
         async with self.db.transaction() as tx:
             return await excerpt_sql.purge_unposted(tx)
 
-    async def get_excerpt(self, guild_id: int, number: int) -> Excerpt:
+    async def get_excerpt(
+        self, guild_id: int, number: int, *, viewer: Viewer | None = None
+    ) -> Excerpt:
         async with self.db.read() as conn:
-            return require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            found = await excerpt_sql.get_excerpt(conn, guild_id, number)
+        return require_live(seen_by(viewer, found), number)
 
-    async def excerpt_for_thread(self, guild_id: int, thread_id: int) -> Excerpt | None:
+    async def excerpt_for_thread(
+        self, guild_id: int, thread_id: int, *, viewer: Viewer | None = None
+    ) -> Excerpt | None:
         async with self.db.read() as conn:
-            excerpt = await excerpt_sql.get_excerpt_by_thread(conn, guild_id, thread_id)
+            excerpt = seen_by(
+                viewer, await excerpt_sql.get_excerpt_by_thread(conn, guild_id, thread_id)
+            )
         if excerpt is None or excerpt.status is ExcerptStatus.DELETED:
             return None
         return excerpt
 
-    async def excerpt_for_message(self, guild_id: int, message_id: int) -> MessageLines | None:
+    async def excerpt_for_message(
+        self, guild_id: int, message_id: int, *, viewer: Viewer | None = None
+    ) -> MessageLines | None:
         """What a bot message shows, if it is one of a live excerpt's messages."""
         async with self.db.read() as conn:
             found = await excerpt_sql.get_message_lines(conn, guild_id, message_id)
         if found is None or found[0].status is ExcerptStatus.DELETED:
             return None
+        if seen_by(viewer, found[0]) is None:
+            return None
         return MessageLines(*found)
 
     async def show_lines(
-        self, guild_id: int, number: int, spec: str | None, revision: int | None = None
+        self,
+        guild_id: int,
+        number: int,
+        spec: str | None,
+        revision: int | None = None,
+        *,
+        viewer: Viewer | None = None,
     ) -> LinesView:
         async with self.db.read() as conn:
-            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)), number
+            )
             shown = revision if revision is not None else excerpt.revision
             if not 1 <= shown <= excerpt.revision:
                 raise InvalidInput(
@@ -289,22 +309,31 @@ class Workshop:
             return await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
 
     async def list_excerpts(
-        self, guild_id: int, author_id: int | None = None
+        self, guild_id: int, author_id: int | None = None, *, viewer: Viewer | None = None
     ) -> list[ExcerptSummary]:
         async with self.db.read() as conn:
-            return await excerpt_sql.list_excerpts(conn, guild_id, author_id=author_id)
+            return await excerpt_sql.list_excerpts(
+                conn, guild_id, author_id=author_id, viewer=viewer
+            )
 
-    async def search_excerpts(self, guild_id: int, typed: str) -> list[tuple[int, str, str]]:
+    async def search_excerpts(
+        self, guild_id: int, typed: str, *, viewer: Viewer | None = None
+    ) -> list[tuple[int, str, str]]:
         typed = typed.strip().lstrip("#")
         async with self.db.read() as conn:
-            return await excerpt_sql.search_excerpts(conn, guild_id, typed, AUTOCOMPLETE_LIMIT)
+            return await excerpt_sql.search_excerpts(
+                conn, guild_id, typed, AUTOCOMPLETE_LIMIT, viewer
+            )
 
     async def set_excerpt_open(
         self, guild_id: int, number: int, member: Member, *, open_: bool
     ) -> Excerpt:
         wanted = ExcerptStatus.OPEN if open_ else ExcerptStatus.CLOSED
         async with self.db.transaction() as tx:
-            excerpt = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
+                number,
+            )
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can "
@@ -316,14 +345,17 @@ class Workshop:
         return excerpt
 
     async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
-        excerpt = await self.get_excerpt(guild_id, number)
+        excerpt = await self.get_excerpt(guild_id, number, viewer=member.viewer)
         if not can_manage_excerpt(member, excerpt):
             raise NotAllowed(f"Only the author of excerpt #{number} or a moderator can delete it.")
         return excerpt
 
     async def delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
         async with self.db.transaction() as tx:
-            excerpt = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
+                number,
+            )
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can delete it."
@@ -332,9 +364,10 @@ class Workshop:
         return excerpt
 
     async def check_can_revise(self, guild_id: int, number: int, member: Member) -> Excerpt:
-        excerpt = await self.get_excerpt(guild_id, number)
+        excerpt = await self.get_excerpt(guild_id, number, viewer=member.viewer)
         if member.id != excerpt.author_id:
             raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
+        require_thread_writer(member, excerpt, "revision")
         return excerpt
 
     async def revise_excerpt(
@@ -347,9 +380,13 @@ class Workshop:
         """
         new_lines = parse_excerpt_text(text)
         async with self.db.read() as conn:
-            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+            excerpt = require_live(
+                seen_by(member.viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)),
+                number,
+            )
             if member.id != excerpt.author_id:
                 raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
+            require_thread_writer(member, excerpt, "revision")
             old_lines = [
                 line.text
                 for line in await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
@@ -457,8 +494,9 @@ class Workshop:
                 number=excerpt_number,
                 thread_id=thread_id,
             )
-            live = _resolve(found, excerpt_number)
+            live = _resolve(seen_by(member.viewer, found), excerpt_number)
             _require_open(live)
+            require_thread_writer(member, live, "comment")
             first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
             comment, inserted = await comment_sql.insert_comment(
@@ -477,9 +515,11 @@ class Workshop:
             )
         return CommentContext(comment, live, lines, repeated=not inserted)
 
-    async def get_comment(self, guild_id: int, number: int) -> CommentContext:
+    async def get_comment(
+        self, guild_id: int, number: int, *, viewer: Viewer | None = None
+    ) -> CommentContext:
         async with self.db.read() as conn:
-            comment, excerpt = await _comment_and_excerpt(conn, guild_id, number)
+            comment, excerpt = await _comment_and_excerpt(conn, guild_id, number, viewer)
             comment = (await comment_sql.attach_replies(conn, [comment]))[0]
             lines = await excerpt_sql.get_lines(
                 conn,
@@ -495,8 +535,11 @@ class Workshop:
     ) -> ReplyContext:
         body = clean_text(text, "reply", MAX_COMMENT_CHARS)
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             _require_open(excerpt)
+            require_thread_writer(member, excerpt, "reply")
             reply, inserted = await comment_sql.insert_reply(
                 tx,
                 comment_id=comment.id,
@@ -522,7 +565,9 @@ class Workshop:
     ) -> CommentContext:
         wanted = CommentStatus.RESOLVED if resolved else CommentStatus.OPEN
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             if not can_resolve(member, comment, excerpt):
                 raise NotAllowed(
                     f"Only the excerpt's author, the comment's author or a moderator can "
@@ -540,7 +585,9 @@ class Workshop:
     ) -> CommentContext:
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             if comment.author_id != member.id:
                 raise NotAllowed(
                     f"You can only edit your own comments; #{comment_number} is not yours."
@@ -555,7 +602,9 @@ class Workshop:
         """Delete a comment and its replies; the context keeps their card ids (the
         comment's ``replies`` are attached) so their cards can leave the thread too."""
         async with self.db.transaction() as tx:
-            comment, excerpt = await _comment_and_excerpt(tx, guild_id, comment_number)
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
             if comment.author_id != member.id and not member.is_moderator:
                 raise NotAllowed(
                     f"You can only delete your own comments; #{comment_number} is not yours."
@@ -572,10 +621,12 @@ class Workshop:
         line_spec: str | None,
         status: CommentStatus | None,
         revision: int | None = None,
+        viewer: Viewer | None = None,
     ) -> CommentListing:
         async with self.db.read() as conn:
             excerpt = require_live(
-                await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number), excerpt_number
+                seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)),
+                excerpt_number,
             )
             first: int | None = None
             last: int | None = None
@@ -598,7 +649,12 @@ class Workshop:
         return CommentListing(excerpt, found, counts)
 
     async def search_comments(
-        self, guild_id: int, typed: str, excerpt_number: int | None = None
+        self,
+        guild_id: int,
+        typed: str,
+        excerpt_number: int | None = None,
+        *,
+        viewer: Viewer | None = None,
     ) -> list[Comment]:
         async with self.db.read() as conn:
             excerpt_id = None
@@ -606,7 +662,12 @@ class Workshop:
                 excerpt = await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)
                 excerpt_id = excerpt.id if excerpt else None
             return await comment_sql.search_comments(
-                conn, guild_id, typed, excerpt_id=excerpt_id, limit=AUTOCOMPLETE_LIMIT
+                conn,
+                guild_id,
+                typed,
+                excerpt_id=excerpt_id,
+                limit=AUTOCOMPLETE_LIMIT,
+                viewer=viewer,
             )
 
 
@@ -617,6 +678,23 @@ def _resolve(found: Excerpt | None, number: int | None) -> Excerpt:
     if number is None:
         raise InvalidInput(WHICH_EXCERPT)
     return require_live(None, number)
+
+
+def seen_by(viewer: Viewer | None, excerpt: Excerpt | None) -> Excerpt | None:
+    """The excerpt if ``viewer`` can see it, else None: to a member who cannot view its
+    channel an excerpt looks exactly like a missing one, so its existence doesn't leak."""
+    if excerpt is None or viewer is None or viewer.can_see(excerpt):
+        return excerpt
+    return None
+
+
+def require_thread_writer(member: Member, excerpt: Excerpt, what: str) -> None:
+    """The bot posts in the excerpt's thread on the member's behalf only if they could."""
+    if member.viewer is not None and not member.viewer.can_write_in_thread(excerpt):
+        raise NotAllowed(
+            f"You don't have the **Send Messages in Threads** permission in the channel of "
+            f"excerpt #{excerpt.number}, so I can't post your {what} in its thread for you."
+        )
 
 
 def require_live(excerpt: Excerpt | None, number: int) -> Excerpt:
@@ -701,10 +779,14 @@ def _anchor_in(lines: list[Line], first: int, last: int, quote: str | None) -> A
 
 
 async def _comment_and_excerpt(
-    conn: aiosqlite.Connection, guild_id: int, number: int
+    conn: aiosqlite.Connection, guild_id: int, number: int, viewer: Viewer | None = None
 ) -> tuple[Comment, Excerpt]:
     comment = await comment_sql.get_comment(conn, guild_id, number)
+    excerpt = None
+    if comment is not None:
+        excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
+        if excerpt is not None and seen_by(viewer, excerpt) is None:
+            comment = None  # on an excerpt hidden from them: no such comment
     if comment is None:
         raise NotFound(f"There is no comment #{number} in this server.")
-    excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
     return comment, require_live(excerpt, comment.excerpt_number)

@@ -25,7 +25,13 @@ from bot.render import (
     shorten,
 )
 from bot.views import Paginator
-from bot.workshop import CommentContext, MessageLines, parse_number, require_open
+from bot.workshop import (
+    CommentContext,
+    MessageLines,
+    parse_number,
+    require_open,
+    require_thread_writer,
+)
 from cogs.common import (
     THREAD_NOT_UPDATED,
     CardChange,
@@ -37,6 +43,7 @@ from cogs.common import (
     member_of,
     thread_of,
     update_thread,
+    viewer_of,
 )
 
 log = logging.getLogger(__name__)
@@ -387,6 +394,7 @@ class Comments(commands.Cog):
             line_spec=line,
             status=None if status == "all" else CommentStatus(status),
             revision=revision,
+            viewer=viewer_of(interaction),
         )
         title = f"Comments on #{listing.excerpt.number} · {escape(listing.excerpt.title)}"
         if not listing.comments:
@@ -415,7 +423,9 @@ class Comments(commands.Cog):
     async def comment_on_line(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        found = await self.workshop.excerpt_for_message(guild_id_of(interaction), message.id)
+        found = await self.workshop.excerpt_for_message(
+            guild_id_of(interaction), message.id, viewer=viewer_of(interaction)
+        )
         if found is None:
             raise InvalidInput(
                 "That message is not part of a current excerpt. Use **Comment on line** on one of "
@@ -423,6 +433,7 @@ class Comments(commands.Cog):
             )
         # Refuse now, not after the reader has typed her note into the form.
         require_open(found.excerpt)
+        require_thread_writer(member_of(interaction), found.excerpt, "comment")
         if not found.is_current:
             raise WrongState(_older_revision_note(found, guild_id_of(interaction)))
         await interaction.response.send_modal(

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.errors import InvalidInput
-from bot.models import Member
+from bot.errors import InvalidInput, NotAllowed
+from bot.models import Member, Viewer
 from bot.render import comment_choice_name, plain
 from bot.replies import send_error
 from bot.workshop import WHICH_EXCERPT, parse_number
@@ -47,7 +47,73 @@ def member_of(interaction: discord.Interaction) -> Member:
         id=interaction.user.id,
         display_name=interaction.user.display_name,
         is_moderator=permissions.manage_guild or permissions.manage_messages,
+        viewer=viewer_of(interaction),
     )
+
+
+def viewer_of(interaction: discord.Interaction) -> Viewer:
+    """What the invoker can see and write in, from the server's cached channels and the
+    permissions Discord would apply to them (roles, overwrites, private thread membership).
+
+    Fails closed: without a cached server only the channel in use counts as visible."""
+    guild = interaction.guild
+    user = interaction.user
+    if guild is None or not isinstance(user, discord.Member) or not guild.channels:
+        return _viewer_of_this_channel(interaction)
+    visible: set[int] = set()
+    writable: set[int] = set()
+    for channel in guild.channels:
+        permissions = channel.permissions_for(user)
+        if permissions.view_channel:
+            visible.add(channel.id)
+            if permissions.send_messages_in_threads:
+                writable.add(channel.id)
+    hidden = {
+        thread.id
+        for thread in guild.threads
+        if thread.is_private() and not _in_private_thread(thread, user)
+    }
+    return Viewer(frozenset(visible), frozenset(hidden), frozenset(writable))
+
+
+def _in_private_thread(thread: discord.Thread, user: discord.Member) -> bool:
+    if thread.owner_id == user.id or any(m.id == user.id for m in thread.members):
+        return True
+    parent = thread.parent
+    return parent is not None and parent.permissions_for(user).manage_threads
+
+
+def _viewer_of_this_channel(interaction: discord.Interaction) -> Viewer:
+    channel = interaction.channel
+    ids = {interaction.channel_id} if interaction.channel_id is not None else set()
+    if isinstance(channel, discord.Thread) and channel.parent_id is not None:
+        ids.add(channel.parent_id)
+    writable = ids if interaction.permissions.send_messages_in_threads else set()
+    return Viewer(frozenset(ids), frozenset(), frozenset(writable))
+
+
+def require_excerpt_posting_rights(interaction: discord.Interaction) -> None:
+    """The bot opens an excerpt's thread on the invoker's behalf: only where they could post
+    it themselves. Judged in the channel the thread goes to (a thread's parent)."""
+    channel = interaction.channel
+    home = channel.parent if isinstance(channel, discord.Thread) else channel
+    permissions = interaction.permissions
+    if home is not channel and home is not None and isinstance(interaction.user, discord.Member):
+        permissions = home.permissions_for(interaction.user)
+    needed = (
+        {"send_messages": "Send Messages (Create Posts)"}
+        if isinstance(home, discord.ForumChannel)
+        else {"send_messages": "Send Messages", "create_public_threads": "Create Public Threads"}
+    )
+    needed["send_messages_in_threads"] = "Send Messages in Threads"
+    missing = [label for flag, label in needed.items() if not getattr(permissions, flag)]
+    if missing:
+        names = " and ".join(f"**{label}**" for label in missing)
+        raise NotAllowed(
+            f"You don't have the {names} permission{'s' if len(missing) > 1 else ''} in this "
+            "channel, so I won't post an excerpt here for you. Please use a channel where "
+            "you can post."
+        )
 
 
 async def excerpt_number_for(interaction: discord.Interaction, raw: str | None) -> int:
@@ -57,7 +123,7 @@ async def excerpt_number_for(interaction: discord.Interaction, raw: str | None) 
     channel_id = interaction.channel_id
     if channel_id is not None:
         excerpt = await bot_of(interaction).workshop.excerpt_for_thread(
-            guild_id_of(interaction), channel_id
+            guild_id_of(interaction), channel_id, viewer=viewer_of(interaction)
         )
         if excerpt is not None:
             return excerpt.number
@@ -69,7 +135,9 @@ async def excerpt_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     if interaction.guild_id is None:
         return []
-    found = await bot_of(interaction).workshop.search_excerpts(interaction.guild_id, current)
+    found = await bot_of(interaction).workshop.search_excerpts(
+        interaction.guild_id, current, viewer=viewer_of(interaction)
+    )
     return [
         app_commands.Choice(name=plain(f"#{number} · {title} — {author}", 100), value=str(number))
         for number, title, author in found
@@ -82,13 +150,18 @@ async def comment_autocomplete(
     if interaction.guild_id is None:
         return []
     workshop = bot_of(interaction).workshop
+    viewer = viewer_of(interaction)
     excerpt_number = None
     if interaction.channel_id is not None:
-        excerpt = await workshop.excerpt_for_thread(interaction.guild_id, interaction.channel_id)
+        excerpt = await workshop.excerpt_for_thread(
+            interaction.guild_id, interaction.channel_id, viewer=viewer
+        )
         excerpt_number = excerpt.number if excerpt else None
-    found = await workshop.search_comments(interaction.guild_id, current, excerpt_number)
+    found = await workshop.search_comments(
+        interaction.guild_id, current, excerpt_number, viewer=viewer
+    )
     if not found and excerpt_number is not None:
-        found = await workshop.search_comments(interaction.guild_id, current)
+        found = await workshop.search_comments(interaction.guild_id, current, viewer=viewer)
     return [
         app_commands.Choice(name=comment_choice_name(comment), value=str(comment.number))
         for comment in found

@@ -18,7 +18,7 @@ from bot.digest import DigestFormat
 from bot.digests import Digest, NoDigest, parse_since
 from bot.errors import InvalidInput
 from bot.render import escape
-from cogs.common import excerpt_autocomplete, excerpt_number_for, guild_id_of
+from cogs.common import excerpt_autocomplete, excerpt_number_for, guild_id_of, viewer_of
 
 FormatChoice = Literal["markdown", "html", "docx"]
 
@@ -60,6 +60,8 @@ class DigestCommands(commands.Cog):
     ) -> None:
         guild_id = guild_id_of(interaction)
         number = await excerpt_number_for(interaction, excerpt)
+        # Hidden from the invoker (a channel they can't view): refused as if missing.
+        await self.bot.workshop.get_excerpt(guild_id, number, viewer=viewer_of(interaction))
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await self.digests.excerpt_digest(
             guild_id, number, fmt, include_resolved=include_resolved, revision=revision

@@ -35,8 +35,10 @@ from cogs.common import (
     excerpt_autocomplete,
     guild_id_of,
     member_of,
+    require_excerpt_posting_rights,
     thread_of,
     update_thread,
+    viewer_of,
 )
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,7 @@ class Excerpts(commands.Cog):
         content_warning: app_commands.Range[str, 1, 400] | None = None,
     ) -> None:
         # Validate the title before showing a modal, so nobody pastes a chapter in vain.
+        require_excerpt_posting_rights(interaction)
         self.workshop.check_details(title, content_warning)
         if file is None:
             await interaction.response.send_modal(PasteModal(self, title, content_warning))
@@ -259,7 +262,11 @@ class Excerpts(commands.Cog):
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
         view = await self.workshop.show_lines(
-            guild_id_of(interaction), parse_number(excerpt, "excerpt"), lines, revision
+            guild_id_of(interaction),
+            parse_number(excerpt, "excerpt"),
+            lines,
+            revision,
+            viewer=viewer_of(interaction),
         )
         unposted_note = await self._unposted_note(interaction, view.excerpt, view.revision)
         entries = [_line_with_counts(line, view.counts.get(line.number)) for line in view.lines]
@@ -294,7 +301,7 @@ class Excerpts(commands.Cog):
         self, interaction: discord.Interaction, author: discord.Member | None = None
     ) -> None:
         summaries = await self.workshop.list_excerpts(
-            guild_id_of(interaction), author.id if author else None
+            guild_id_of(interaction), author.id if author else None, viewer=viewer_of(interaction)
         )
         if not summaries:
             whose = f" by {escape(author.display_name)}" if author else ""
@@ -358,17 +365,17 @@ class Excerpts(commands.Cog):
         found = await self.workshop.check_can_delete_excerpt(guild_id, number, member)
 
         async def confirmed(click: discord.Interaction) -> None:
-            deleted = await self.workshop.delete_excerpt(guild_id, number, member)
+            # Rights are judged at the click: a member demoted meanwhile is refused.
+            deleted = await self.workshop.delete_excerpt(guild_id, number, member_of(click))
             await click.response.edit_message(
                 content=f"🗑️ Excerpt #{deleted.number} and all its feedback were deleted.", view=None
             )
             await _delete_quietly(await thread_of(click, deleted.thread_id))
 
-        await interaction.response.send_message(
+        await Confirm(interaction.user.id, "Delete", confirmed).ask(
+            interaction,
             f"Delete excerpt **#{found.number}** · {escape(found.title)}, its thread and all "
             "its comments? This cannot be undone.",
-            view=Confirm(interaction.user.id, "Delete", confirmed),
-            ephemeral=True,
         )
 
 

@@ -8,6 +8,7 @@ server whose channel is gone or locked is recorded as failed and the loop moves 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import date, datetime
 from typing import Literal
@@ -62,9 +63,16 @@ def discord_timestamp(moment: datetime, style: str = "R") -> str:
     return f"<t:{int(moment.timestamp())}:{style}>"
 
 
+def extra_label(claim: Claim) -> str:
+    """ "Extra prompt" (then "Extra prompt 2", ...) for /prompt now, so its post and thread
+    never share a name with the day's scheduled prompt or another extra."""
+    return "Extra prompt" + (f" {claim.extra}" if claim.extra > 1 else "")
+
+
 def prompt_embed(claim: Claim) -> discord.Embed:
+    kind = "Prompt" if claim.scheduled else extra_label(claim)
     embed = discord.Embed(
-        title=f"✍️ Prompt for {long_date(claim.local_date)}",
+        title=f"✍️ {kind} for {long_date(claim.local_date)}",
         description=escape(claim.text),
         colour=PROMPT_COLOUR,
     )
@@ -75,7 +83,10 @@ def prompt_embed(claim: Claim) -> discord.Embed:
 
 
 def thread_title(claim: Claim) -> str:
-    return plain(f"✍️ Responses · {claim.local_date.day} {claim.local_date:%B %Y}", 100)
+    day = f"{claim.local_date.day} {claim.local_date:%B %Y}"
+    if claim.scheduled:
+        return plain(f"✍️ Responses · {day}", 100)
+    return plain(f"✍️ Responses · {day} · {extra_label(claim).lower()}", 100)
 
 
 def failure_note(failure: Failure) -> str:
@@ -96,6 +107,16 @@ def http_reason(error: discord.HTTPException, channel_id: int) -> str:
     if isinstance(error, discord.NotFound):
         return f"the channel <#{channel_id}> no longer exists, or I can no longer see it"
     return f"Discord returned an error ({error.status}); it may be a passing outage"
+
+
+def manages_server(interaction: discord.Interaction) -> bool:
+    """Manage Server held server-wide; a channel overwrite never makes a moderator."""
+    user = interaction.user
+    if isinstance(user, discord.Member):
+        # If the server is not cached, keep the channel's view rather than fail.
+        with contextlib.suppress(AttributeError):
+            return user.guild_permissions.manage_guild
+    return interaction.permissions.manage_guild
 
 
 async def zone_autocomplete(
@@ -252,10 +273,11 @@ class Prompts(commands.Cog):
         role: discord.Role | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        can_manage = interaction.permissions.manage_guild
+        can_manage = manages_server(interaction)
         if can_manage:
             # Checked before storing, so a setup that could never post is refused whole.
             _check_role(role)
+            _check_can_mention(interaction, role)
             _check_channel(channel)
         schedule = await self.prompts.setup(
             guild_id,
@@ -297,7 +319,7 @@ class Prompts(commands.Cog):
     ) -> None:
         added = await self.prompts.add_prompt(
             guild_id_of(interaction),
-            can_manage=interaction.permissions.manage_guild,
+            can_manage=manages_server(interaction),
             author_id=interaction.user.id,
             text=text,
         )
@@ -314,7 +336,7 @@ class Prompts(commands.Cog):
     @app_commands.autocomplete(prompt=prompt_autocomplete)
     async def remove(self, interaction: discord.Interaction, prompt: str) -> None:
         removed = await self.prompts.remove_prompt(
-            guild_id_of(interaction), can_manage=interaction.permissions.manage_guild, raw=prompt
+            guild_id_of(interaction), can_manage=manages_server(interaction), raw=prompt
         )
         await self._reply(
             interaction,
@@ -326,7 +348,9 @@ class Prompts(commands.Cog):
         guild_id = guild_id_of(interaction)
         overview = await self.prompts.overview(guild_id)
         note = await self._note(interaction)
-        entries = [_schedule_block(overview, show_failure=note is None)]
+        # The note is an entry like the others, so every page, the first included, fits.
+        entries = [note] if note is not None else []
+        entries.append(_schedule_block(overview))
         entries.append(f"**This server's prompts** ({len(overview.server_prompts)})")
         entries.extend(
             f"**#{p.number}** · {escape(shorten(p.text, 300))}" for p in overview.server_prompts
@@ -337,14 +361,12 @@ class Prompts(commands.Cog):
             discord.Embed(title="✍️ Daily prompts", description=page, colour=PROMPT_COLOUR)
             for page in pages_of(entries, per_page=12, limit=3800)
         ]
-        if note is not None:
-            pages[0].description = f"{note}\n\n{pages[0].description}"
         await Paginator(interaction.user.id, pages).start(interaction)
 
     @prompt.command(name="now", description="Post a prompt right away (Manage Server)")
     async def now(self, interaction: discord.Interaction) -> None:
         claim = await self.prompts.claim_now(
-            guild_id_of(interaction), can_manage=interaction.permissions.manage_guild
+            guild_id_of(interaction), can_manage=manages_server(interaction)
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -366,9 +388,7 @@ class Prompts(commands.Cog):
 
     @prompt.command(name="pause", description="Stop the daily prompts for now (Manage Server)")
     async def pause(self, interaction: discord.Interaction) -> None:
-        await self.prompts.pause(
-            guild_id_of(interaction), can_manage=interaction.permissions.manage_guild
-        )
+        await self.prompts.pause(guild_id_of(interaction), can_manage=manages_server(interaction))
         await self._reply(
             interaction, "⏸️ Daily prompts are paused. `/prompt resume` starts them again."
         )
@@ -376,7 +396,7 @@ class Prompts(commands.Cog):
     @prompt.command(name="resume", description="Start the daily prompts again (Manage Server)")
     async def resume(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
-        await self.prompts.resume(guild_id, can_manage=interaction.permissions.manage_guild)
+        await self.prompts.resume(guild_id, can_manage=manages_server(interaction))
         overview = await self.prompts.overview(guild_id)
         text = "▶️ Daily prompts are back on."
         if overview.next_post is not None:
@@ -390,7 +410,7 @@ class Prompts(commands.Cog):
 
     async def _note(self, interaction: discord.Interaction) -> str | None:
         """The failure note, for members who can act on it."""
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+        if interaction.guild_id is None or not manages_server(interaction):
             return None
         failure = await self.prompts.failure(interaction.guild_id)
         return failure_note(failure) if failure else None
@@ -413,6 +433,21 @@ def _check_role(role: discord.Role | None) -> None:
         )
 
 
+def _check_can_mention(interaction: discord.Interaction, role: discord.Role | None) -> None:
+    """The bot pings the role on the invoker's say-so: only if they could ping it too."""
+    if role is None or role.mentionable:
+        return
+    user = interaction.user
+    if isinstance(user, discord.Member) and user.guild_permissions.mention_everyone:
+        return
+    raise InvalidInput(
+        f"You can't mention {role.mention} yourself: it isn't mentionable and you don't have "
+        "the **Mention Everyone** permission, so I won't ping it with each prompt for you. "
+        "Make the role mentionable (Server Settings → Roles), ask someone who may mention "
+        "it to run the setup, or leave `role` empty. Nothing was saved."
+    )
+
+
 def _check_channel(channel: discord.TextChannel) -> None:
     granted = channel.permissions_for(channel.guild.me)
     missing = [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
@@ -424,7 +459,8 @@ def _check_channel(channel: discord.TextChannel) -> None:
         )
 
 
-def _schedule_block(overview: PromptOverview, *, show_failure: bool) -> str:
+def _schedule_block(overview: PromptOverview) -> str:
+    """The schedule as anyone may see it; failures are for moderators, in their note."""
     schedule: Schedule | None = overview.schedule
     if schedule is None:
         lines = [
@@ -443,12 +479,6 @@ def _schedule_block(overview: PromptOverview, *, show_failure: bool) -> str:
             lines.append(
                 f"⏭️ Next prompt: {local_moment(overview.next_post)} "
                 f"({discord_timestamp(overview.next_post)})"
-            )
-        if show_failure and schedule.failure is not None:
-            day = schedule.failure.local_date
-            lines.append(
-                f"⚠️ Last prompt{f' ({long_date(day)})' if day else ''} failed: "
-                f"{schedule.failure.reason}"
             )
     lines.append(
         f"📚 Library: {overview.library_remaining} of {overview.library_total} prompts left "

@@ -9,8 +9,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply
-from bot.storage.excerpts import escape_like
+from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply, Viewer
+from bot.storage.excerpts import escape_like, visible_to
 
 _FIELDS = (
     "id, guild_id, number, excerpt_id, author_id, author_name, text, line_start, line_end,"
@@ -356,17 +356,20 @@ async def search_comments(
     *,
     excerpt_id: int | None,
     limit: int,
+    viewer: Viewer | None = None,
 ) -> list[Comment]:
-    """Comments for autocomplete: by number prefix or words of the text, newest first."""
+    """Comments for autocomplete on excerpts ``viewer`` can see: by number prefix or words
+    of the text, newest first."""
     digits = typed.lstrip("#").strip()
     number_pattern = f"{digits}%" if digits.isdigit() else None
     text_pattern = f"%{escape_like(typed.strip())}%"
+    visible, visible_params = visible_to(viewer, "e")
     rows = await conn.execute_fetchall(
         f"SELECT {_COMMENT_COLUMNS} {_FROM_COMMENTS}"
         " WHERE c.guild_id = ? AND (? IS NULL OR c.excerpt_id = ?)"
         " AND (CAST(c.number AS TEXT) LIKE ? OR c.text LIKE ? ESCAPE '\\')"
-        " ORDER BY c.number DESC LIMIT ?",
-        (guild_id, excerpt_id, excerpt_id, number_pattern, text_pattern, limit),
+        f"{visible} ORDER BY c.number DESC LIMIT ?",
+        (guild_id, excerpt_id, excerpt_id, number_pattern, text_pattern, *visible_params, limit),
     )
     return [_comment(row) for row in rows]
 

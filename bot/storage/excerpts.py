@@ -8,6 +8,7 @@ action is.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Excerpt, ExcerptStatus, Line
+from bot.models import Excerpt, ExcerptStatus, Line, Viewer
 
 _EXCERPT_COLUMNS = (
     "id, guild_id, number, title, author_id, author_name, channel_id, thread_id, revision,"
@@ -282,13 +283,33 @@ async def list_revisions(conn: aiosqlite.Connection, excerpt_id: int) -> list[in
     return [int(row[0]) for row in rows]
 
 
+def visible_to(viewer: Viewer | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
+    """An ``AND ...`` clause keeping the excerpts ``viewer`` can see, with its parameters.
+
+    The ids travel as one JSON array each (``json_each``), so a server with thousands of
+    channels needs no chunking and LIMIT/paging apply to what the member can see.
+    ``None`` (the operator) sees everything.
+    """
+    if viewer is None:
+        return "", ()
+    prefix = f"{alias}." if alias else ""
+    return (
+        f" AND {prefix}channel_id IN (SELECT value FROM json_each(?))"
+        f" AND ({prefix}thread_id IS NULL"
+        f" OR {prefix}thread_id NOT IN (SELECT value FROM json_each(?)))",
+        (json.dumps(sorted(viewer.channel_ids)), json.dumps(sorted(viewer.hidden_thread_ids))),
+    )
+
+
 async def list_excerpts(
     conn: aiosqlite.Connection,
     guild_id: int,
     *,
     author_id: int | None = None,
+    viewer: Viewer | None = None,
 ) -> list[ExcerptSummary]:
-    """Live excerpts of a guild, newest first, with their comment counts."""
+    """Live excerpts of a guild ``viewer`` can see, newest first, with comment counts."""
+    visible, visible_params = visible_to(viewer, "e")
     rows = await conn.execute_fetchall(
         f"SELECT {_excerpt_columns('e')},"
         " (SELECT COUNT(*) FROM comments c WHERE c.excerpt_id = e.id AND c.status = 'open'),"
@@ -296,23 +317,28 @@ async def list_excerpts(
         " FROM excerpts AS e"
         " WHERE e.guild_id = ? AND e.status != 'deleted' AND e.thread_id IS NOT NULL"
         " AND (? IS NULL OR e.author_id = ?)"
-        " ORDER BY e.number DESC",
-        (guild_id, author_id, author_id),
+        f"{visible} ORDER BY e.number DESC",
+        (guild_id, author_id, author_id, *visible_params),
     )
     return [ExcerptSummary(_excerpt(row[:15]), int(row[15]), int(row[16])) for row in rows]
 
 
 async def search_excerpts(
-    conn: aiosqlite.Connection, guild_id: int, typed: str, limit: int
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    typed: str,
+    limit: int,
+    viewer: Viewer | None = None,
 ) -> list[tuple[int, str, str]]:
-    """(number, title, author) of live excerpts matching by number or title."""
+    """(number, title, author) of live excerpts ``viewer`` can see, by number or title."""
     pattern = f"%{escape_like(typed)}%"
+    visible, visible_params = visible_to(viewer)
     rows = await conn.execute_fetchall(
         "SELECT number, title, author_name FROM excerpts"
         " WHERE guild_id = ? AND status != 'deleted' AND thread_id IS NOT NULL"
         " AND (title LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ? ESCAPE '\\')"
-        " ORDER BY number DESC LIMIT ?",
-        (guild_id, pattern, f"{escape_like(typed)}%", limit),
+        f"{visible} ORDER BY number DESC LIMIT ?",
+        (guild_id, pattern, f"{escape_like(typed)}%", *visible_params, limit),
     )
     return [(int(row[0]), str(row[1]), str(row[2])) for row in rows]
 

@@ -406,6 +406,20 @@ async def insert_immediate_post(
     return int(next(iter(rows))[0])
 
 
+async def extra_posts_since(
+    conn: aiosqlite.Connection, guild_id: int, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many ``/prompt now`` posts a server has claimed since ``since`` (failed ones
+    excluded: nobody saw them) and when the latest of all such posts was claimed."""
+    rows = await conn.execute_fetchall(
+        "SELECT COALESCE(SUM(claimed_at >= ?), 0), MAX(claimed_at) FROM prompt_posts"
+        " WHERE guild_id = ? AND kind = 'now' AND status != 'failed'",
+        (to_stamp(since), guild_id),
+    )
+    count, latest = next(iter(rows))
+    return int(count), None if latest is None else from_stamp(int(latest))
+
+
 async def set_post_prompt(
     conn: aiosqlite.Connection, post_id: int, prompt_key: str, prompt_text: str
 ) -> None:

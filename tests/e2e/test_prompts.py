@@ -39,7 +39,7 @@ def prompts_in(channel: Any) -> list[discord.Message]:
     return [
         m
         for m in channel.history()
-        if m.embeds and (m.embeds[0].title or "").startswith("✍️ Prompt for")
+        if m.embeds and (m.embeds[0].title or "").startswith(("✍️ Prompt for", "✍️ Extra prompt"))
     ]
 
 
@@ -308,13 +308,20 @@ async def test_now_posts_at_once_and_keeps_the_days_prompt(simcord_env, server):
     assert "Posted a prompt" in shown(result) and "still be posted" in shown(result)
     [posted] = prompts_in(server.channel)
     assert posted.created_at < NY_DUE
-    assert posted.embeds[0].title == "✍️ Prompt for Wednesday 31 December 2025"
+    assert posted.embeds[0].title == "✍️ Extra prompt for Wednesday 31 December 2025"
     assert len(server.channel.threads) == 1
 
     await advance_to(simcord_env, NY_DUE + TICK)
     assert len(prompts_in(server.channel)) == 2
     assert on_time(times(server.channel)[1], NY_DUE)
     assert len(set(texts(server.channel))) == 2
+    # Same day, two posts: their titles and their threads' names tell them apart.
+    assert titles(server.channel) == [
+        "✍️ Extra prompt for Wednesday 31 December 2025",
+        "✍️ Prompt for Wednesday 31 December 2025",
+    ]
+    names = [str(thread.name) for thread in server.channel.threads]
+    assert len(names) == 2 and len(set(names)) == 2
 
 
 # -------------------------------------------------------------- failures
@@ -344,9 +351,9 @@ async def test_locked_channel_fails_alone_and_moderators_are_told(simcord_env, s
     text = shown(listing)
     assert text.startswith("⚠️ **I couldn't post the daily prompt for Wednesday 31 December 2025**")
     assert "permission" in text and "/prompt setup" in text
-    # A reader sees the failure in the schedule, but not the moderators' note.
+    # Failures are the moderators' to fix: a reader sees the schedule only.
     reader_view = shown(await locked.reader.slash(locked.channel, "prompt list"))
-    assert "couldn't post" not in reader_view and "failed" in reader_view
+    assert "couldn't post" not in reader_view and "failed" not in reader_view
     # The note stays on every moderator command until a prompt posts successfully.
     added = await locked.moderator.slash(locked.channel, "prompt add", text="Write a storm.")
     assert added.response.content.startswith("⚠️ **I couldn't post")
