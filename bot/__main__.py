@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -54,6 +55,23 @@ def run_bot() -> int:
     return 0
 
 
+def run_sandbox(database: Path | None, port: int | None) -> int:
+    """The sandbox on a kept database is a bot like any other: it must not share the file
+    with a running bot (it would purge that bot's excerpts mid-post) nor use a bad one."""
+    from bot.sandbox import main as sandbox_main
+
+    if database is None:
+        return sandbox_main(None, port)
+    from bot.storage import Database, DatabaseLock, UnusableDatabase
+
+    try:
+        asyncio.run(Database(database).inspect())
+        with DatabaseLock(database):
+            return sandbox_main(database, port)
+    except UnusableDatabase as error:
+        return _stop(str(error))
+
+
 def _stop(message: str) -> int:
     print(f"marginalia: {message}", file=sys.stderr)
     return EXIT_FAILED
@@ -93,9 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in (None, "run"):
         return run_bot()
     if args.command == "sandbox":
-        from bot.sandbox import main as sandbox_main
-
-        return sandbox_main(args.database, args.port)
+        return run_sandbox(args.database, args.port)
     if args.command == "export":
         from bot.export_cli import run as run_export
 

@@ -5,6 +5,8 @@ online backup API in one step, which reads a single consistent snapshot (in WAL 
 bot keeps writing meanwhile). The copy is written next to PATH under a temporary name,
 checked with PRAGMA integrity_check, switched to a self-contained rollback journal (one
 file, no ``-wal``), and only then renamed to PATH, so PATH is never a half-written backup.
+PATH's folder is created if needed; PATH is never the database or a file SQLite keeps
+beside it (``-wal``, ``-shm``, ``-journal``), nor anything but a regular file.
 
 To restore, stop the bot and copy the backup over the database file (removing any
 ``-wal`` and ``-shm`` files next to it), or point ``MARGINALIA_DATABASE`` at the backup.

@@ -121,6 +121,12 @@ def test_a_fresh_editable_install_prints_no_warning_block(tmp_path: Path) -> Non
 # --- paths are the caller's ----------------------------------------------------------
 
 
+needs_project_venv = pytest.mark.skipif(
+    not (ROOT / ".venv" / "bin" / "python").exists(),
+    reason="run.sh would build the project's .venv from scratch (scripts/test.sh makes it)",
+)
+
+
 def run_sh(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(RUN_SH), *args],
@@ -140,6 +146,7 @@ def workspace(tmp_path: Path) -> Path:
     return folder
 
 
+@needs_project_venv
 def test_run_sh_export_paths_are_relative_to_the_caller(workspace: Path) -> None:
     args = ("export", "--excerpt", "1", "--database", "../x.db", "-o", "keeper.docx")
     done = run_sh(*args, cwd=workspace)
@@ -148,6 +155,7 @@ def test_run_sh_export_paths_are_relative_to_the_caller(workspace: Path) -> None
     assert not (ROOT / "keeper.docx").exists()
 
 
+@needs_project_venv
 def test_run_sh_backup_makes_its_folder_where_the_caller_is(workspace: Path) -> None:
     done = run_sh("backup", "backups/marginalia.db", "--database", "../x.db", cwd=workspace)
     assert done.returncode == 0, done.stderr
@@ -155,6 +163,7 @@ def test_run_sh_backup_makes_its_folder_where_the_caller_is(workspace: Path) -> 
     assert "integrity check ok" in done.stdout
 
 
+@needs_project_venv
 def test_run_sh_finds_env_and_the_default_database_from_the_project(workspace: Path) -> None:
     """No --database: the configured database (.env, else data/marginalia.db) is the
     project's, not one in the caller's folder (the refusal names the project's path)."""

@@ -227,10 +227,8 @@ async def _open_read_only(path: Path, *, allow_empty: bool = False) -> aiosqlite
 
 def _has_content(path: Path) -> bool:
     """False for a missing or empty file; refuses what is no database file at all."""
-    if not (path.exists() or path.is_symlink()):
-        return False
     _check_file(path)
-    return path.stat().st_size > 0
+    return path.exists() and path.stat().st_size > 0
 
 
 def _prepare_location(path: Path) -> None:

@@ -281,3 +281,25 @@ def test_export_and_backup_beside_a_running_bot_are_not_refused(
         copy = tmp_path / "copy.db"
         assert bot_main(["backup", str(copy), "--database", str(db)]) == 0
         assert "integrity check ok" in capsys.readouterr().out
+
+
+def test_the_sandbox_on_a_running_bots_database_is_refused(tmp_path: Path, capsys) -> None:
+    """`sandbox --database` starts a bot too: it would purge the running bot's excerpt."""
+    db = tmp_path / "live.db"
+    asyncio.run(marginalia_database(db, in_flight=True))
+    with DatabaseLock(db):
+        assert bot_main(["sandbox", "--database", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already running" in err
+    assert unposted(db) == 1
+
+
+def test_the_sandbox_on_a_bad_database_is_one_line(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = _another_apps(folder)
+    before = fingerprint(folder)
+    assert bot_main(["sandbox", "--database", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "another application" in err
+    assert fingerprint(folder) == before
