@@ -238,8 +238,9 @@ def test_kill_mid_posting_is_purged_at_the_next_start(tmp_path: Path) -> None:
 
 def test_kill_at_random_moments_loses_nothing(tmp_path: Path) -> None:
     acked, _, _ = run_trials(tmp_path, DEFAULT_TRIALS, seed=20260101)
-    # The trials did real work worth checking.
-    assert len(acked.comments) > 500 and len(acked.excerpts) > 20 and acked.replies
+    # The trials did real work worth checking. The kills are timed, so how much work fits
+    # before them follows the machine's load: the bar proves work, not speed.
+    assert len(acked.comments) > 150 and len(acked.excerpts) > 10 and acked.replies
 
 
 @pytest.mark.slow
