@@ -7,6 +7,7 @@ message is shown to the person who posted, so each one says what is accepted.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Sequence
@@ -32,6 +33,21 @@ _DROP_CONTROLS = {
     for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
     if code not in (ord("\n"), ord("\t"))
 }
+
+
+# Half of a UTF-16 surrogate pair: it can arrive from a client that cut an emoji in
+# two, but it is not a character, and SQLite (UTF-8) can't store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_storable(text: str, what: str) -> None:
+    """Refuse text holding a lone surrogate, saying which field and what to do."""
+    if _LONE_SURROGATE.search(text):
+        raise InvalidInput(
+            f"The {what} has a broken character in it (half of an emoji or symbol, often "
+            "left behind by copying and pasting), which I can't store. "
+            "Please retype that part and try again."
+        )
 
 
 def _format_bytes(size: int) -> str:
@@ -258,6 +274,7 @@ def parse_excerpt_text(
     text: str, *, max_chars: int = MAX_CHARS, max_lines: int = MAX_LINES
 ) -> list[str]:
     """Clean and split an excerpt's text, enforcing the documented bounds."""
+    check_storable(text, "text")
     cleaned = _drop_control_characters(normalize_newlines(text))
     if len(cleaned) > max_chars:
         raise InvalidInput(

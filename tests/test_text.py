@@ -18,6 +18,7 @@ from bot.text import (
     MAX_CHARS,
     MAX_LINES,
     MAX_UPLOAD_BYTES,
+    check_storable,
     count_words,
     decode_upload,
     normalize_newlines,
@@ -527,7 +528,7 @@ def test_docx_with_a_doctype_is_refused_and_entities_never_expand() -> None:
         '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
         '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
     )
-    data = docx_with_body(f"<w:p><w:r><w:t>&lol2; &xxe;</w:t></w:r></w:p>", prolog=laughs)
+    data = docx_with_body("<w:p><w:r><w:t>&lol2; &xxe;</w:t></w:r></w:p>", prolog=laughs)
     with pytest.raises(InvalidInput, match="couldn't be read"):
         decode_upload("laughs.docx", data)
 
@@ -544,3 +545,11 @@ def test_hyperlinks_fields_and_breaks_keep_their_text() -> None:
     assert decode_upload("links.docx", docx_with_body(body)) == (
         "the archive\ttabbed\nbroken3today"
     )
+
+
+def test_lone_surrogates_are_refused_and_pairs_are_fine() -> None:
+    with pytest.raises(InvalidInput, match="The text has a broken character"):
+        parse_excerpt_text("Fine.\n\nBroken \udc00 here.")
+    check_storable("A whole emoji 😀 and \U0001f9d1\u200d\U0001f680.", "comment")
+    with pytest.raises(InvalidInput, match="The title has a broken character"):
+        check_storable("\ud83d", "title")
