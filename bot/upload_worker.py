@@ -13,16 +13,20 @@ parse itself. Plain text needs none of this: it is decoded in a thread.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import multiprocessing
 import sys
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from bot.errors import InvalidInput
 from bot.text import Decoded, check_upload, read_upload
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Discord wants an answer within 3 s of the command and the read happens before the
 # answer, so a read that isn't done in 2 s is refused (a real document takes well
@@ -43,6 +47,15 @@ def _limit_memory(limit: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _outside_any_request(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function`` in an empty context.
+
+    The workers, and the threads that feed them, outlive the request that happened to
+    start them: nothing scoped to that request (its context variables) follows them.
+    """
+    return contextvars.Context().run(function, *args)
 
 
 def _ready() -> bool:
@@ -95,7 +108,7 @@ class UploadReader:
 
     async def start(self) -> None:
         """Start the workers now, so the first upload doesn't wait for them."""
-        _pool, warm = await asyncio.to_thread(self._start)
+        _pool, warm = await asyncio.to_thread(_outside_any_request, self._start)
         await asyncio.wrap_future(warm)
 
     async def read(self, filename: str, data: bytes) -> Decoded:
@@ -107,7 +120,9 @@ class UploadReader:
         assert pool is not None
         try:
             # Submitting may start a worker: keep even that off the loop.
-            job = await asyncio.to_thread(pool.submit, read_upload, filename, data)
+            job = await asyncio.to_thread(
+                _outside_any_request, pool.submit, read_upload, filename, data
+            )
             return await asyncio.wait_for(asyncio.wrap_future(job), self.timeout)
         except TimeoutError:
             log.warning("reading %r took over %.1f s; worker stopped", filename, self.timeout)
