@@ -204,6 +204,8 @@ class Excerpts(commands.Cog):
         check_upload(file.filename, file.size)
         decoded = await self.uploads.read(file.filename, await file.read())
         await self.publish_revision(interaction, number, decoded.text)
+        if decoded.note:  # e.g. a Word document's tracked changes, read as accepted
+            await interaction.followup.send(decoded.note, ephemeral=True)
 
     async def publish_revision(
         self, interaction: discord.Interaction, number: int, text: str

@@ -191,3 +191,41 @@ async def test_tracked_changes_are_read_as_accepted_and_the_author_is_told(
     )
     assert "2 tracked changes were read as accepted" in result.response.content
     assert stored_lines(db_path) == ["The keeper slowly counted gulls.", "In a table."]
+
+
+async def test_a_revision_of_backslashes_is_posted_not_looped_on(
+    simcord_env: Any, server: Server, db_path: Path
+) -> None:
+    thread = await post_scene(simcord_env, server)
+    text = "\\" * 2_100 + "\n\nThe rest."
+    async with loop_lag_probe() as lag:
+        result = await server.author.slash(
+            thread, "excerpt revise", excerpt="1", file=("v2.txt", text.encode())
+        )
+    assert result.response is not None and "Posted in" in result.response.content
+    with sqlite3.connect(db_path) as conn:
+        lines = [
+            row[0]
+            for row in conn.execute("SELECT text FROM lines WHERE revision = 2 ORDER BY number")
+        ]
+    assert lines == ["\\" * 2_100, "The rest."]
+    lag.assert_no_stall()
+
+
+async def test_a_revision_from_word_says_how_many_tracked_changes_it_accepted(
+    simcord_env: Any, server: Server, db_path: Path
+) -> None:
+    thread = await post_scene(simcord_env, server)
+    body = (
+        "<w:p><w:r><w:t>The keeper counted the gulls</w:t></w:r>"
+        "<w:ins w:id='1' w:author='Reader'><w:r><w:t> at dawn</w:t></w:r></w:ins>"
+        "<w:r><w:t>.</w:t></w:r></w:p>"
+    )
+    result = await server.author.slash(
+        thread, "excerpt revise", excerpt="1", file=("v2.docx", docx_of(body))
+    )
+    assert any("1 tracked change was read as accepted" in f.content for f in result.followups)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT text FROM lines WHERE revision = 2").fetchall() == [
+            ("The keeper counted the gulls at dawn.",)
+        ]
