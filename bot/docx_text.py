@@ -382,13 +382,21 @@ def read_docx(archive: zipfile.ZipFile, *, max_chars: int, max_lines: int) -> Do
     return DocxText(reader.paragraphs, reader.tracked)
 
 
+# Tracked formatting changes hold the properties as they were before: accepted, they
+# are gone (an old list numbering must not come back from a pPrChange).
+_OLD_PROPERTIES = (
+    "pPrChange", "rPrChange", "tblPrChange", "trPrChange", "tcPrChange", "sectPrChange",
+    "numberingChange",
+)  # fmt: skip
+
+
 def _w_names() -> dict[str, str]:
     """Full tag -> local name for the WordprocessingML tags the reader acts on."""
     names = (
         "p", "pPr", "rPr", "numPr", "numId", "ilvl", "pStyle", "t", "tab", "ptab", "br",
         "cr", "noBreakHyphen", "tr", "trPr", "ins", "del", "moveFrom", "moveTo", "drawing",
         "pict", "object", "txbxContent", "instrText", "delInstrText", "delText", "fldData",
-        "commentReference", "footnoteReference", "endnoteReference",
+        "commentReference", "footnoteReference", "endnoteReference", *_OLD_PROPERTIES,
     )  # fmt: skip
     return {f"{{{namespace}}}{name}": name for namespace in _W_NAMESPACES for name in names}
 
@@ -460,6 +468,8 @@ class _BodyTarget:
                 self.reader.tracked += 1
             elif name == "ins":
                 self.reader.tracked += 1
+        elif name in _OLD_PROPERTIES:
+            self.skip = 1
         elif paragraph is None:
             return
         elif name == "pPr":

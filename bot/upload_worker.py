@@ -17,6 +17,7 @@ import contextvars
 import logging
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -86,9 +87,14 @@ class UploadReader:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._warm: Future[bool] | None = None
+        self._starting = threading.Lock()  # two first uploads at once make one pool
 
     def _start(self) -> tuple[ProcessPoolExecutor, Future[bool]]:
         # Runs in a thread: starting the fork server and the workers blocks.
+        with self._starting:
+            return self._start_locked()
+
+    def _start_locked(self) -> tuple[ProcessPoolExecutor, Future[bool]]:
         if self._pool is None or self._warm is None:
             if sys.platform.startswith("linux"):
                 context = multiprocessing.get_context("forkserver")
@@ -115,8 +121,12 @@ class UploadReader:
         """The upload's text, or ``InvalidInput`` (also when the budget runs out)."""
         if check_upload(filename, len(data)) != ".docx":
             return await asyncio.to_thread(read_upload, filename, data)
-        await self.start()
+        if self._warm is None or not self._warm.done():
+            await self.start()
         pool = self._pool
+        if pool is None:  # discarded meanwhile by a read that ran out of time
+            await self.start()
+            pool = self._pool
         assert pool is not None
         try:
             # Submitting may start a worker: keep even that off the loop.

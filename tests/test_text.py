@@ -556,3 +556,12 @@ def test_lone_surrogates_are_refused_and_pairs_are_fine() -> None:
     check_storable("A whole emoji 😀 and \U0001f9d1\u200d\U0001f680.", "comment")
     with pytest.raises(InvalidInput, match="The title has a broken character"):
         check_storable("\ud83d", "title")
+
+
+def test_a_tracked_formatting_change_does_not_bring_back_old_numbering() -> None:
+    body = (
+        '<w:p><w:pPr><w:pPrChange w:id="1" w:author="A"><w:pPr><w:numPr><w:ilvl w:val="0"/>'
+        '<w:numId w:val="5"/></w:numPr></w:pPr></w:pPrChange></w:pPr>'
+        f"{run('No longer a list item.')}</w:p>"
+    )
+    assert decode_upload("format.docx", docx_with_body(body)) == "No longer a list item."
