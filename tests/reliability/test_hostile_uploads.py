@@ -8,6 +8,7 @@ through SimCord against the real bot, and watched with the loop-lag probe.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sqlite3
 import time
@@ -229,3 +230,16 @@ async def test_a_revision_from_word_says_how_many_tracked_changes_it_accepted(
         assert conn.execute("SELECT text FROM lines WHERE revision = 2").fetchall() == [
             ("The keeper counted the gulls at dawn.",)
         ]
+
+
+async def test_the_loop_lag_probe_catches_a_blocking_callback() -> None:
+    async with loop_lag_probe() as lag:
+        await asyncio.sleep(0)
+        time.sleep(0.08)  # noqa: ASYNC251  (the point: block the loop, as a hostile file did)
+        await asyncio.sleep(0.01)
+    assert lag.max_callback >= 0.08 and lag.callbacks > 0
+    with pytest.raises(AssertionError, match="stalled"):
+        lag.assert_no_stall()
+    async with loop_lag_probe() as calm:
+        await asyncio.sleep(0.02)
+    calm.assert_no_stall()
