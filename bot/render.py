@@ -237,8 +237,9 @@ def excerpt_messages(
 _BARE_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")
 
 
-def _escape_piece(text: str) -> str:
-    """Escape one piece of a line that is shown cut in pieces (around a bold quote).
+def escape_fragment(text: str) -> str:
+    """Escape a fragment of text that is shown next to other fragments (around a bold
+    quote, or a quote and its suggestion).
 
     ``escape`` only defuses a masked link ``[text](url)`` it sees whole; cut at the
     quote, "[" and "](url)" land in different pieces and would join again into a live,
@@ -259,8 +260,8 @@ def marked_line(line: Line, comment: Comment, limit: int = 700) -> str:
         lead = "…" if start - len(before) > 0 else ""
         tail = "…" if end + len(after) < len(text) else ""
         body = (
-            f"{lead}{_escape_piece(before)}**{_escape_piece(text[start:end])}**"
-            f"{_escape_piece(after)}{tail}"
+            f"{lead}{escape_fragment(before)}**{escape_fragment(text[start:end])}**"
+            f"{escape_fragment(after)}{tail}"
         )
     else:
         body = escape(shorten(text, limit))
