@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from bot.errors import InvalidInput
 from bot.models import CONTEXT_CHARS, Anchor
-from bot.text import normalize_newlines
+from bot.text import check_storable, normalize_newlines
 
 MAX_QUOTE_CHARS = 1_000
 MAX_SUGGESTION_CHARS = 1_000
@@ -122,6 +122,7 @@ def check_suggestion(quote: str | None, suggestion: str | None) -> str | None:
     """
     if suggestion is None or not suggestion.strip():
         return None
+    check_storable(suggestion, "suggestion")
     wanted = normalize_newlines(suggestion).strip()
     if len(wanted) > MAX_SUGGESTION_CHARS:
         raise InvalidInput(

@@ -7,6 +7,7 @@ embeds 6000 characters in all and at most 10 embeds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -117,20 +118,78 @@ class PlannedMessage:
 
 
 def split_long(rendered: str, limit: int) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at spaces where possible and never
-    inside an escape sequence or a ``<`` token."""
+    """Pieces of at most ``limit`` characters; every piece after the first starts with
+    ``CONTINUATION``.
+
+    Nothing is dropped or added besides the markers, so the pieces re-join exactly:
+    ``rendered == pieces[0] + "".join(p.removeprefix(CONTINUATION) for p in pieces[1:])``.
+    A cut falls after a space where one lies in the second half of the room, never between
+    a backslash and the character it escapes, and, where avoidable, never before a
+    combining mark or around a joiner. Each cut moves forward by at least one character
+    of ``rendered``, so the loop ends whatever the text.
+    """
+    if len(rendered) <= limit:
+        return [rendered]
+    if limit < len(CONTINUATION) + 2:  # room for the marker and one escape sequence
+        raise ValueError(f"limit {limit} is too small to split text")
+    cuttable = _cut_points(rendered)
     pieces: list[str] = []
-    rest = rendered
-    while len(rest) > limit:
-        cut = rest.rfind(" ", limit // 2, limit)
-        if cut <= 0:
-            cut = limit
-            while cut > 1 and rest[cut - 1] == "\\":
-                cut -= 1
-        pieces.append(rest[:cut])
-        rest = CONTINUATION + rest[cut:].lstrip(" ")
-    pieces.append(rest)
+    start = 0
+    room = limit
+    while len(rendered) - start > room:
+        cut = _choose_cut(rendered, cuttable, start, start + room)
+        pieces.append(("" if start == 0 else CONTINUATION) + rendered[start:cut])
+        start = cut
+        room = limit - len(CONTINUATION)
+    pieces.append(("" if start == 0 else CONTINUATION) + rendered[start:])
     return pieces
+
+
+_JOINERS = frozenset("\u200c\u200d\u2060")
+
+
+def _cut_points(text: str) -> bytearray:
+    """``1`` at each index where text may be cut before that character.
+
+    Escaped text pairs every backslash with the character after it (a typed backslash
+    was doubled), so scanning left to right finds the pairs; the index just after an
+    escaping backslash is never a cut point. Index 0 is never one either.
+    """
+    allowed = bytearray(b"\x01") * (len(text) + 1)
+    allowed[0] = 0
+    index = 0
+    while index < len(text):
+        if text[index] == "\\" and index + 1 < len(text):
+            allowed[index + 1] = 0
+            index += 2
+        else:
+            index += 1
+    return allowed
+
+
+def _is_graceful(text: str, cut: int) -> bool:
+    """A cut that doesn't separate a mark or a joined sequence from its neighbours."""
+    after = text[cut] if cut < len(text) else ""
+    before = text[cut - 1]
+    if after and (unicodedata.category(after) in ("Mn", "Mc", "Me") or after in _JOINERS):
+        return False
+    return before not in _JOINERS
+
+
+def _choose_cut(text: str, cuttable: bytearray, start: int, end: int) -> int:
+    """The best cut in ``(start, end]``; there is always one, as escapes are 2 long."""
+    for cut in range(end, start + (end - start) // 2, -1):
+        if text[cut - 1] == " " and cuttable[cut]:
+            return cut
+    fallback = 0
+    for cut in range(end, max(start, end - 64), -1):
+        if cuttable[cut]:
+            if _is_graceful(text, cut):
+                return cut
+            fallback = fallback or cut
+    if fallback:
+        return fallback
+    return end if cuttable[end] else end - 1
 
 
 def pack_lines(lines: Sequence[Line], *, reserved_first: int = 0) -> list[PlannedMessage]:
@@ -198,6 +257,21 @@ def excerpt_messages(
 # ----------------------------------------------------------------- comments
 
 
+# An opening bracket not already escaped: an even run of backslashes (pairs) before it.
+_BARE_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")
+
+
+def escape_fragment(text: str) -> str:
+    """Escape a fragment of text that is shown next to other fragments (around a bold
+    quote, or a quote and its suggestion).
+
+    ``escape`` only defuses a masked link ``[text](url)`` it sees whole; cut at the
+    quote, "[" and "](url)" land in different pieces and would join again into a live,
+    disguised link. Escaping every bracket that opens one keeps it text.
+    """
+    return _BARE_BRACKET.sub(r"\1\\[", escape(text))
+
+
 def marked_line(line: Line, comment: Comment, limit: int = 700) -> str:
     """The line a comment points at, as a quote block, its phrase in bold."""
     anchor = comment.anchor
@@ -208,8 +282,8 @@ def marked_line(line: Line, comment: Comment, limit: int = 700) -> str:
         lead = "…" if low > 0 else ""
         tail = "…" if high < len(text) else ""
         body = (
-            f"{lead}{escape(text[low:start])}**{escape(text[start:end])}**"
-            f"{escape(text[end:high])}{tail}"
+            f"{lead}{escape_fragment(text[low:start])}**{escape_fragment(text[start:end])}**"
+            f"{escape_fragment(text[end:high])}{tail}"
         )
     else:
         body = escape(shorten(text, limit))
@@ -255,7 +329,10 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
     if comment.suggestion is not None and before is not None:
         embed.add_field(
             name="Suggestion",
-            value=shorten(f"~~{escape(before)}~~ → {escape_embed(comment.suggestion)}", 1024),
+            # The old phrase's "[" must not pair with a "](url)" in the suggestion.
+            value=shorten(
+                f"~~{escape_fragment(before)}~~ → {escape_embed(comment.suggestion)}", 1024
+            ),
             inline=False,
         )
     for reply in comment.replies[-5:]:

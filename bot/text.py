@@ -7,20 +7,19 @@ message is shown to the person who posted, so each one says what is accepted.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from bot.docx_text import read_docx
 from bot.errors import InvalidInput
 
 MAX_CHARS = 200_000
 MAX_LINES = 2_000
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 ACCEPTED_EXTENSIONS = (".txt", ".md", ".docx")
-
-# A .docx is a zip: its declared unpacked size is checked before parsing so a
-# small "zip bomb" can't make the bot inflate gigabytes of XML.
-_MAX_DOCX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 _UTF16_LE_BOM = b"\xff\xfe"
 _UTF16_BE_BOM = b"\xfe\xff"
@@ -34,6 +33,21 @@ _DROP_CONTROLS = {
     for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
     if code not in (ord("\n"), ord("\t"))
 }
+
+
+# Half of a UTF-16 surrogate pair: it can arrive from a client that cut an emoji in
+# two, but it is not a character, and SQLite (UTF-8) can't store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_storable(text: str, what: str) -> None:
+    """Refuse text holding a lone surrogate, saying which field and what to do."""
+    if _LONE_SURROGATE.search(text):
+        raise InvalidInput(
+            f"The {what} has a broken character in it (half of an emoji or symbol, often "
+            "left behind by copying and pasting), which I can't store. "
+            "Please retype that part and try again."
+        )
 
 
 def _format_bytes(size: int) -> str:
@@ -118,46 +132,69 @@ def _decode_plain(data: bytes) -> str:
         ) from exc
 
 
-def _check_docx_unpacked_size(data: bytes) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > _MAX_DOCX_UNPACKED_BYTES:
-        raise InvalidInput(
-            "That Word document is too large once unpacked. "
-            "Save the excerpt alone in a new document, or as a `.txt` file, and try again."
-        )
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """An upload's text, and what the reading did to it that the author should know."""
+
+    text: str
+    tracked_changes: int = 0  # Word revisions read as accepted
+
+    @property
+    def note(self) -> str:
+        """One sentence for the confirmation, or "" when there's nothing to say."""
+        if not self.tracked_changes:
+            return ""
+        if self.tracked_changes == 1:
+            return "1 tracked change was read as accepted."
+        return f"{self.tracked_changes:,} tracked changes were read as accepted."
 
 
-def _paragraph_text(raw: str) -> str:
-    # Blank soft line breaks inside one Word paragraph would otherwise split it
-    # in two; the paragraph is the unit the author chose.
-    return "\n".join(part for part in raw.split("\n") if part.strip())
+def _damaged_docx() -> InvalidInput:
+    return InvalidInput(
+        "That `.docx` file couldn't be read; it may be damaged or not a real Word document. "
+        "Open it in your word processor, save it again as `.docx` (or as UTF-8 `.txt`), "
+        "and attach it again."
+    )
 
 
-def _decode_docx(data: bytes) -> str:
-    import docx  # imported lazily: python-docx pulls in lxml, slow to load
-
+def _decode_docx(data: bytes, *, max_chars: int, max_lines: int) -> Decoded:
     try:
-        _check_docx_unpacked_size(data)
-        document = docx.Document(io.BytesIO(data))
-        paragraphs = [_paragraph_text(p.text) for p in document.paragraphs]
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            document = read_docx(archive, max_chars=max_chars, max_lines=max_lines)
     except InvalidInput:
         raise
-    except Exception as exc:  # python-docx/zipfile/lxml fail in many ways on bad files
+    except MemoryError as exc:
         raise InvalidInput(
-            "That `.docx` file couldn't be read; it may be damaged or not a real Word document. "
-            "Open it in your word processor, save it again as `.docx` (or as UTF-8 `.txt`), "
-            "and attach it again."
+            "That Word document needs more memory to read than I can give it. "
+            "Save the excerpt alone in a new document, or as a `.txt` file, and try again."
         ) from exc
-    return "\n\n".join(p for p in paragraphs if p.strip())
+    except Exception as exc:  # zipfile/lxml fail in many ways on bad files
+        raise _damaged_docx() from exc
+    return Decoded("\n\n".join(document.paragraphs), document.tracked_changes)
+
+
+def read_upload(
+    filename: str,
+    data: bytes,
+    *,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_chars: int = MAX_CHARS,
+    max_lines: int = MAX_LINES,
+) -> Decoded:
+    """The text of an uploaded file, or ``InvalidInput`` saying why not.
+
+    A Word document is read only up to the product's limits: past them it is
+    refused at once instead of unpacked whole.
+    """
+    ext = check_upload(filename, len(data), max_bytes=max_bytes)
+    if ext == ".docx":
+        return _decode_docx(data, max_chars=max_chars, max_lines=max_lines)
+    return Decoded(_decode_plain(data))
 
 
 def decode_upload(filename: str, data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
     """Return the text of an uploaded file, or raise ``InvalidInput`` saying why not."""
-    ext = check_upload(filename, len(data), max_bytes=max_bytes)
-    if ext == ".docx":
-        return _decode_docx(data)
-    return _decode_plain(data)
+    return read_upload(filename, data, max_bytes=max_bytes).text
 
 
 def _unify_line_breaks(text: str) -> str:
@@ -237,6 +274,7 @@ def parse_excerpt_text(
     text: str, *, max_chars: int = MAX_CHARS, max_lines: int = MAX_LINES
 ) -> list[str]:
     """Clean and split an excerpt's text, enforcing the documented bounds."""
+    check_storable(text, "text")
     cleaned = _drop_control_characters(normalize_newlines(text))
     if len(cleaned) > max_chars:
         raise InvalidInput(

@@ -43,7 +43,13 @@ from bot.storage import Database
 from bot.storage import comments as comment_sql
 from bot.storage import excerpts as excerpt_sql
 from bot.storage.excerpts import ExcerptSummary, PostedMessage
-from bot.text import MAX_LINES, count_words, is_invisible, parse_excerpt_text
+from bot.text import (
+    MAX_LINES,
+    check_storable,
+    count_words,
+    is_invisible,
+    parse_excerpt_text,
+)
 
 MAX_TITLE_CHARS = 90
 MAX_CONTENT_WARNING_CHARS = 200
@@ -155,6 +161,7 @@ def _article(word: str) -> str:
 
 def clean_text(text: str, what: str, max_chars: int, *, single_line: bool = False) -> str:
     """User prose, trimmed, without control characters; refuses empty or oversize text."""
+    check_storable(text or "", what)
     cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", text or "")).strip()
     if single_line:
         cleaned = " ".join(cleaned.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import Counter
@@ -26,7 +27,8 @@ from bot.render import (
     thread_name,
 )
 from bot.storage.excerpts import PostedMessage
-from bot.text import check_upload, decode_upload
+from bot.text import check_upload
+from bot.upload_worker import UploadReader
 from bot.views import Confirm, Paginator
 from bot.workshop import RevisionOutcome, parse_number
 from cogs.common import (
@@ -98,6 +100,17 @@ class Excerpts(commands.Cog):
     def __init__(self, bot: MarginaliaBot) -> None:
         self.bot = bot
         self.workshop = bot.workshop
+        self.uploads = UploadReader()
+        self._warming: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        # Warm the upload workers in the background: the first .docx shouldn't wait.
+        self._warming = asyncio.create_task(self.uploads.start())
+
+    async def cog_unload(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
+        self.uploads.close()
 
     # ------------------------------------------------------------- posting
 
@@ -123,11 +136,16 @@ class Excerpts(commands.Cog):
             await interaction.response.send_modal(PasteModal(self, title, content_warning))
             return
         check_upload(file.filename, file.size)
-        text = decode_upload(file.filename, await file.read())
-        await self.publish(interaction, title, text, content_warning)
+        decoded = await self.uploads.read(file.filename, await file.read())
+        await self.publish(interaction, title, decoded.text, content_warning, decoded.note)
 
     async def publish(
-        self, interaction: discord.Interaction, title: str, text: str, content_warning: str | None
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        text: str,
+        content_warning: str | None,
+        note: str = "",
     ) -> None:
         """Validate, store, post in a new thread, then make the excerpt live."""
         guild_id = guild_id_of(interaction)
@@ -166,6 +184,8 @@ class Excerpts(commands.Cog):
             announced = await _announce(home, done)
             if announced is not None:
                 done += f" (announced in {home.mention})"
+        if note:  # how the file was read, e.g. a Word document's tracked changes
+            done += f"\n{note}"
         try:
             await interaction.followup.send(done)
         except discord.HTTPException:
@@ -196,9 +216,10 @@ class Excerpts(commands.Cog):
             await interaction.response.send_modal(ReviseModal(self, number))
             return
         check_upload(file.filename, file.size)
-        await self.publish_revision(
-            interaction, number, decode_upload(file.filename, await file.read())
-        )
+        decoded = await self.uploads.read(file.filename, await file.read())
+        await self.publish_revision(interaction, number, decoded.text)
+        if decoded.note:  # e.g. a Word document's tracked changes, read as accepted
+            await interaction.followup.send(decoded.note, ephemeral=True)
 
     async def publish_revision(
         self, interaction: discord.Interaction, number: int, text: str

@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import Excerpt, ExcerptStatus, Line
+from bot.models import (
+    Anchor,
+    AnchorState,
+    Comment,
+    CommentStatus,
+    Excerpt,
+    ExcerptStatus,
+    Line,
+)
 from bot.render import (
     CONTINUATION,
     EMBED_DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,
     LINE_SEPARATOR,
     MESSAGE_EMBED_TOTAL_LIMIT,
+    comment_embed,
     embed_size,
     escape,
     excerpt_messages,
+    marked_line,
     pack_lines,
     render_line,
+    split_long,
 )
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -129,3 +142,123 @@ def test_a_line_too_long_for_one_embed_is_split_at_spaces():
     assert pieces[0].startswith("`1` ") and pieces[1].startswith(CONTINUATION)
     assert all(len(p) <= EMBED_DESCRIPTION_LIMIT for p in pieces)
     assert "".join(p.removeprefix(CONTINUATION) for p in pieces).count("word") == 2000
+
+
+# ------------------------------------------------------------- split_long
+
+
+def _rejoined(pieces: list[str]) -> str:
+    """The join rule: later pieces carry one continuation marker, nothing else is lost."""
+    assert all(piece.startswith(CONTINUATION) for piece in pieces[1:])
+    return pieces[0] + "".join(piece.removeprefix(CONTINUATION) for piece in pieces[1:])
+
+
+def _odd_backslashes_before(text: str, index: int) -> bool:
+    run = 0
+    while index - run > 0 and text[index - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+hostile_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("\\\\\\*_~`|>#-[]()<@!:. \n1"),
+        st.sampled_from("\u0301\u0308\u20dd\u200d\u200c\ufe0f\u0e31"),  # marks and joiners
+        st.characters(blacklist_categories=("Cs",)),
+    ),
+    max_size=700,
+) | st.builds(
+    lambda ch, n: ch * n, st.sampled_from(["\\", "*", "a\u0301", "é", " "]), st.integers(0, 900)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(hostile_text, st.integers(min_value=4, max_value=300))
+def test_split_long_terminates_fits_and_rejoins(text, limit):
+    rendered = render_line(1, text)
+    pieces = split_long(rendered, limit)
+    assert all(len(piece) <= limit for piece in pieces)
+    assert _rejoined(pieces) == rendered
+    # No piece ends between a backslash and the character it escapes.
+    offset = 0
+    for piece in pieces[:-1]:
+        offset += len(piece.removeprefix(CONTINUATION))
+        assert not _odd_backslashes_before(rendered, offset), (rendered, offset)
+    # Every piece but the last holds real text, not just the marker.
+    assert all(len(piece.removeprefix(CONTINUATION)) > 0 for piece in pieces)
+
+
+def test_two_thousand_backslashes_split_instead_of_looping():
+    rendered = render_line(1, "\\" * 2_100)
+    pieces = split_long(rendered, EMBED_DESCRIPTION_LIMIT)
+    assert len(pieces) == 2 and _rejoined(pieces) == rendered
+    pieces = split_long(render_line(1, "\\" * 200_000), EMBED_DESCRIPTION_LIMIT)
+    assert all(len(p) <= EMBED_DESCRIPTION_LIMIT for p in pieces)
+    assert "".join(p.removeprefix(CONTINUATION) for p in pieces).count("\\") == 400_000
+
+
+def test_split_long_prefers_spaces_and_keeps_marks_with_their_letter():
+    rendered = "x" * 10 + " " + "e\u0301" * 20
+    pieces = split_long(rendered, 16)
+    assert pieces[0] == "x" * 10 + " "
+    for piece in pieces[1:]:
+        assert not unicodedata.combining(piece.removeprefix(CONTINUATION)[0])
+
+
+# ------------------------------------------------------------- marked_line
+
+_LIVE_LINK = re.compile(r"(?<!\\)(?:\\\\)*\[[^\]]*\]\(")
+
+
+def _comment_on(line: Line, quote: str) -> Comment:
+    offset = line.text.index(quote)
+    return Comment(
+        id=1,
+        guild_id=1,
+        number=1,
+        excerpt_id=1,
+        excerpt_number=7,
+        author_id=2,
+        author_name="Bea",
+        text="Where does this go?",
+        anchor=Anchor(line.number, line.number, quote, line.number, offset),
+        suggestion=None,
+        status=CommentStatus.OPEN,
+        anchor_state=AnchorState.ANCHORED,
+        revision=1,
+        origin_revision=1,
+        origin_line_start=line.number,
+        origin_line_end=line.number,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def test_a_quote_never_turns_story_text_into_a_live_masked_link():
+    line = Line(3, "She clicked [the archive](https://evil.example/login) and waited.")
+    comment = _comment_on(line, "the archive")
+    description = comment_embed(comment, make_excerpt(3), [line]).description
+    assert "**the archive**" in description
+    assert not _LIVE_LINK.search(description), description
+
+
+def test_a_suggestion_never_completes_a_masked_link_begun_in_the_quote():
+    line = Line(2, "Open [the archive now.")
+    comment = replace(
+        _comment_on(line, "[the archive"), suggestion="](https://evil.example/login)"
+    )
+    suggestion = comment_embed(comment, make_excerpt(2), [line]).fields[0].value
+    assert suggestion is not None
+    assert not _LIVE_LINK.search(suggestion.replace("~~", "")), suggestion
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet="[]()\\*x ", max_size=30),
+    st.text(alphabet="[]()\\*x ", min_size=1, max_size=10),
+    st.text(alphabet="[]()\\*x ", max_size=30),
+)
+def test_marked_line_has_no_live_link_whatever_the_quote(before, quote, after):
+    line = Line(1, before + quote + after)
+    marked = marked_line(line, _comment_on(line, quote))
+    assert not _LIVE_LINK.search(marked.replace("**", "")), marked

@@ -11,17 +11,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import bot.text
+import bot.docx_text
 from bot.errors import InvalidInput
 from bot.text import (
     ACCEPTED_EXTENSIONS,
     MAX_CHARS,
     MAX_LINES,
     MAX_UPLOAD_BYTES,
+    check_storable,
     count_words,
     decode_upload,
+    is_invisible,
     normalize_newlines,
     parse_excerpt_text,
+    read_upload,
     split_into_lines,
 )
 
@@ -186,8 +189,8 @@ def test_zip_that_is_not_a_word_document_is_refused() -> None:
 
 
 def test_docx_that_unpacks_huge_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The real bound is 64 MB; a small one keeps the test fast.
-    monkeypatch.setattr(bot.text, "_MAX_DOCX_UNPACKED_BYTES", 10_000)
+    # The real bound is 32 MB; a small one keeps the test fast.
+    monkeypatch.setattr(bot.docx_text, "MAX_UNPACKED_BYTES", 10_000)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("word/document.xml", b"\0" * 20_000)
@@ -330,7 +333,9 @@ _pieces = st.lists(
 
 
 def _non_whitespace(text: str) -> Counter[str]:
-    return Counter(char for char in text if not char.isspace())
+    # Invisible characters (soft hyphen, zero-width space...) are dropped with the
+    # lines they alone make up, by design: those lines are blank. Visible ones never go.
+    return Counter(char for char in text if not is_invisible(char))
 
 
 @given(_pieces)
@@ -375,3 +380,188 @@ def test_decode_upload_only_ever_raises_invalid_input(data: bytes, name: str) ->
     except InvalidInput:
         return
     assert "\x00" not in text
+
+
+# --- docx as Word shows it: tracked changes, tables, lists -----------------------
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def docx_with_body(body: str, *, prolog: str = "") -> bytes:
+    """A real python-docx package whose document part has ``body`` as its body."""
+    template = zipfile.ZipFile(io.BytesIO(make_docx("placeholder")))
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>{prolog}'
+        f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info in template.infolist():
+            data = template.read(info)
+            archive.writestr(
+                info.filename, document.encode() if info.filename == "word/document.xml" else data
+            )
+    return buffer.getvalue()
+
+
+def run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def deleted(text: str) -> str:
+    return f'<w:r><w:delText xml:space="preserve">{text}</w:delText></w:r>'
+
+
+def test_tracked_insertions_are_kept_and_deletions_dropped() -> None:
+    body = (
+        f"<w:p>{run('The keeper ')}"
+        f'<w:ins w:id="1" w:author="Ann">{run("slowly ")}</w:ins>'
+        f"{run('counted the ')}"
+        f'<w:del w:id="2" w:author="Ann">{deleted("grey ")}</w:del>'
+        f"{run('gulls.')}</w:p>"
+        f"<w:p>{run('Second.')}</w:p>"
+    )
+    decoded = read_upload("draft.docx", docx_with_body(body))
+    assert decoded.text == "The keeper slowly counted the gulls.\n\nSecond."
+    assert decoded.tracked_changes == 2
+    assert decoded.note == "2 tracked changes were read as accepted."
+
+
+def test_tracked_moves_and_deleted_paragraph_marks_read_as_accepted() -> None:
+    body = (
+        f'<w:p><w:moveFrom w:id="1" w:author="A">{run("Moved away. ")}</w:moveFrom>'
+        f"{run('Stays.')}</w:p>"
+        # This paragraph's mark was deleted: accepted, it joins the next paragraph.
+        f'<w:p><w:pPr><w:rPr><w:del w:id="2" w:author="A"/></w:rPr></w:pPr>{run("Joined ")}</w:p>'
+        f'<w:p>{run("here.")}<w:moveTo w:id="3" w:author="A">{run(" Moved away.")}</w:moveTo></w:p>'
+        f'<w:p><w:ins w:id="4" w:author="A"><w:del w:id="5" w:author="B">{run("x")}</w:del>'
+        f"</w:ins>{run('End.')}</w:p>"
+    )
+    decoded = read_upload("draft.docx", docx_with_body(body))
+    assert decoded.text == "Stays.\n\nJoined here. Moved away.\n\nEnd."
+    assert decoded.tracked_changes == 5
+
+
+def test_no_tracked_changes_means_no_note() -> None:
+    decoded = read_upload("plain.docx", make_docx("Just text."))
+    assert (decoded.text, decoded.tracked_changes, decoded.note) == ("Just text.", 0, "")
+
+
+def test_table_cell_paragraphs_become_lines() -> None:
+    document = docx.Document()
+    document.add_paragraph("Before the table.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text = "Name"
+    table.cell(0, 1).text = "Role"
+    table.cell(1, 0).text = "Maren"
+    table.cell(1, 1).paragraphs[0].text = "Keeper"
+    table.cell(1, 1).add_paragraph("of the light")
+    document.add_paragraph("After it.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    lines = parse_excerpt_text(decode_upload("table.docx", buffer.getvalue()))
+    assert lines == [
+        "Before the table.",
+        "Name",
+        "Role",
+        "Maren",
+        "Keeper",
+        "of the light",
+        "After it.",
+    ]
+
+
+def test_deleted_table_rows_are_dropped() -> None:
+    row = "<w:tr>{}<w:tc><w:p>{}</w:p></w:tc></w:tr>"
+    body = (
+        "<w:tbl>"
+        + row.format("", run("kept"))
+        + row.format('<w:trPr><w:del w:id="1" w:author="A"/></w:trPr>', run("gone"))
+        + "</w:tbl>"
+    )
+    decoded = read_upload("rows.docx", docx_with_body(body))
+    assert decoded.text == "kept" and decoded.tracked_changes == 1
+
+
+def test_word_list_numbering_is_written_out() -> None:
+    document = docx.Document()
+    document.add_paragraph("Ingredients:")
+    for item in ("Flour", "Salt", "Water"):
+        document.add_paragraph(item, style="List Number")
+    document.add_paragraph("Notes", style="List Bullet")
+    document.add_paragraph("Then bake.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    lines = parse_excerpt_text(decode_upload("list.docx", buffer.getvalue()))
+    assert lines == ["Ingredients:", "1. Flour", "2. Salt", "3. Water", "• Notes", "Then bake."]
+
+
+def test_direct_numbering_with_levels_and_letters() -> None:
+    numbering = (
+        f'<w:numbering xmlns:w="{W}"><w:abstractNum w:abstractNumId="0">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+        '<w:lvlText w:val="%1."/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/>'
+        '<w:lvlText w:val="%1.%2)"/></w:lvl></w:abstractNum>'
+        '<w:num w:numId="7"><w:abstractNumId w:val="0"/></w:num></w:numbering>'
+    )
+
+    def item(text: str, level: int) -> str:
+        return (
+            f'<w:p><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="7"/></w:numPr>'
+            f"</w:pPr>{run(text)}</w:p>"
+        )
+
+    data = docx_with_body(item("One", 0) + item("Sub", 1) + item("Sub two", 1) + item("Two", 0))
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "word/numbering.xml":
+                content = numbering.encode()
+            archive.writestr(info.filename, content)
+    lines = parse_excerpt_text(decode_upload("levels.docx", buffer.getvalue()))
+    assert lines == ["1. One", "1.a) Sub", "1.b) Sub two", "2. Two"]
+
+
+def test_docx_with_a_doctype_is_refused_and_entities_never_expand() -> None:
+    laughs = (
+        '<!DOCTYPE w:document [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    )
+    data = docx_with_body("<w:p><w:r><w:t>&lol2; &xxe;</w:t></w:r></w:p>", prolog=laughs)
+    with pytest.raises(InvalidInput, match="couldn't be read"):
+        decode_upload("laughs.docx", data)
+
+
+def test_hyperlinks_fields_and_breaks_keep_their_text() -> None:
+    body = (
+        f'<w:p><w:hyperlink w:history="1">{run("the archive")}</w:hyperlink>'
+        f"<w:r><w:tab/><w:t>tabbed</w:t><w:br/><w:t>broken</w:t></w:r>"
+        f'<w:fldSimple w:instr="PAGE">{run("3")}</w:fldSimple>'
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>DATE</w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{run("today")}'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    assert decode_upload("links.docx", docx_with_body(body)) == (
+        "the archive\ttabbed\nbroken3today"
+    )
+
+
+def test_lone_surrogates_are_refused_and_pairs_are_fine() -> None:
+    with pytest.raises(InvalidInput, match="The text has a broken character"):
+        parse_excerpt_text("Fine.\n\nBroken \udc00 here.")
+    check_storable("A whole emoji 😀 and \U0001f9d1\u200d\U0001f680.", "comment")
+    with pytest.raises(InvalidInput, match="The title has a broken character"):
+        check_storable("\ud83d", "title")
+
+
+def test_a_tracked_formatting_change_does_not_bring_back_old_numbering() -> None:
+    body = (
+        '<w:p><w:pPr><w:pPrChange w:id="1" w:author="A"><w:pPr><w:numPr><w:ilvl w:val="0"/>'
+        '<w:numId w:val="5"/></w:numPr></w:pPr></w:pPrChange></w:pPr>'
+        f"{run('No longer a list item.')}</w:p>"
+    )
+    assert decode_upload("format.docx", docx_with_body(body)) == "No longer a list item."
