@@ -24,10 +24,10 @@ import discord
 import simcord
 
 from bot import create_bot
-from bot.client import MarginaliaBot
-from bot.models import Member
+from bot.models import Actor
 from bot.storage import comments as comment_sql
 from bot.storage import excerpts as excerpt_sql
+from bot.ui.client import MarginaliaBot
 
 EXCERPTS = 1_000
 COMMENTS = 1_000_000
@@ -203,7 +203,7 @@ async def store_insert_rate(bot: MarginaliaBot, guild_id: int, report: Report) -
     """Comments through the full core (validation + transaction) vs raw insert+commit."""
     count = 2_000
     number = (await bot.workshop.list_excerpts(guild_id))[0].excerpt.number
-    reader = Member(77, "Reader")
+    reader = Actor(77, "Reader")
     started = time.perf_counter()
     for index in range(count):
         await bot.workshop.add_comment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.client import MarginaliaBot
+    from bot.ui.client import MarginaliaBot
 
 __all__ = ["create_bot"]
 
@@ -15,6 +15,6 @@ def create_bot(**settings: Any) -> MarginaliaBot:
 
     ``settings`` override the environment, e.g. ``create_bot(database="x.db")``.
     """
-    from bot.client import create_bot as _create_bot
+    from bot.ui.client import create_bot as _create_bot
 
     return _create_bot(**settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +14,6 @@ from bot.config import (
     configure_logging,
     read_environment,
     settings_from,
-    token_refused,
 )
 
 EXIT_FAILED = 2
@@ -30,35 +28,16 @@ def run_bot() -> int:
     except ConfigError as error:
         return _stop(str(error))
     configure_logging(settings.log_level)
-    import aiohttp
-    import discord
+    from bot.ui.client import run_until_stopped
 
-    from bot.client import MarginaliaBot
-    from bot.storage import UnusableDatabase
-
-    # This bot has no voice: discord.py's warnings that voice libraries are missing
-    # would only bury the one line that matters when something is wrong.
-    discord.VoiceClient.warn_nacl = False
-    discord.VoiceClient.warn_dave = False
-    try:
-        MarginaliaBot(settings).run(settings.token, log_handler=None)
-    except UnusableDatabase as error:
-        return _stop(str(error))
-    except discord.LoginFailure:
-        return _stop(str(token_refused()))
-    except discord.PrivilegedIntentsRequired:
-        return _stop("Discord refused an intent this bot asked for; update Marginalia")
-    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as error:
-        return _stop(f"could not reach Discord ({error}); check the connection and try again")
-    except sqlite3.DatabaseError as error:
-        return _stop(f"the database {settings.database} could not be used: {error}")
-    return 0
+    problem = run_until_stopped(settings)
+    return _stop(problem) if problem else 0
 
 
 def run_sandbox(database: Path | None, port: int | None) -> int:
     """The sandbox on a kept database is a bot like any other: it must not share the file
     with a running bot (it would purge that bot's excerpts mid-post) nor use a bad one."""
-    from bot.sandbox import main as sandbox_main
+    from bot.ui.sandbox import main as sandbox_main
 
     if database is None:
         return sandbox_main(None, port)

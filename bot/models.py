@@ -150,7 +150,7 @@ class Viewer:
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
+class Actor:
     """Who is acting: enough of a Discord member for the core to decide rights."""
 
     id: int

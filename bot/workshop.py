@@ -20,6 +20,7 @@ from bot.anchors import build_anchor, check_suggestion
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from bot.linespec import parse_line_spec
 from bot.models import (
+    Actor,
     Anchor,
     AnchorState,
     Comment,
@@ -27,7 +28,6 @@ from bot.models import (
     Excerpt,
     ExcerptStatus,
     Line,
-    Member,
     Reply,
     Viewer,
 )
@@ -179,11 +179,11 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def can_manage_excerpt(member: Member, excerpt: Excerpt) -> bool:
+def can_manage_excerpt(member: Actor, excerpt: Excerpt) -> bool:
     return member.id == excerpt.author_id or member.is_moderator
 
 
-def can_resolve(member: Member, comment: Comment, excerpt: Excerpt) -> bool:
+def can_resolve(member: Actor, comment: Comment, excerpt: Excerpt) -> bool:
     return member.id in (excerpt.author_id, comment.author_id) or member.is_moderator
 
 
@@ -216,7 +216,7 @@ class Workshop:
         *,
         guild_id: int,
         channel_id: int,
-        author: Member,
+        author: Actor,
         title: str,
         lines: Sequence[str],
         content_warning: str | None,
@@ -333,7 +333,7 @@ class Workshop:
             )
 
     async def set_excerpt_open(
-        self, guild_id: int, number: int, member: Member, *, open_: bool
+        self, guild_id: int, number: int, member: Actor, *, open_: bool
     ) -> Excerpt:
         wanted = ExcerptStatus.OPEN if open_ else ExcerptStatus.CLOSED
         async with self.db.transaction() as tx:
@@ -351,13 +351,13 @@ class Workshop:
             await excerpt_sql.set_status(tx, excerpt.id, wanted, self._now())
         return excerpt
 
-    async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
+    async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Actor) -> Excerpt:
         excerpt = await self.get_excerpt(guild_id, number, viewer=member.viewer)
         if not can_manage_excerpt(member, excerpt):
             raise NotAllowed(f"Only the author of excerpt #{number} or a moderator can delete it.")
         return excerpt
 
-    async def delete_excerpt(self, guild_id: int, number: int, member: Member) -> Excerpt:
+    async def delete_excerpt(self, guild_id: int, number: int, member: Actor) -> Excerpt:
         async with self.db.transaction() as tx:
             excerpt = require_live(
                 seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
@@ -370,7 +370,7 @@ class Workshop:
             await excerpt_sql.delete_excerpt(tx, excerpt.id, self._now())
         return excerpt
 
-    async def check_can_revise(self, guild_id: int, number: int, member: Member) -> Excerpt:
+    async def check_can_revise(self, guild_id: int, number: int, member: Actor) -> Excerpt:
         excerpt = await self.get_excerpt(guild_id, number, viewer=member.viewer)
         if member.id != excerpt.author_id:
             raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
@@ -378,7 +378,7 @@ class Workshop:
         return excerpt
 
     async def revise_excerpt(
-        self, *, guild_id: int, number: int, member: Member, text: str
+        self, *, guild_id: int, number: int, member: Actor, text: str
     ) -> RevisionOutcome:
         """Store revision N+1 and carry every comment to where its text now stands.
 
@@ -477,7 +477,7 @@ class Workshop:
         self,
         *,
         guild_id: int,
-        member: Member,
+        member: Actor,
         line_spec: str,
         text: str,
         excerpt_number: int | None = None,
@@ -538,7 +538,7 @@ class Workshop:
         return CommentContext(comment, excerpt, lines)
 
     async def reply(
-        self, *, guild_id: int, comment_number: int, member: Member, text: str
+        self, *, guild_id: int, comment_number: int, member: Actor, text: str
     ) -> ReplyContext:
         body = clean_text(text, "reply", MAX_COMMENT_CHARS)
         async with self.db.transaction() as tx:
@@ -568,7 +568,7 @@ class Workshop:
             await comment_sql.set_reply_card(tx, reply.id, message_id)
 
     async def set_resolved(
-        self, *, guild_id: int, comment_number: int, member: Member, resolved: bool
+        self, *, guild_id: int, comment_number: int, member: Actor, resolved: bool
     ) -> CommentContext:
         wanted = CommentStatus.RESOLVED if resolved else CommentStatus.OPEN
         async with self.db.transaction() as tx:
@@ -588,7 +588,7 @@ class Workshop:
             return await _card_context(tx, comment.id, excerpt)
 
     async def edit_comment(
-        self, *, guild_id: int, comment_number: int, member: Member, text: str
+        self, *, guild_id: int, comment_number: int, member: Actor, text: str
     ) -> CommentContext:
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
         async with self.db.transaction() as tx:
@@ -604,7 +604,7 @@ class Workshop:
             return await _card_context(tx, comment.id, excerpt)
 
     async def delete_comment(
-        self, *, guild_id: int, comment_number: int, member: Member
+        self, *, guild_id: int, comment_number: int, member: Actor
     ) -> CommentContext:
         """Delete a comment and its replies; the context keeps their card ids (the
         comment's ``replies`` are attached) so their cards can leave the thread too."""
@@ -695,7 +695,7 @@ def seen_by(viewer: Viewer | None, excerpt: Excerpt | None) -> Excerpt | None:
     return None
 
 
-def require_thread_writer(member: Member, excerpt: Excerpt, what: str) -> None:
+def require_thread_writer(member: Actor, excerpt: Excerpt, what: str) -> None:
     """The bot posts in the excerpt's thread on the member's behalf only if they could."""
     if member.viewer is not None and not member.viewer.can_write_in_thread(excerpt):
         raise NotAllowed(

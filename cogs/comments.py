@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MarginaliaBot
 from bot.errors import InvalidInput, WrongState
 from bot.models import Comment, CommentStatus, Excerpt
-from bot.render import (
+from bot.ui.client import MarginaliaBot
+from bot.ui.render import (
     COMMENT_COLOUR,
     comment_embed,
     comment_location,
@@ -24,7 +24,7 @@ from bot.render import (
     reply_embed,
     shorten,
 )
-from bot.views import Paginator
+from bot.ui.views import Paginator
 from bot.workshop import (
     CommentContext,
     MessageLines,

@@ -12,13 +12,13 @@ import discord
 from discord import app_commands
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.models import Member, Viewer
-from bot.render import comment_choice_name, plain
-from bot.replies import send_error
+from bot.models import Actor, Viewer
+from bot.ui.error_replies import send_error
+from bot.ui.render import comment_choice_name, plain
 from bot.workshop import WHICH_EXCERPT, parse_number
 
 if TYPE_CHECKING:
-    from bot.client import MarginaliaBot
+    from bot.ui.client import MarginaliaBot
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-def member_of(interaction: discord.Interaction) -> Member:
+def member_of(interaction: discord.Interaction) -> Actor:
     """The invoker as the core sees them; moderators hold Manage Server or Manage Messages
     server-wide. Not ``interaction.permissions``: those are of the channel the command is
     typed in, and a channel overwrite there (someone's own channel) must not make them a
@@ -43,7 +43,7 @@ def member_of(interaction: discord.Interaction) -> Member:
         # If the server is not cached, keep the channel's view rather than fail.
         with contextlib.suppress(AttributeError):
             permissions = interaction.user.guild_permissions
-    return Member(
+    return Actor(
         id=interaction.user.id,
         display_name=interaction.user.display_name,
         is_moderator=permissions.manage_guild or permissions.manage_messages,

@@ -13,11 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MarginaliaBot
 from bot.digest import DigestFormat
 from bot.digests import Digest, NoDigest, parse_since
 from bot.errors import InvalidInput
-from bot.render import escape
+from bot.ui.client import MarginaliaBot
+from bot.ui.render import escape
 from cogs.common import excerpt_autocomplete, excerpt_number_for, guild_id_of, viewer_of
 
 FormatChoice = Literal["markdown", "html", "docx"]

@@ -13,10 +13,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import MarginaliaBot
 from bot.errors import InvalidInput
 from bot.models import AnchorState, Excerpt, Line
-from bot.render import (
+from bot.storage.excerpts import PostedMessage
+from bot.text import check_upload
+from bot.ui.client import MarginaliaBot
+from bot.ui.render import (
     EXCERPT_COLOUR,
     PlannedMessage,
     escape,
@@ -26,10 +28,8 @@ from bot.render import (
     render_line,
     thread_name,
 )
-from bot.storage.excerpts import PostedMessage
-from bot.text import check_upload
+from bot.ui.views import Confirm, Paginator
 from bot.upload_worker import UploadReader
-from bot.views import Confirm, Paginator
 from bot.workshop import RevisionOutcome, parse_number
 from cogs.common import (
     THREAD_NOT_UPDATED,

@@ -17,13 +17,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.client import MarginaliaBot
 from bot.errors import InvalidInput
 from bot.prompts import CLAIM_BATCH, Claim, PromptOverview
-from bot.render import escape, pages_of, plain, shorten
 from bot.schedule import search_timezones
 from bot.storage.prompts import Failure, Schedule
-from bot.views import Paginator
+from bot.ui.client import MarginaliaBot
+from bot.ui.render import escape, pages_of, plain, shorten
+from bot.ui.views import Paginator
 from cogs.common import bot_of, guild_id_of
 
 log = logging.getLogger(__name__)

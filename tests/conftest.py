@@ -13,8 +13,8 @@ import pytest_asyncio
 import simcord
 
 from bot import create_bot
-from bot.client import MarginaliaBot
 from bot.errors import MarginaliaError
+from bot.ui.client import MarginaliaBot
 
 
 def new_bot(db_path: Path) -> MarginaliaBot:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from bot import create_bot
-from bot.client import EXTENSIONS
+from bot.ui.client import EXTENSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"\]\(([^)\s]+)\)")

@@ -22,7 +22,7 @@ import docx
 import pytest
 
 from bot.__main__ import main
-from bot.models import Member
+from bot.models import Actor
 from bot.storage import Database
 from bot.text import parse_excerpt_text
 from bot.workshop import Workshop
@@ -30,9 +30,9 @@ from bot.workshop import Workshop
 GUILD = 111_111
 OTHER_GUILD = 222_222
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-AUTHOR = Member(1, "Ann Author")
-READER = Member(2, "Ben Reader")
-READER2 = Member(3, "Cy Reader")
+AUTHOR = Actor(1, "Ann Author")
+READER = Actor(2, "Ben Reader")
+READER2 = Actor(3, "Cy Reader")
 SCENE = (
     "The lighthouse keeper counted the gulls every morning.\n\n"
     "Nobody had asked him to; it simply steadied his hands.\n\n"
@@ -52,7 +52,7 @@ class Clock:
         return self.now
 
 
-async def _post(workshop: Workshop, guild: int, title: str, author: Member = AUTHOR) -> int:
+async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTHOR) -> int:
     excerpt = await workshop.create_excerpt(
         guild_id=guild,
         channel_id=10,

@@ -20,7 +20,7 @@ from bot.models import (
     ExcerptStatus,
     Line,
 )
-from bot.render import (
+from bot.ui.render import (
     CONTINUATION,
     EMBED_DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,

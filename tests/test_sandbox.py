@@ -23,8 +23,8 @@ import aiohttp
 import pytest
 
 from bot.__main__ import main as cli_main
-from bot.client import MarginaliaBot
-from bot.sandbox import DEMO_TITLE, build_world, run_sandbox, seed_demo
+from bot.ui.client import MarginaliaBot
+from bot.ui.sandbox import DEMO_TITLE, build_world, run_sandbox, seed_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -275,7 +275,7 @@ async def test_seeded_world_works_for_members(simcord_env: Any, simcord_bot: Mar
 def test_command_line_needs_the_sandbox_extra(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("bot.sandbox.missing_requirements", lambda: ["aiohttp"])
+    monkeypatch.setattr("bot.ui.sandbox.missing_requirements", lambda: ["aiohttp"])
     assert cli_main(["sandbox"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1

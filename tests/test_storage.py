@@ -11,15 +11,15 @@ import pytest
 import pytest_asyncio
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from bot.models import CommentStatus, Member
+from bot.models import Actor, CommentStatus
 from bot.storage import Database, MigrationError
 from bot.storage.database import load_migrations
 from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop, parse_number
 
-AUTHOR = Member(1, "Ann")
-READER = Member(2, "Ben")
-MODERATOR = Member(3, "Mo", is_moderator=True)
+AUTHOR = Actor(1, "Ann")
+READER = Actor(2, "Ben")
+MODERATOR = Actor(3, "Mo", is_moderator=True)
 GUILD = 100
 OTHER_GUILD = 200
 
@@ -154,7 +154,7 @@ async def test_comment_rules(workshop):
         await workshop.set_resolved(
             guild_id=GUILD,
             comment_number=comment.number,
-            member=Member(9, "Stranger"),
+            member=Actor(9, "Stranger"),
             resolved=True,
         )
     resolved = await workshop.set_resolved(
@@ -246,7 +246,7 @@ async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(works
     """A member whose answer never came sends the same comment again: one comment."""
     number = await posted(workshop)
 
-    async def add(text: str = "Same words.", member: Member = READER) -> tuple[int, bool]:
+    async def add(text: str = "Same words.", member: Actor = READER) -> tuple[int, bool]:
         added = await workshop.add_comment(
             guild_id=GUILD, excerpt_number=number, member=member, line_spec="2", text=text
         )

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import MarginaliaError
-from bot.models import Excerpt, Member
+from bot.models import Actor, Excerpt
 from bot.storage import Database
 from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
@@ -57,7 +57,7 @@ def paragraphs(rng: random.Random, count: int) -> list[str]:
 
 
 async def post_excerpt(
-    workshop: Workshop, rng: random.Random, guild_id: int, author: Member, ids: list[int]
+    workshop: Workshop, rng: random.Random, guild_id: int, author: Actor, ids: list[int]
 ) -> Excerpt:
     lines = paragraphs(rng, rng.choice([1, 3, 12, 60, 400]))
     excerpt = await workshop.create_excerpt(
@@ -89,7 +89,7 @@ async def stall(path: Path, guild_id: int) -> None:
     excerpt = await workshop.create_excerpt(
         guild_id=guild_id,
         channel_id=1000,
-        author=Member(id=1, display_name="Author"),
+        author=Actor(id=1, display_name="Author"),
         title="Never posted",
         lines=paragraphs(random.Random(0), 30),
         content_warning=None,
@@ -105,9 +105,9 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
     workshop = Workshop(database, clock=lambda: datetime.now(UTC))
     await workshop.purge_unposted()
     say("READY")
-    author = Member(id=1, display_name="Author")
-    readers = [Member(id=100 + n, display_name=f"Reader {n}") for n in range(8)]
-    moderator = Member(id=999, display_name="Mod", is_moderator=True)
+    author = Actor(id=1, display_name="Author")
+    readers = [Actor(id=100 + n, display_name=f"Reader {n}") for n in range(8)]
+    moderator = Actor(id=999, display_name="Mod", is_moderator=True)
     threads: list[int] = []
     live = [
         summary.excerpt

@@ -16,7 +16,7 @@ import pytest
 
 from bot.__main__ import main as bot_main
 from bot.backup_cli import backup
-from bot.models import Member
+from bot.models import Actor
 from bot.storage import Database
 from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
@@ -58,7 +58,7 @@ async def open_workshop(path: Path) -> tuple[Database, Workshop]:
 
 
 async def seed_excerpt(workshop: Workshop) -> int:
-    author = Member(1, "Author")
+    author = Actor(1, "Author")
     excerpt = await workshop.create_excerpt(
         guild_id=GUILD,
         channel_id=5,
@@ -76,7 +76,7 @@ async def test_backup_while_the_workshop_writes_is_a_consistent_snapshot(tmp_pat
     database, workshop = await open_workshop(live)
     try:
         number = await seed_excerpt(workshop)
-        readers = [Member(100 + n, f"Reader {n}") for n in range(5)]
+        readers = [Actor(100 + n, f"Reader {n}") for n in range(5)]
         stop, warmed_up = asyncio.Event(), asyncio.Event()
         written: list[int] = []
 
@@ -150,7 +150,7 @@ async def test_backup_while_the_workshop_writes_is_a_consistent_snapshot(tmp_pat
         added = await workshop.add_comment(
             guild_id=GUILD,
             excerpt_number=number,
-            member=Member(7, "New"),
+            member=Actor(7, "New"),
             line_spec="1",
             text="On.",
         )
@@ -236,7 +236,7 @@ def test_backup_of_a_quiet_database_is_identical(tmp_path: Path) -> None:
                 await workshop.add_comment(
                     guild_id=GUILD,
                     excerpt_number=number,
-                    member=Member(n, f"R{n}"),
+                    member=Actor(n, f"R{n}"),
                     line_spec=f"{n}-{n + 1}",
                     text=f"Comment ’{n}’ — with “quotes” and ünïcödé; '); DROP TABLE comments;--",
                 )

@@ -25,10 +25,10 @@ from typing import Any
 
 from simcord.backend.errors import SetupError
 
-from bot.client import MarginaliaBot
-from bot.models import Member
+from bot.models import Actor
 from bot.storage import Database
 from bot.storage.excerpts import PostedMessage
+from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
 from tests.conftest import Server, post_scene
 
@@ -201,7 +201,7 @@ async def test_the_core_answers_500_simultaneous_comments_inside_discords_deadli
             excerpt = await workshop.create_excerpt(
                 guild_id=1,
                 channel_id=2,
-                author=Member(1, "Author"),
+                author=Actor(1, "Author"),
                 title=f"Scene {n}",
                 lines=SCENE.split("\n\n"),
                 content_warning=None,
@@ -215,7 +215,7 @@ async def test_the_core_answers_500_simultaneous_comments_inside_discords_deadli
             context = await workshop.add_comment(
                 guild_id=1,
                 excerpt_number=excerpts[index % EXCERPTS],
-                member=Member(100 + index % MEMBERS, f"Reader {index % MEMBERS}"),
+                member=Actor(100 + index % MEMBERS, f"Reader {index % MEMBERS}"),
                 line_spec=str(index % 12 + 1),
                 text=f"Comment {index}",
             )

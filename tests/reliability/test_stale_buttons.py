@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot import views
+from bot.ui import views
 from tests.conftest import Server, expect_refusal, post_scene
 
 TIMEOUT = getattr(views, "CONFIRM_TIMEOUT_SECONDS", 120)  # seconds a question waits

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main as bot_main
-from bot.models import Member
+from bot.models import Actor
 from bot.storage import Database, DatabaseInUse, DatabaseLock, UnusableDatabase
 from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The shape of a bot token (id . time . signature); Discord is never reached with it.
 WELL_FORMED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
 GUILD = 5
-AUTHOR = Member(1, "Author")
+AUTHOR = Actor(1, "Author")
 
 
 def start_bot(database: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from bot.replies import send_error
+from bot.ui.error_replies import send_error
 
 log = logging.getLogger(__name__)
 

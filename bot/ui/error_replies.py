@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import MarginaliaError
-from bot.render import escape
+from bot.ui.render import escape
 
 log = logging.getLogger(__name__)
 

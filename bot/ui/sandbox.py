@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from simcord import ChannelHandle, Env, GuildHandle, MemberActor
 
-    from bot.client import MarginaliaBot
+    from bot.ui.client import MarginaliaBot
     from bot.workshop import Workshop
 
 INSTALL_HINT = (
@@ -273,7 +273,7 @@ def answer_refusals_quietly(bot: MarginaliaBot) -> None:
     """
     import discord
 
-    from bot.replies import send_error
+    from bot.ui.error_replies import send_error
 
     tree_recorder = bot.tree.on_error
 
@@ -384,8 +384,8 @@ async def repost_kept_excerpts(bot: MarginaliaBot, world: SandboxWorld) -> int:
     """
     import discord
 
-    from bot.render import excerpt_messages, thread_name
     from bot.storage.excerpts import PostedMessage
+    from bot.ui.render import excerpt_messages, thread_name
 
     home = bot.get_channel(world.workshop.id)
     if not isinstance(home, discord.TextChannel):

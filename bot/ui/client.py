@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from typing import Any
 
@@ -10,13 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Settings, read_environment, settings_from
+from bot.config import Settings, read_environment, settings_from, token_refused
 from bot.digests import Digests
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
-from bot.replies import send_error
-from bot.storage import Database, DatabaseLock
-from bot.views import OpenViews
+from bot.storage import Database, DatabaseLock, UnusableDatabase
+from bot.ui.error_replies import send_error
+from bot.ui.views import OpenViews
 from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
@@ -98,3 +99,28 @@ def create_bot(**overrides: Any) -> MarginaliaBot:
     """A configured bot, not yet started. Overrides win over `.env` and the environment."""
     settings = settings_from(read_environment(), overrides, need_token=False)
     return MarginaliaBot(settings)
+
+
+def run_until_stopped(settings: Settings) -> str | None:
+    """Run the bot until it stops. What stopped it at start comes back as one line for
+    the operator (no traceback); None once it has run and stopped."""
+    import aiohttp
+
+    assert settings.token is not None
+    # This bot has no voice: discord.py's warnings that voice libraries are missing
+    # would only bury the one line that matters when something is wrong.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    try:
+        MarginaliaBot(settings).run(settings.token, log_handler=None)
+    except UnusableDatabase as error:
+        return str(error)
+    except discord.LoginFailure:
+        return str(token_refused())
+    except discord.PrivilegedIntentsRequired:
+        return "Discord refused an intent this bot asked for; update Marginalia"
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as error:
+        return f"could not reach Discord ({error}); check the connection and try again"
+    except sqlite3.DatabaseError as error:
+        return f"the database {settings.database} could not be used: {error}"
+    return None
