@@ -731,3 +731,19 @@ def test_a_quote_repeated_thousands_of_times_keeps_its_occurrence() -> None:
     relocation = one(anchor, old, new)
     assert relocation.anchor.quote_line == 2
     assert relocation.anchor.quote_offset == anchor.quote_offset
+
+
+@fast
+@given(
+    st.text(alphabet="ab ", max_size=300),
+    st.text(alphabet="ab", min_size=1, max_size=3),
+    st.integers(0, 320),
+)
+def test_the_occurrences_weighed_are_the_nearest_to_the_old_offset(
+    line: str, quote: str, hint: int
+) -> None:
+    every = [at for at in range(len(line)) if line.startswith(quote, at)]
+    nearest = sorted(
+        sorted(every, key=lambda at: (abs(at - hint), at))[: reanchor._MAX_OCCURRENCES]
+    )
+    assert reanchor._occurrences(line, quote, hint) == nearest
