@@ -124,10 +124,10 @@ ABSORBED_SHARE = 0.8
 MIN_FUZZY_QUOTE_CHARS = 4
 """Shorter quotes must survive verbatim to be found again."""
 
-FAR_SEARCH_SECONDS = 0.5
+FAR_SEARCH_SECONDS = 0.8
 """A revision's comments stop looking for edited quotes far from their place after this long."""
 
-NEAR_SEARCH_SECONDS = 1.2
+NEAR_SEARCH_SECONDS = 1.5
 """...and near their place after this long: the rest become outdated (see ``SearchBudget``)."""
 
 _QUOTE_WEIGHT = 0.7
