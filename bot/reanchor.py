@@ -245,6 +245,7 @@ class LineMap:
     __slots__ = (
         "_added_before",
         "_joined",
+        "_keys",
         "_new_lines",
         "_old_lines",
         "_old_to_new",
@@ -276,6 +277,7 @@ class LineMap:
         self._summary = _summary_of(old_lines, new_lines, old_to_new)
         self._added_before = _added_before(len(new_lines), old_to_new)
         self._tokens: dict[int, _Tokens] = {}  # filled lazily by fuzzy matching
+        self._keys: dict[str, str] = {}  # word -> key, the same
         self._touched_words: _TouchedWords | None = None  # built at the first far search
 
     @property
@@ -893,10 +895,18 @@ class _Tokens:
     key_set: frozenset[str]
 
 
-def _tokenise(text: str) -> _Tokens:
-    spans = tuple(match.span() for match in _TOKEN.finditer(text))
-    keys = tuple(_token_key(text[start:end]) for start, end in spans)
-    return _Tokens(spans, keys, frozenset(keys))
+def _tokenise(text: str, known: dict[str, str]) -> _Tokens:
+    """A line's tokens; ``known`` remembers the keys of words already seen (prose repeats)."""
+    matches = list(_TOKEN.finditer(text))
+    spans = tuple(match.span() for match in matches)
+    keys = []
+    for match in matches:
+        word = match.group()
+        key = known.get(word)
+        if key is None:
+            key = known[word] = _token_key(word)
+        keys.append(key)
+    return _Tokens(spans, tuple(keys), frozenset(keys))
 
 
 def _word_windows(
@@ -1058,7 +1068,7 @@ def _tokens_of(line_map: LineMap, line: int) -> _Tokens:
     # Memoised: in a heavy rewrite the same touched line is a candidate for many quotes.
     tokens = line_map._tokens.get(line)
     if tokens is None:
-        tokens = line_map._tokens[line] = _tokenise(line_map._new_lines[line])
+        tokens = line_map._tokens[line] = _tokenise(line_map._new_lines[line], line_map._keys)
     return tokens
 
 
