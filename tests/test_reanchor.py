@@ -598,6 +598,11 @@ def rewrites(draw: st.DrawFn) -> tuple[list[str], list[str], list[Anchor]]:
         new.append(" ".join(words))
     for edit in draw(st.lists(edits, max_size=8)):
         apply_edit(new, edit)
+    # Paragraphs merged (or grown): what absorbing leftovers is for.
+    for at in draw(st.lists(st.integers(0, 1_000), max_size=4)):
+        if len(new) > 1:
+            at %= len(new) - 1
+            new[at : at + 2] = [new[at] + " " + new[at + 1]]
     anchors = draw(st.lists(anchors_on(old), min_size=1, max_size=12))
     return old, new, anchors
 
