@@ -11,6 +11,7 @@ stand exactly where relocating it directly puts it, each moved once.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import threading
 import time
@@ -24,7 +25,7 @@ import pytest
 
 import bot.workshop
 from bot.models import Anchor, AnchorState, Comment, Member
-from bot.reanchor import build_line_map, relocate
+from bot.reanchor import SearchBudget, build_line_map, relocate
 from bot.storage import Database
 from bot.storage import comments as comment_sql
 from bot.storage.excerpts import PostedMessage
@@ -111,6 +112,13 @@ def paused(
         go.set()
 
 
+def _without_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compare with relocations never cut short, however slow the machine running the test."""
+    monkeypatch.setattr(
+        bot.workshop, "SearchBudget", lambda: SearchBudget(math.inf, math.inf), raising=False
+    )
+
+
 async def _open(path: Path) -> tuple[Database, Workshop, int]:
     database = Database(path)
     await database.open()
@@ -172,6 +180,7 @@ async def _run(
     call: int,
     late: range,
 ) -> None:
+    _without_time_limit(monkeypatch)
     database, workshop, number = await _open(tmp_path / "lag.db")
     try:
         await _add_quoted(workshop, number, range(1_000, 1_000 + early))
@@ -219,6 +228,7 @@ async def test_comments_added_while_the_late_ones_are_planned_are_relocated_too(
         return original(*args)
 
     monkeypatch.setattr(bot.workshop, "build_line_map", counted)
+    _without_time_limit(monkeypatch)
     database, workshop, number = await _open(tmp_path / "lag.db")
     try:
         excerpt = await workshop.get_excerpt(GUILD, number)
