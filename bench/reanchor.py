@@ -50,7 +50,7 @@ BEFORE_MS: dict[str, tuple[float, float]] = {
     "repeated words": (18_685.6, 18_418.8),
     "repeated words, rewritten": (math.inf, math.inf),
 }
-_UNFINISHED = "over 20 min, stopped"
+_UNFINISHED = "unfinished after 20 min of CPU, stopped"
 
 
 def _format_before(ms: float) -> str:
