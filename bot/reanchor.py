@@ -69,6 +69,28 @@ together around the quote (spanning no more than before plus added lines);
 if the range was torn apart by a move, it keeps its old shape around the
 quote's new line instead of stretching across the text.
 
+**Bounds.** Every step's cost is bounded so a hostile text (one paragraph
+of five words repeated for 190,000 characters) plans in well under two seconds:
+
+- Replace blocks are visited along the diagonal band only, and a pair is
+  compared with difflib only when a set-intersection bound says it could
+  reach the pairing ratio (the bound is above difflib's own quick ratios, so
+  the pairs found are the same).
+- A word-level comparison may take ``_WORD_BUDGET`` difflib steps, a whole
+  line map ``_LINE_MAP_BUDGET`` (counted, so deterministic); past them the
+  common start and end plus the words shared in any order stand in.
+- Of a quote repeated in its line, the ``_MAX_OCCURRENCES`` occurrences
+  nearest its old offset are weighed; in a paragraph of more than
+  ``2 * _MAX_WINDOW_WORDS`` words, fuzzy windows are sought around the old
+  offset only.
+- The fuzzy search of one revision's comments shares a time budget
+  (:class:`SearchBudget`): first the far search stops, then the near one;
+  comments left become outdated.
+
+Fuzzy windows are scored cheapest bound first (lengths, letters in any
+order, the word ratio, the context) so that the costly character ratio is
+worked out only for windows that could still win; the scores are the same.
+
 The new quote, offset, prefix and suffix are always read from the new text.
 An outdated comment keeps its old anchor unchanged. A relocated comment is
 ``ANCHORED`` when its line numbers and quote are exactly as before (a line
@@ -77,10 +99,13 @@ comment on an edited paragraph that kept its number included), else ``MOVED``.
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
+import time
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import accumulate
@@ -99,6 +124,12 @@ ABSORBED_SHARE = 0.8
 MIN_FUZZY_QUOTE_CHARS = 4
 """Shorter quotes must survive verbatim to be found again."""
 
+FAR_SEARCH_SECONDS = 0.8
+"""A revision's comments stop looking for edited quotes far from their place after this long."""
+
+NEAR_SEARCH_SECONDS = 1.5
+"""...and near their place after this long: the rest become outdated (see ``SearchBudget``)."""
+
 _QUOTE_WEIGHT = 0.7
 _CONTEXT_WEIGHT = 0.2
 _CLOSENESS_WEIGHT = 0.1
@@ -110,6 +141,11 @@ _MIN_WORD_COVERAGE = 0.25  # share of the quote's characters a window's shared w
 _MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
 _FULL_PAIRING_CELLS = 400  # replace blocks up to this many line pairs compare all pairs
 _PAIRING_BAND = 8  # otherwise, lines compared within this many of the diagonal
+_WORD_BUDGET = 200_000  # difflib steps allowed for comparing two paragraphs word by word
+_LINE_MAP_BUDGET = 10_000_000  # and for all comparisons of one line map (about half a second)
+_MAX_OCCURRENCES = 64  # of a quote repeated in one line, those nearest its old place weighed
+_MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
+_MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
 _SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
 
@@ -148,6 +184,46 @@ class RevisionSummary:
     unchanged: int
 
 
+class SearchBudget:
+    """How long one revision's comments may spend looking for edited quotes.
+
+    Exact quotes, line comments and the line map are always worked out (their
+    cost is bounded by the text). The fuzzy search is not: a quote edited
+    beyond recognition is sought in every touched line that shares its words,
+    which on a pathological text (a paragraph of a few words repeated ten
+    thousand times, two thousand comments) could take minutes. So, counted
+    from the budget's creation: after ``far_seconds`` no quote is sought far
+    from its place any more, after ``near_seconds`` not even near it. What is
+    left becomes outdated, which the product already shows honestly. On real
+    revisions (a full rewrite of 2,000 lines with 2,000 comments plans in a
+    few hundred milliseconds) neither limit is reached.
+    """
+
+    __slots__ = ("_clock", "_far_until", "_near_until")
+
+    def __init__(
+        self,
+        far_seconds: float = FAR_SEARCH_SECONDS,
+        near_seconds: float = NEAR_SEARCH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        started = clock()
+        self._clock = clock
+        self._far_until = started + far_seconds
+        self._near_until = started + near_seconds
+
+    def far_open(self) -> bool:
+        """Whether quotes may still be sought across the whole text."""
+        return self._clock() < self._far_until
+
+    def near_open(self) -> bool:
+        """Whether quotes may still be sought in the touched lines near their place."""
+        return self._clock() < self._near_until
+
+
+_UNLIMITED = SearchBudget(math.inf, math.inf)
+
+
 @dataclass(frozen=True, slots=True)
 class _Found:
     """A quote located in the new text (0-based line, character span)."""
@@ -169,6 +245,7 @@ class LineMap:
     __slots__ = (
         "_added_before",
         "_joined",
+        "_keys",
         "_new_lines",
         "_old_lines",
         "_old_to_new",
@@ -178,8 +255,7 @@ class LineMap:
         "_summary",
         "_tokens",
         "_touched",
-        "_touched_joined",
-        "_touched_starts",
+        "_touched_words",
     )
 
     def __init__(
@@ -198,12 +274,11 @@ class LineMap:
         self._joined = _SEPARATOR.join(new_lines)
         self._starts = _line_starts(new_lines)
         self._touched = _touched_lines(old_lines, new_lines, old_to_new)
-        touched_texts = [new_lines[index] for index in self._touched]
-        self._touched_joined = _SEPARATOR.join(touched_texts)
-        self._touched_starts = _line_starts(touched_texts)
         self._summary = _summary_of(old_lines, new_lines, old_to_new)
         self._added_before = _added_before(len(new_lines), old_to_new)
         self._tokens: dict[int, _Tokens] = {}  # filled lazily by fuzzy matching
+        self._keys: dict[str, str] = {}  # word -> key, the same
+        self._touched_words: _TouchedWords | None = None  # built at the first far search
 
     @property
     def old_lines(self) -> tuple[str, ...]:
@@ -393,44 +468,180 @@ def _pair_identical(draft: _Draft, old_ids: list[int], new_ids: list[int]) -> No
         _link(draft, old, nearest, 1.0)
 
 
-def _paragraph_ratio(matcher: SequenceMatcher[str], old_words: list[str]) -> float:
+def _difflib_steps(old_words: Sequence[str], new_words: Sequence[str], cap: int) -> int:
+    """What comparing two word lists costs difflib, or more than ``cap``.
+
+    ``SequenceMatcher`` visits, for each word of one side, every place that
+    word holds in the other: the sum over shared words of their counts
+    multiplied. Prose keeps that small; a paragraph of a few words repeated
+    thousands of times makes it hundreds of millions (a minute of CPU).
+    """
+    product = len(old_words) * len(new_words)
+    if product <= cap:
+        return product  # bounds the sum; not worth counting
+    old_counts, new_counts = Counter(old_words), Counter(new_words)
+    if len(new_counts) < len(old_counts):
+        old_counts, new_counts = new_counts, old_counts
+    steps = 0
+    for word, count in old_counts.items():
+        steps += count * new_counts.get(word, 0)
+        if steps > cap:
+            break
+    return steps
+
+
+class _Effort:
+    """The difflib steps one line map may still spend comparing paragraphs.
+
+    Each comparison may take ``_WORD_BUDGET`` steps, the whole map
+    ``_LINE_MAP_BUDGET``: counted, not timed, so the same revision always
+    maps the same way. Prose never comes near either.
+    """
+
+    __slots__ = ("left",)
+
+    def __init__(self, steps: int = _LINE_MAP_BUDGET) -> None:
+        self.left = steps
+
+    def allows(self, old_words: Sequence[str], new_words: Sequence[str]) -> bool:
+        cap = min(_WORD_BUDGET, self.left)
+        steps = _difflib_steps(old_words, new_words, cap)
+        if steps > cap:
+            return False
+        self.left -= steps
+        return True
+
+
+def _words_in_common(old_words: Sequence[str], new_words: Sequence[str], effort: _Effort) -> int:
+    """Words difflib lines up between the two lists, within the effort allowed.
+
+    Beyond it: the common start and end, then difflib on what lies between if
+    that is allowed, else the words the middles share in any order (an upper
+    bound, never below the truth).
+    """
+    if effort.allows(old_words, new_words):
+        matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
+        return sum(block.size for block in matcher.get_matching_blocks())
+    head = 0
+    limit = min(len(old_words), len(new_words))
+    while head < limit and old_words[head] == new_words[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old_words[-1 - tail] == new_words[-1 - tail]:
+        tail += 1
+    old_middle = old_words[head : len(old_words) - tail]
+    new_middle = new_words[head : len(new_words) - tail]
+    if effort.allows(old_middle, new_middle):
+        matcher = SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+        return head + tail + sum(block.size for block in matcher.get_matching_blocks())
+    return head + tail + (Counter(old_middle) & Counter(new_middle)).total()
+
+
+def _word_ratio(old_words: Sequence[str], new_words: Sequence[str], effort: _Effort) -> float:
+    """difflib's ratio of two word lists (as far as the effort allows)."""
+    total = len(old_words) + len(new_words)
+    return 2.0 * _words_in_common(old_words, new_words, effort) / total if total else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Paragraph:
+    """A line's words, their set, and how many of them repeat an earlier one."""
+
+    words: list[str]
+    vocabulary: frozenset[str]
+    repeats: int
+
+    @classmethod
+    def of(cls, line: str) -> _Paragraph:
+        words = line.split()
+        vocabulary = frozenset(words)
+        return cls(words, vocabulary, len(words) - len(vocabulary))
+
+    def could_match(self, other: _Paragraph) -> bool:
+        """False when even difflib's quick bounds keep the pair below ``SAME_PARAGRAPH_RATIO``.
+
+        Shared words counted with repeats are at most the distinct words both
+        hold plus the repeats of either side: a bound above ``quick_ratio``
+        (so never wrong to trust) that costs one set intersection.
+        """
+        total = len(self.words) + len(other.words)
+        if not total:
+            return True
+        # Written as difflib computes its ratios, so rounding can't tip a pair.
+        if 2.0 * min(len(self.words), len(other.words)) / total < SAME_PARAGRAPH_RATIO:
+            return False  # real_quick_ratio
+        shared = len(self.vocabulary & other.vocabulary) + min(self.repeats, other.repeats)
+        return 2.0 * shared / total >= SAME_PARAGRAPH_RATIO
+
+
+def _paragraph_ratio(matcher: SequenceMatcher[str], old_words: list[str], effort: _Effort) -> float:
     """Word ratio against the matcher's second sequence, 0.0 if surely below the bar."""
     matcher.set_seq1(old_words)
     if matcher.real_quick_ratio() < SAME_PARAGRAPH_RATIO:
         return 0.0
     if matcher.quick_ratio() < SAME_PARAGRAPH_RATIO:
         return 0.0
+    new_words: list[str] = matcher.b  # type: ignore[attr-defined]
+    if not effort.allows(old_words, new_words):
+        return _word_ratio(old_words, new_words, effort)
     return matcher.ratio()
 
 
+def _span(low: float, high: float, count: int) -> range:
+    """Indexes of ``range(count)`` that may lie in ``[low, high]``: the pairing band.
+
+    One wider on each side than asked, so float rounding never drops an
+    index; callers apply their exact band test to what it yields. Visiting
+    only the band keeps a 2,000-line rewrite from looking at four million
+    pairs to compare thirty thousand.
+    """
+    return range(max(0, math.floor(low) - 1), min(count, math.ceil(high) + 2))
+
+
 def _block_candidates(
-    olds: list[int], news: list[int], old_lines: Sequence[str], new_lines: Sequence[str]
+    olds: list[int],
+    news: list[int],
+    old_lines: Sequence[str],
+    new_lines: Sequence[str],
+    effort: _Effort,
 ) -> list[tuple[float, int, int]]:
     """Similar (old, new) line pairs inside one replace block, with their word ratio."""
     full = len(olds) * len(news) <= _FULL_PAIRING_CELLS
     scale = len(news) / len(olds)
-    old_words = {old: old_lines[old].split() for old in olds}
+    old_words = [_Paragraph.of(old_lines[old]) for old in olds]
     matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     found: list[tuple[float, int, int]] = []
+    everything = range(len(olds))
     for new_pos, new in enumerate(news):
-        matcher.set_seq2(new_lines[new].split())
-        for old_pos, old in enumerate(olds):
+        new_words = _Paragraph.of(new_lines[new])
+        compared = False  # the matcher learns a new line only if some pair needs it
+        band = _span(
+            (new_pos - _PAIRING_BAND) / scale, (new_pos + _PAIRING_BAND) / scale, len(olds)
+        )
+        for old_pos in everything if full else band:
             if not full and abs(new_pos - old_pos * scale) > _PAIRING_BAND:
                 continue
-            ratio = _paragraph_ratio(matcher, old_words[old])
+            if not old_words[old_pos].could_match(new_words):
+                continue
+            if not compared:
+                matcher.set_seq2(new_words.words)
+                compared = True
+            ratio = _paragraph_ratio(matcher, old_words[old_pos].words, effort)
             if ratio >= SAME_PARAGRAPH_RATIO:
-                found.append((ratio, old, new))
+                found.append((ratio, olds[old_pos], new))
     return found
 
 
-def _pair_similar(draft: _Draft, old_lines: Sequence[str], new_lines: Sequence[str]) -> None:
+def _pair_similar(
+    draft: _Draft, old_lines: Sequence[str], new_lines: Sequence[str], effort: _Effort
+) -> None:
     """Inside each replace block, pair the most similar lines first, one to one."""
     for i1, i2, j1, j2 in draft.replace_blocks:
         olds = [old for old in range(i1, i2) if draft.old_to_new[old] < 0]
         news = [new for new in range(j1, j2) if draft.new_to_old[new] < 0]
         if not olds or not news:
             continue
-        candidates = _block_candidates(olds, news, old_lines, new_lines)
+        candidates = _block_candidates(olds, news, old_lines, new_lines, effort)
         # Best ratio first; among equals, keep the diff's order (nearer the diagonal).
         candidates.sort(key=lambda c: (-c[0], abs((c[1] - i1) - (c[2] - j1))))
         for ratio, old, new in candidates:
@@ -461,7 +672,7 @@ class _LineWords:
         return found
 
 
-def _containment(old_words: list[str], new_lines: _LineWords, new: int) -> float:
+def _containment(old_words: list[str], new_lines: _LineWords, new: int, effort: _Effort) -> float:
     """Share of ``old_words`` that reappear, in order, in new line ``new``."""
     new_words = new_lines.words(new)
     if not old_words or len(new_words) < ABSORBED_SHARE * len(old_words):
@@ -470,11 +681,12 @@ def _containment(old_words: list[str], new_lines: _LineWords, new: int) -> float
     present = sum(1 for word in old_words if word in vocabulary)
     if present < ABSORBED_SHARE * len(old_words):
         return 0.0  # cannot reach the bar even if every present word lined up
-    matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
-    return sum(block.size for block in matcher.get_matching_blocks()) / len(old_words)
+    return _words_in_common(old_words, new_words, effort) / len(old_words)
 
 
-def _absorb_leftovers(draft: _Draft, old_lines: Sequence[str], new_lines: Sequence[str]) -> None:
+def _absorb_leftovers(
+    draft: _Draft, old_lines: Sequence[str], new_lines: Sequence[str], effort: _Effort
+) -> None:
     """Send old lines still unpaired in a replace block into the new line that contains them.
 
     Two paragraphs merged into one, or one paragraph grown to three times its
@@ -490,17 +702,17 @@ def _absorb_leftovers(draft: _Draft, old_lines: Sequence[str], new_lines: Sequen
                 continue
             old_words = old_lines[old].split()
             best_share, best_new = 0.0, -1
-            for new in range(j1, j2):
+            diagonal = (old - i1) * scale
+            band = _span(diagonal - _PAIRING_BAND, diagonal + _PAIRING_BAND, j2 - j1)
+            for new in range(j1, j2) if full else range(j1 + band.start, j1 + band.stop):
                 if not full and abs((new - j1) - (old - i1) * scale) > _PAIRING_BAND:
                     continue
-                share = _containment(old_words, new_words, new)
+                share = _containment(old_words, new_words, new, effort)
                 if share > best_share:
                     best_share, best_new = share, new
             if best_share < ABSORBED_SHARE:
                 continue
-            ratio = SequenceMatcher(
-                None, old_words, new_words.words(best_new), autojunk=False
-            ).ratio()
+            ratio = _word_ratio(old_words, new_words.words(best_new), effort)
             if draft.new_to_old[best_new] < 0:
                 _link(draft, old, best_new, ratio)
             else:
@@ -515,8 +727,9 @@ def build_line_map(old_lines: Sequence[str], new_lines: Sequence[str]) -> LineMa
     old_ids, new_ids = _intern(old_lines, new_lines)
     draft = _diff_lines(old_ids, new_ids)
     _pair_identical(draft, old_ids, new_ids)
-    _pair_similar(draft, old_lines, new_lines)
-    _absorb_leftovers(draft, old_lines, new_lines)
+    effort = _Effort()
+    _pair_similar(draft, old_lines, new_lines, effort)
+    _absorb_leftovers(draft, old_lines, new_lines, effort)
     return LineMap(
         tuple(old_lines), tuple(new_lines), draft.old_to_new, draft.similarity, draft.predicted
     )
@@ -552,12 +765,27 @@ def _closeness(line: int, predicted: int) -> float:
     return 1.0 / (1 + abs(line - predicted))
 
 
-def _occurrences(line: str, quote: str) -> list[int]:
-    found: list[int] = []
-    at = line.find(quote)
-    while at >= 0:
-        found.append(at)
+def _occurrences(line: str, quote: str, hint: int) -> list[int]:
+    """Where ``quote`` starts in ``line``, in order: the ``_MAX_OCCURRENCES`` nearest ``hint``.
+
+    A phrase repeated thousands of times in one paragraph would otherwise
+    have every occurrence's context weighed for every comment on it.
+    """
+    after: list[int] = []
+    at = line.find(quote, max(hint, 0))
+    while at >= 0 and len(after) < _MAX_OCCURRENCES:
+        after.append(at)
         at = line.find(quote, at + 1)
+    before: list[int] = []
+    end = min(hint, len(line)) - 1 + len(quote)  # occurrences starting before the hint
+    at = line.rfind(quote, 0, end) if hint > 0 else -1
+    while at >= 0 and len(before) < _MAX_OCCURRENCES:
+        before.append(at)
+        at = line.rfind(quote, 0, at - 1 + len(quote)) if at > 0 else -1
+    found = before[::-1] + after
+    if len(found) > _MAX_OCCURRENCES:
+        nearest = sorted(found, key=lambda start: (abs(start - hint), start))
+        found = sorted(nearest[:_MAX_OCCURRENCES])
     return found
 
 
@@ -566,6 +794,8 @@ def _best_occurrence(anchor: Anchor, line: str, quote: str, starts: list[int]) -
     if len(starts) == 1:
         return starts[0]
     hint = anchor.quote_offset or 0
+    if hint in starts and _context_agreement(anchor, line, hint, hint + len(quote)) == 1.0:
+        return hint  # unchanged context at the old offset: nothing can do better
     return max(
         starts,
         key=lambda at: (_context_agreement(anchor, line, at, at + len(quote)), -abs(at - hint)),
@@ -605,7 +835,8 @@ def _find_before(line_map: LineMap, quote: str, last_line: int, first_line: int)
 
 def _found_in_line(anchor: Anchor, line_map: LineMap, line: int, quote: str) -> _Found:
     text = line_map._new_lines[line]
-    start = _best_occurrence(anchor, text, quote, _occurrences(text, quote))
+    hint = anchor.quote_offset or 0
+    start = _best_occurrence(anchor, text, quote, _occurrences(text, quote, hint))
     return _Found(line, start, start + len(quote), 1.0)
 
 
@@ -664,10 +895,18 @@ class _Tokens:
     key_set: frozenset[str]
 
 
-def _tokenise(text: str) -> _Tokens:
-    spans = tuple(match.span() for match in _TOKEN.finditer(text))
-    keys = tuple(_token_key(text[start:end]) for start, end in spans)
-    return _Tokens(spans, keys, frozenset(keys))
+def _tokenise(text: str, known: dict[str, str]) -> _Tokens:
+    """A line's tokens; ``known`` remembers the keys of words already seen (prose repeats)."""
+    matches = list(_TOKEN.finditer(text))
+    spans = tuple(match.span() for match in matches)
+    keys = []
+    for match in matches:
+        word = match.group()
+        key = known.get(word)
+        if key is None:
+            key = known[word] = _token_key(word)
+        keys.append(key)
+    return _Tokens(spans, tuple(keys), frozenset(keys))
 
 
 def _word_windows(
@@ -682,9 +921,17 @@ def _word_windows(
     """
     if quote_keys.isdisjoint(tokens.key_set):
         return []
-    spans = tokens.spans
+    spans, keys = tokens.spans, tokens.keys
+    if len(spans) > 2 * _MAX_WINDOW_WORDS:
+        # A paragraph of tens of thousands of words: only around the old place.
+        middle = bisect_right(spans, (hint, hint))
+        low = max(0, middle - _MAX_WINDOW_WORDS)
+        spans, keys = (
+            spans[low : low + 2 * _MAX_WINDOW_WORDS],
+            keys[low : low + 2 * _MAX_WINDOW_WORDS],
+        )
     weights = [0]
-    for (start, end), key in zip(spans, tokens.keys, strict=True):
+    for (start, end), key in zip(spans, keys, strict=True):
         weights.append(weights[-1] + (end - start if key in quote_keys else 0))
     needed = _MIN_WORD_COVERAGE * len(quote)
     if weights[-1] < needed:
@@ -697,14 +944,21 @@ def _word_windows(
             if covered >= needed:
                 scored.append((covered, spans[first][0], spans[first + width - 1][1]))
     # Among equally covered windows, the one nearest the quote's length, then its old place.
-    scored.sort(key=lambda w: (-w[0], abs(w[2] - w[1] - len(quote)), abs(w[1] - hint)))
-    return [(start, end) for _, start, end in scored[:_MAX_WINDOWS]]
+    best = heapq.nsmallest(
+        _MAX_WINDOWS,
+        scored,
+        key=lambda w: (-w[0], abs(w[2] - w[1] - len(quote)), abs(w[1] - hint)),
+    )
+    return [(start, end) for _, start, end in best]
 
 
-def _block_window(text: str, quote: str) -> list[tuple[int, int]]:
+def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
     """The span implied by the longest common block, for a quote with no spaces to go by."""
+    # In a very long paragraph, only around the old place (as for word windows).
+    low = max(0, min(hint, len(text)) - _MAX_BLOCK_CHARS)
+    high = min(len(text), low + 2 * _MAX_BLOCK_CHARS)
     matcher = SequenceMatcher(None, text, quote, autojunk=False)
-    block = matcher.find_longest_match(0, len(text), 0, len(quote))
+    block = matcher.find_longest_match(low, high, 0, len(quote))
     if block.size < 3:
         return []
     start = max(0, block.a - block.b)
@@ -755,7 +1009,7 @@ class _QuoteScorer:
         tokens = _tokens_of(self.line_map, line)
         windows = _word_windows(tokens, self.quote, self.quote_keys, self.anchor.quote_offset or 0)
         if not windows and len(self.quote.split()) == 1:
-            windows = _block_window(text, self.quote)
+            windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
         best: _Found | None = None
         for window in windows:
             for start, end in {window, _trim_punctuation(text, self.quote, *window)}:
@@ -769,15 +1023,25 @@ class _QuoteScorer:
             return None
         self.chars.set_seq1(text[start:end])
         self.words.set_seq1(text[start:end].split())
-        bound = max(self.chars.quick_ratio(), self.words.quick_ratio())
+        # Characters catch a respelt word, words a replaced one ("terrible" ->
+        # "wonderful" shares few letters but leaves the phrase recognisable):
+        # the similarity is the better of the two ratios. Bounds come first,
+        # cheapest first; the costly character ratio is worked out last, only
+        # when it could be the better one and still clear the floor.
+        bound = max(self.chars.real_quick_ratio(), self.words.real_quick_ratio())
         if _match_score(bound, 1.0, closeness) < self.floor:
             return None
-        # Characters catch a respelt word, words a replaced one ("terrible" ->
-        # "wonderful" shares few letters but leaves the phrase recognisable).
-        similarity = max(self.chars.ratio(), self.words.ratio())
-        if _match_score(similarity, 1.0, closeness) < self.floor:
+        chars_bound = self.chars.quick_ratio()
+        if _match_score(max(chars_bound, self.words.quick_ratio()), 1.0, closeness) < self.floor:
+            return None
+        similarity = self.words.ratio()
+        if _match_score(max(chars_bound, similarity), 1.0, closeness) < self.floor:
             return None
         context = _context_agreement(self.anchor, text, start, end)
+        if chars_bound > similarity:
+            if _match_score(chars_bound, context, closeness) < self.floor:
+                return None
+            similarity = max(self.chars.ratio(), similarity)
         score = _match_score(similarity, context, closeness)
         if score < self.floor:
             return None
@@ -787,9 +1051,13 @@ class _QuoteScorer:
         return _Found(line, start, end, score)
 
 
-def _best_fuzzy(scorer: _QuoteScorer, lines: Sequence[int]) -> _Found | None:
+def _best_fuzzy(
+    scorer: _QuoteScorer, lines: Sequence[int], still_open: Callable[[], bool]
+) -> _Found | None:
     best: _Found | None = None
     for line in lines:
+        if not still_open():
+            break  # out of time: the best so far, or outdated
         found = scorer.best_in(line)
         if found is not None:
             best = found
@@ -800,7 +1068,7 @@ def _tokens_of(line_map: LineMap, line: int) -> _Tokens:
     # Memoised: in a heavy rewrite the same touched line is a candidate for many quotes.
     tokens = line_map._tokens.get(line)
     if tokens is None:
-        tokens = line_map._tokens[line] = _tokenise(line_map._new_lines[line])
+        tokens = line_map._tokens[line] = _tokenise(line_map._new_lines[line], line_map._keys)
     return tokens
 
 
@@ -812,19 +1080,51 @@ def _touched_near(line_map: LineMap, predicted: int) -> list[int]:
     return sorted(touched[low:high], key=lambda line: abs(line - predicted))
 
 
+class _TouchedWords:
+    """Which touched lines hold which words: built once per revision, at the first far search.
+
+    A quote's key word (four or more word characters) is in a line exactly
+    when it lies inside one of the line's runs of word characters, so looking
+    it up among the distinct runs finds the same lines as searching the whole
+    touched text, at a fraction of the cost for every quote after the first.
+    """
+
+    __slots__ = ("_joined", "_lines", "_starts")
+
+    def __init__(self, line_map: LineMap) -> None:
+        runs: dict[str, list[int]] = {}
+        for index in line_map._touched:
+            for run in dict.fromkeys(_KEY_WORD.findall(line_map._new_lines[index])):
+                runs.setdefault(run, []).append(index)
+        self._lines = list(runs.values())
+        self._joined = _SEPARATOR.join(runs)
+        self._starts = _line_starts(list(runs))
+
+    def lines_with(self, word: str, limit: int) -> set[int] | None:
+        """Touched lines containing ``word``, or None if more than ``limit`` do."""
+        found: set[int] = set()
+        at = self._joined.find(word)
+        while at >= 0:
+            entry = bisect_right(self._starts, at) - 1
+            found.update(self._lines[entry])
+            if len(found) > limit:
+                return None
+            following = entry + 1
+            at = (
+                self._joined.find(word, self._starts[following])
+                if following < len(self._starts)
+                else -1
+            )
+        # Added in line order, as a search through the text meets them: the same set,
+        # iterated the same way, so ties between candidates break as they always did.
+        return set(sorted(found))
+
+
 def _touched_with(line_map: LineMap, word: str, limit: int) -> set[int] | None:
     """Touched lines containing ``word``, or None if more than ``limit`` do."""
-    joined, starts = line_map._touched_joined, line_map._touched_starts
-    lines: set[int] = set()
-    at = joined.find(word)
-    while at >= 0:
-        line = bisect_right(starts, at) - 1
-        lines.add(line_map._touched[line])
-        if len(lines) > limit:
-            return None
-        # Skip to the next line: one hit per line is all we need.
-        at = joined.find(word, starts[line + 1]) if line + 1 < len(starts) else -1
-    return lines
+    if line_map._touched_words is None:
+        line_map._touched_words = _TouchedWords(line_map)
+    return line_map._touched_words.lines_with(word, limit)
 
 
 def _touched_sharing_words(line_map: LineMap, quote: str, skip: set[int]) -> list[int]:
@@ -843,19 +1143,23 @@ def _touched_sharing_words(line_map: LineMap, quote: str, skip: set[int]) -> lis
     return [line for line, count in shared.items() if count >= needed and line not in skip]
 
 
-def _find_fuzzy(anchor: Anchor, quote: str, line_map: LineMap, predicted: int) -> _Found | None:
+def _find_fuzzy(
+    anchor: Anchor, quote: str, line_map: LineMap, predicted: int, budget: SearchBudget
+) -> _Found | None:
     """The best edited version of the quote in text the revision touched."""
     if len(quote) < MIN_FUZZY_QUOTE_CHARS or not line_map._touched:
         return None
+    if not budget.near_open():
+        return None
     scorer = _QuoteScorer(anchor, quote, line_map, predicted)
     near = _touched_near(line_map, predicted)
-    found = _best_fuzzy(scorer, near)
-    if found is not None:
+    found = _best_fuzzy(scorer, near, budget.near_open)
+    if found is not None or not budget.far_open():
         return found
     far = sorted(
         _touched_sharing_words(line_map, quote, set(near)), key=lambda line: abs(line - predicted)
     )
-    return _best_fuzzy(scorer, far[:_MAX_FUZZY_CANDIDATES])
+    return _best_fuzzy(scorer, far[:_MAX_FUZZY_CANDIDATES], budget.far_open)
 
 
 # --- relocating anchors -------------------------------------------------------
@@ -927,13 +1231,15 @@ def _range_around(anchor: Anchor, line_map: LineMap, quote_line: int) -> tuple[i
     return min(start, quote_line), max(end, quote_line)
 
 
-def _relocate_quote(anchor: Anchor, quote: str, line_map: LineMap) -> Relocation:
+def _relocate_quote(
+    anchor: Anchor, quote: str, line_map: LineMap, budget: SearchBudget
+) -> Relocation:
     old_index = (anchor.quote_line or anchor.line_start) - 1
     if not 0 <= old_index < len(line_map._old_lines) or not line_map._new_lines:
         return _outdated(anchor)
     predicted = line_map._predicted[old_index]
     found = _find_exact(anchor, quote, line_map, predicted) or _find_fuzzy(
-        anchor, quote, line_map, predicted
+        anchor, quote, line_map, predicted, budget
     )
     if found is None:
         return _outdated(anchor)
@@ -951,18 +1257,29 @@ def _relocate_quote(anchor: Anchor, quote: str, line_map: LineMap) -> Relocation
     return Relocation(new, _state(anchor, new), found.score)
 
 
-def relocate(anchor: Anchor, line_map: LineMap) -> Relocation:
-    """Carry one anchor on the old revision to the new one."""
+def relocate(anchor: Anchor, line_map: LineMap, budget: SearchBudget | None = None) -> Relocation:
+    """Carry one anchor on the old revision to the new one.
+
+    Share one ``budget`` among all the comments of a revision to bound its
+    fuzzy search; without one, the search is never cut short.
+    """
     if anchor.quote:
-        return _relocate_quote(anchor, anchor.quote, line_map)
+        return _relocate_quote(anchor, anchor.quote, line_map, budget or _UNLIMITED)
     if not line_map._new_lines:
         return _outdated(anchor)
     return _relocate_lines(anchor, line_map)
 
 
 def relocate_all(
-    anchors: Sequence[Anchor], old_lines: Sequence[str], new_lines: Sequence[str]
+    anchors: Sequence[Anchor],
+    old_lines: Sequence[str],
+    new_lines: Sequence[str],
+    budget: SearchBudget | None = None,
 ) -> list[Relocation]:
-    """Relocate every anchor, in order, one result per anchor (none dropped)."""
+    """Relocate every anchor, in order, one result per anchor (none dropped).
+
+    Within a fresh :class:`SearchBudget` unless given one.
+    """
     line_map = build_line_map(old_lines, new_lines)
-    return [relocate(anchor, line_map) for anchor in anchors]
+    budget = budget or SearchBudget()
+    return [relocate(anchor, line_map, budget) for anchor in anchors]

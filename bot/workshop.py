@@ -35,6 +35,7 @@ from bot.reanchor import (
     LineMap,
     Relocation,
     RevisionSummary,
+    SearchBudget,
     build_line_map,
     relocate,
     summarize,
@@ -409,6 +410,12 @@ class Workshop:
         line_map, planned = await asyncio.to_thread(
             _plan_relocations, old_lines, new_lines, carried
         )
+        # Comments written while we were planning are planned in the worker too,
+        # before taking the write lock: nothing is relocated on the event loop.
+        async with self.db.read() as conn:
+            late = _unplanned(await comment_sql.comments_to_carry(conn, excerpt.id), planned)
+        if late:
+            planned.update(await asyncio.to_thread(_relocate_each, line_map, late))
         revision = excerpt.revision + 1
         async with self.db.transaction() as tx:
             current = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
@@ -416,11 +423,14 @@ class Workshop:
                 raise WrongState(
                     f"Excerpt #{number} got another revision meanwhile; please try again."
                 )
-            # Comments written while we were planning are carried too (cheaply: few).
-            moves = [
-                (comment, planned.get(comment.id) or relocate(comment.anchor, line_map))
-                for comment in await comment_sql.comments_to_carry(tx, excerpt.id)
-            ]
+            # The set carried is the one read under the lock: each comment moved
+            # exactly once. The few written since the catch-up above are planned
+            # in the worker as well (holding the lock only that long).
+            carried = await comment_sql.comments_to_carry(tx, excerpt.id)
+            late = _unplanned(carried, planned)
+            if late:
+                planned.update(await asyncio.to_thread(_relocate_each, line_map, late))
+            moves = [(comment, planned[comment.id][1]) for comment in carried]
             now = self._now()
             word_count = count_words(new_lines)
             await excerpt_sql.insert_revision(tx, excerpt.id, revision, new_lines, word_count, now)
@@ -712,11 +722,32 @@ def require_live(excerpt: Excerpt | None, number: int) -> Excerpt:
     return excerpt
 
 
+_Planned = dict[int, tuple[Anchor, Relocation]]  # comment id -> (anchor planned from, where)
+
+
 def _plan_relocations(
     old_lines: Sequence[str], new_lines: Sequence[str], comments: Sequence[Comment]
-) -> tuple[LineMap, dict[int, Relocation]]:
+) -> tuple[LineMap, _Planned]:
     line_map = build_line_map(old_lines, new_lines)
-    return line_map, {comment.id: relocate(comment.anchor, line_map) for comment in comments}
+    return line_map, _relocate_each(line_map, comments)
+
+
+def _relocate_each(line_map: LineMap, comments: Sequence[Comment]) -> _Planned:
+    """Where each comment goes: run it in a worker (a second on a pathological text)."""
+    budget = SearchBudget()
+    return {
+        comment.id: (comment.anchor, relocate(comment.anchor, line_map, budget))
+        for comment in comments
+    }
+
+
+def _unplanned(comments: Sequence[Comment], planned: _Planned) -> list[Comment]:
+    """Comments with no plan yet, or planned from another anchor (an id reused)."""
+    return [
+        comment
+        for comment in comments
+        if comment.id not in planned or planned[comment.id][0] != comment.anchor
+    ]
 
 
 def fully_posted(posted: Sequence[tuple[int, int]], line_count: int) -> bool:
