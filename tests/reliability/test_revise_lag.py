@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 import bot.workshop
-from bot.models import Anchor, AnchorState, Comment, Member
+from bot.models import Actor, Anchor, AnchorState, Comment
 from bot.reanchor import SearchBudget, build_line_map, relocate
 from bot.storage import Database
 from bot.storage import comments as comment_sql
@@ -32,8 +32,8 @@ from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
 
 GUILD = 77
-AUTHOR = Member(1, "Author")
-READERS = [Member(100 + n, f"Reader {n}") for n in range(12)]
+AUTHOR = Actor(1, "Author")
+READERS = [Actor(100 + n, f"Reader {n}") for n in range(12)]
 MAX_LAG_S = 0.050
 TICK_S = 0.005
 WAIT_S = 60.0
