@@ -1,6 +1,6 @@
 """/digest: feedback exported as a Markdown, HTML or Word file.
 
-Thin on purpose: the core (:mod:`bot.digests`) loads and renders; this cog
+Thin on purpose: the core (:mod:`bot.digest_service`) loads and renders; this cog
 picks the options, checks Discord's upload limit and sends the file.
 """
 
@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digests import Digest, NoDigest, parse_since
+from bot.digest_service import Digest, NoDigest, parse_since
 from bot.errors import InvalidInput
 from bot.ui.checks import viewer_of
 from bot.ui.client import MarginaliaBot

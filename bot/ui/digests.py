@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.digest import DigestFormat
-from bot.digests import Digest
+from bot.digest_service import Digest
 from bot.formatting import upload_size
 from bot.ui.escaping import escape
 
