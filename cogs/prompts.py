@@ -19,17 +19,15 @@ from bot.errors import InvalidInput
 from bot.formatting import shorten
 from bot.prompts import CLAIM_BATCH, Claim
 from bot.schedule import search_timezones
-from bot.ui.checks import actor_of, can_mention_everyone
+from bot.ui.checks import actor_of, require_prompt_channel, require_prompt_role
 from bot.ui.client import MarginaliaBot
 from bot.ui.escaping import escape
 from bot.ui.prompts import (
-    NEEDED_PERMISSIONS,
     discord_timestamp,
     failure_note,
     http_reason,
     list_pages,
     local_moment,
-    missing_permissions_note,
     prompt_embed,
     thread_title,
 )
@@ -195,9 +193,8 @@ class Prompts(commands.Cog):
         can_manage = actor_of(interaction).can_manage_server
         if can_manage:
             # Checked before storing, so a setup that could never post is refused whole.
-            _check_role(role)
-            _check_can_mention(interaction, role)
-            _check_channel(channel)
+            require_prompt_role(interaction, role)
+            require_prompt_channel(channel)
         schedule = await self.prompts.setup(
             guild_id,
             can_manage=can_manage,
@@ -332,35 +329,6 @@ class Prompts(commands.Cog):
             await interaction.followup.send(content, ephemeral=True)
         else:
             await interaction.response.send_message(content, ephemeral=True)
-
-
-def _check_role(role: discord.Role | None) -> None:
-    if role is not None and role.is_default():
-        raise InvalidInput(
-            "I won't mention @everyone with each prompt. Pick a role members can opt into, "
-            "or leave `role` empty."
-        )
-
-
-def _check_can_mention(interaction: discord.Interaction, role: discord.Role | None) -> None:
-    """The bot pings the role on the invoker's say-so: only if they could ping it too."""
-    if role is None or role.mentionable:
-        return
-    if can_mention_everyone(interaction):
-        return
-    raise InvalidInput(
-        f"You can't mention {role.mention} yourself: it isn't mentionable and you don't have "
-        "the **Mention Everyone** permission, so I won't ping it with each prompt for you. "
-        "Make the role mentionable (Server Settings → Roles), ask someone who may mention "
-        "it to run the setup, or leave `role` empty. Nothing was saved."
-    )
-
-
-def _check_channel(channel: discord.TextChannel) -> None:
-    granted = channel.permissions_for(channel.guild.me)
-    missing = [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
-    if missing:
-        raise InvalidInput(missing_permissions_note(channel.mention, missing))
 
 
 async def setup(bot: MarginaliaBot) -> None:

@@ -12,8 +12,9 @@ import contextlib
 
 import discord
 
-from bot.errors import NotAllowed
+from bot.errors import InvalidInput, NotAllowed
 from bot.models import Actor, Viewer
+from bot.ui.prompts import NEEDED_PERMISSIONS, missing_permissions_note
 
 
 def server_permissions(interaction: discord.Interaction) -> discord.Permissions:
@@ -108,3 +109,34 @@ def require_excerpt_posting_rights(interaction: discord.Interaction) -> None:
             "channel, so I won't post an excerpt here for you. Please use a channel where "
             "you can post."
         )
+
+
+# ------------------------------------------------------------------ prompts
+
+
+def require_prompt_role(interaction: discord.Interaction, role: discord.Role | None) -> None:
+    """A role to ping with each prompt: never @everyone, and, as the bot pings it on the
+    invoker's say-so, only one they could ping themselves."""
+    if role is None:
+        return
+    if role.is_default():
+        raise InvalidInput(
+            "I won't mention @everyone with each prompt. Pick a role members can opt into, "
+            "or leave `role` empty."
+        )
+    if role.mentionable or can_mention_everyone(interaction):
+        return
+    raise InvalidInput(
+        f"You can't mention {role.mention} yourself: it isn't mentionable and you don't have "
+        "the **Mention Everyone** permission, so I won't ping it with each prompt for you. "
+        "Make the role mentionable (Server Settings → Roles), ask someone who may mention "
+        "it to run the setup, or leave `role` empty. Nothing was saved."
+    )
+
+
+def require_prompt_channel(channel: discord.TextChannel) -> None:
+    """The bot can post prompts, and open their threads, in ``channel``."""
+    granted = channel.permissions_for(channel.guild.me)
+    missing = [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
+    if missing:
+        raise InvalidInput(missing_permissions_note(channel.mention, missing))
