@@ -8,7 +8,7 @@ error's own text, exactly as when the cogs parsed the ids themselves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import discord
 from discord import app_commands
@@ -96,16 +96,30 @@ async def prompt_autocomplete(
     ]
 
 
-class ExcerptTransformer(app_commands.Transformer):
-    """An excerpt number, typed or picked from the excerpts the member can see."""
+class IdTransformer(app_commands.Transformer):
+    """A number typed as ``12`` or ``#12``, or picked from the autocomplete's list."""
+
+    what: ClassVar[str]  # the id's noun in an error message
 
     async def transform(self, interaction: discord.Interaction, value: str, /) -> int:
-        return _parse(self, value, "excerpt")
+        return _parse(self, value, self.what)
 
     async def autocomplete(  # type: ignore[override]  # discord.py's wide value type
         self, interaction: discord.Interaction, value: str, /
     ) -> Choices:
-        return await excerpt_choices(interaction, str(value))
+        return await self.offer(interaction, str(value))
+
+    async def offer(self, interaction: discord.Interaction, current: str) -> Choices:
+        raise NotImplementedError
+
+
+class ExcerptTransformer(IdTransformer):
+    """An excerpt number; the list offers the excerpts the member can see."""
+
+    what = "excerpt"
+
+    async def offer(self, interaction: discord.Interaction, current: str) -> Choices:
+        return await excerpt_choices(interaction, current)
 
 
 class OptionalExcerptTransformer(ExcerptTransformer):
@@ -115,19 +129,17 @@ class OptionalExcerptTransformer(ExcerptTransformer):
     async def transform(  # type: ignore[override]  # None: blank, as if left out
         self, interaction: discord.Interaction, value: str, /
     ) -> int | None:
-        return _parse(self, value, "excerpt") if value.strip() else None
+        return _parse(self, value, self.what) if value.strip() else None
 
 
-class CommentTransformer(app_commands.Transformer):
-    """A comment number, typed or picked from the comments the member can see."""
+class CommentTransformer(IdTransformer):
+    """A comment number; the list offers comments the member can see, those on the
+    thread's excerpt first."""
 
-    async def transform(self, interaction: discord.Interaction, value: str, /) -> int:
-        return _parse(self, value, "comment")
+    what = "comment"
 
-    async def autocomplete(  # type: ignore[override]  # discord.py's wide value type
-        self, interaction: discord.Interaction, value: str, /
-    ) -> Choices:
-        return await comment_choices(interaction, str(value))
+    async def offer(self, interaction: discord.Interaction, current: str) -> Choices:
+        return await comment_choices(interaction, current)
 
 
 ExcerptId = app_commands.Transform[int, ExcerptTransformer]
