@@ -11,10 +11,12 @@ __all__ = ["create_bot"]
 
 
 def create_bot(**settings: Any) -> MarginaliaBot:
-    """Return a configured, not-yet-started bot.
+    """Return a configured, not-yet-started bot; the one way to make one.
 
-    ``settings`` override the environment, e.g. ``create_bot(database="x.db")``.
+    ``settings`` win over `.env` and the environment, e.g. ``create_bot(database="x.db")``.
     """
-    from bot.ui.client import create_bot as _create_bot
+    # Imported here: the core stays importable (CLI, tools) without loading discord.py.
+    from bot.config import read_environment, settings_from
+    from bot.ui.client import MarginaliaBot
 
-    return _create_bot(**settings)
+    return MarginaliaBot(settings_from(read_environment(), settings, need_token=False))

@@ -45,3 +45,7 @@ class NotAllowed(MarginaliaError):
 
 class WrongState(MarginaliaError):
     """The thing exists but cannot take this action now (e.g. a closed excerpt)."""
+
+
+class PostingFailed(MarginaliaError):
+    """Discord refused to take what was being posted; nothing of it was kept."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, read_environment, settings_from
 from bot.digest import DigestFormat
-from bot.digests import Digest, Digests, NoDigest, Nothing, parse_since
+from bot.digest_service import Digest, Digests, NoDigest, NoDigestKind, parse_since
 from bot.errors import MarginaliaError
 from bot.storage import Database, UnusableDatabase
 from bot.storage.database import side_files
@@ -56,9 +56,9 @@ Exit status: 0 on success, 2 with one line on stderr otherwise.
 
 # The bot's wording speaks to the author; a command line names who was meant.
 _NOTHING = {
-    Nothing.NO_EXCERPTS: "user {user} has no excerpts in server {guild}",
-    Nothing.NO_NEW_FEEDBACK: "no new feedback on user {user}'s excerpts since {since}",
-    Nothing.NO_FEEDBACK: "user {user}'s excerpts in server {guild} have no feedback yet",
+    NoDigestKind.NO_EXCERPTS: "user {user} has no excerpts in server {guild}",
+    NoDigestKind.NO_NEW_FEEDBACK: "no new feedback on user {user}'s excerpts since {since}",
+    NoDigestKind.NO_FEEDBACK: "user {user}'s excerpts in server {guild} have no feedback yet",
 }
 
 

@@ -155,6 +155,7 @@ class Actor:
 
     id: int
     display_name: str
-    is_moderator: bool = False  # Manage Server or Manage Messages
+    is_moderator: bool = False  # Manage Server or Manage Messages, server-wide
+    can_manage_server: bool = False  # Manage Server, server-wide
     # What they can see and write in; None is the operator's view (CLI, tools): everything.
     viewer: Viewer | None = None

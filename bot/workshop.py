@@ -70,7 +70,9 @@ WHICH_EXCERPT = (
 
 
 @dataclass(frozen=True, slots=True)
-class LinesView:
+class LineListing:
+    """An excerpt's lines as of one revision, with each line's (open, resolved) counts."""
+
     excerpt: Excerpt
     revision: int
     lines: list[Line]
@@ -289,7 +291,7 @@ class Workshop:
         revision: int | None = None,
         *,
         viewer: Viewer | None = None,
-    ) -> LinesView:
+    ) -> LineListing:
         async with self.db.read() as conn:
             excerpt = require_live(
                 seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)), number
@@ -310,7 +312,7 @@ class Workshop:
                 if shown == excerpt.revision
                 else {}
             )
-        return LinesView(excerpt, shown, lines, counts)
+        return LineListing(excerpt, shown, lines, counts)
 
     async def all_lines(self, excerpt: Excerpt) -> list[Line]:
         async with self.db.read() as conn:

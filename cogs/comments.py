@@ -12,39 +12,25 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidInput, WrongState
-from bot.models import Comment, CommentStatus, Excerpt
+from bot.formatting import shorten
+from bot.models import CommentStatus, Excerpt
+from bot.ui.checks import actor_of, viewer_of
 from bot.ui.client import MarginaliaBot
-from bot.ui.render import (
-    COMMENT_COLOUR,
+from bot.ui.comments import (
+    card_edit,
+    card_url,
     comment_embed,
-    comment_location,
-    comment_tombstone,
-    escape,
-    pages_of,
+    deletion_changes,
+    list_pages,
+    older_revision_note,
     reply_embed,
-    shorten,
 )
-from bot.ui.views import Paginator
-from bot.workshop import (
-    CommentContext,
-    MessageLines,
-    parse_number,
-    require_open,
-    require_thread_writer,
-)
-from cogs.common import (
-    THREAD_NOT_UPDATED,
-    CardChange,
-    ErrorAwareModal,
-    comment_autocomplete,
-    excerpt_autocomplete,
-    excerpt_number_for,
-    guild_id_of,
-    member_of,
-    thread_of,
-    update_thread,
-    viewer_of,
-)
+from bot.ui.escaping import escape
+from bot.ui.threads import THREAD_NOT_UPDATED, CardChange, thread_of, update_thread
+from bot.ui.transformers import CommentId, OptionalExcerptId
+from bot.ui.views import ErrorAwareModal, Paginator
+from bot.workshop import require_open, require_thread_writer
+from cogs.common import excerpt_number_for, guild_id_of
 
 log = logging.getLogger(__name__)
 
@@ -114,20 +100,18 @@ class Comments(commands.Cog):
         quote="A phrase inside those lines to pin the comment to, copied exactly",
         suggestion="Replacement for the quoted phrase",
     )
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
     async def add(
         self,
         interaction: discord.Interaction,
         line: app_commands.Range[str, 1, 40],
         text: app_commands.Range[str, 1, 1500],
-        excerpt: str | None = None,
+        excerpt: OptionalExcerptId = None,
         quote: app_commands.Range[str, 1, 1000] | None = None,
         suggestion: app_commands.Range[str, 1, 1000] | None = None,
     ) -> None:
-        number = parse_number(excerpt, "excerpt") if excerpt and excerpt.strip() else None
         await self.add_and_echo(
             interaction,
-            excerpt_number=number,
+            excerpt_number=excerpt,
             thread_id=interaction.channel_id,
             line=line,
             text=text,
@@ -150,7 +134,7 @@ class Comments(commands.Cog):
             guild_id=guild_id_of(interaction),
             excerpt_number=excerpt_number,
             thread_id=thread_id,
-            member=member_of(interaction),
+            member=actor_of(interaction),
             line_spec=line,
             text=text,
             quote=quote,
@@ -192,7 +176,7 @@ class Comments(commands.Cog):
         in_thread = interaction.channel_id == excerpt.thread_id
         if repeated and (card_message_id is not None or not in_thread):
             where = (
-                f" It is in the thread: {_card_url(excerpt, card_message_id)}"
+                f" It is in the thread: {card_url(excerpt, card_message_id)}"
                 if card_message_id is not None and excerpt.thread_id is not None
                 else ""
             )
@@ -245,17 +229,16 @@ class Comments(commands.Cog):
     # ---------------------------------------------------------- the thread
 
     @comment.command(name="reply", description="Reply to a comment")
-    @app_commands.autocomplete(comment=comment_autocomplete)
     async def reply(
         self,
         interaction: discord.Interaction,
-        comment: str,
+        comment: CommentId,
         text: app_commands.Range[str, 1, 1500],
     ) -> None:
         context = await self.workshop.reply(
             guild_id=guild_id_of(interaction),
-            comment_number=parse_number(comment, "comment"),
-            member=member_of(interaction),
+            comment_number=comment,
+            member=actor_of(interaction),
             text=text,
         )
 
@@ -273,22 +256,20 @@ class Comments(commands.Cog):
         )
 
     @comment.command(name="resolve", description="Mark a comment as resolved")
-    @app_commands.autocomplete(comment=comment_autocomplete)
-    async def resolve(self, interaction: discord.Interaction, comment: str) -> None:
+    async def resolve(self, interaction: discord.Interaction, comment: CommentId) -> None:
         await self._set_resolved(interaction, comment, resolved=True)
 
     @comment.command(name="reopen", description="Reopen a resolved comment")
-    @app_commands.autocomplete(comment=comment_autocomplete)
-    async def reopen(self, interaction: discord.Interaction, comment: str) -> None:
+    async def reopen(self, interaction: discord.Interaction, comment: CommentId) -> None:
         await self._set_resolved(interaction, comment, resolved=False)
 
     async def _set_resolved(
-        self, interaction: discord.Interaction, raw: str, *, resolved: bool
+        self, interaction: discord.Interaction, number: int, *, resolved: bool
     ) -> None:
         context = await self.workshop.set_resolved(
             guild_id=guild_id_of(interaction),
-            comment_number=parse_number(raw, "comment"),
-            member=member_of(interaction),
+            comment_number=number,
+            member=actor_of(interaction),
             resolved=resolved,
         )
         verb = "✅ resolved" if resolved else "↩️ reopened"
@@ -304,21 +285,20 @@ class Comments(commands.Cog):
             interaction,
             context.excerpt,
             announce=None if in_thread else said,
-            edits=_card_edit(context),
+            edits=card_edit(context),
         )
 
     @comment.command(name="edit", description="Change the text of your comment")
-    @app_commands.autocomplete(comment=comment_autocomplete)
     async def edit(
         self,
         interaction: discord.Interaction,
-        comment: str,
+        comment: CommentId,
         text: app_commands.Range[str, 1, 1500],
     ) -> None:
         context = await self.workshop.edit_comment(
             guild_id=guild_id_of(interaction),
-            comment_number=parse_number(comment, "comment"),
-            member=member_of(interaction),
+            comment_number=comment,
+            member=actor_of(interaction),
             text=text,
         )
         await interaction.response.send_message(
@@ -326,33 +306,22 @@ class Comments(commands.Cog):
             f">>> {escape(shorten(context.comment.text, 1800))}",
             ephemeral=True,
         )
-        await self._update_thread(interaction, context.excerpt, edits=_card_edit(context))
+        await self._update_thread(interaction, context.excerpt, edits=card_edit(context))
 
     @comment.command(name="delete", description="Delete your comment (moderators: any comment)")
-    @app_commands.autocomplete(comment=comment_autocomplete)
-    async def delete(self, interaction: discord.Interaction, comment: str) -> None:
+    async def delete(self, interaction: discord.Interaction, comment: CommentId) -> None:
         deleted = await self.workshop.delete_comment(
             guild_id=guild_id_of(interaction),
-            comment_number=parse_number(comment, "comment"),
-            member=member_of(interaction),
+            comment_number=comment,
+            member=actor_of(interaction),
         )
         await interaction.response.send_message(
             f"🗑️ Comment #{deleted.comment.number} and its replies were deleted.", ephemeral=True
         )
         # The comment's card becomes a one-line tombstone; its replies' cards go.
-        edits: list[CardChange] = []
-        if deleted.comment.card_message_id is not None:
-            edits.append(
-                CardChange(
-                    deleted.comment.card_message_id, content=comment_tombstone(deleted.comment)
-                )
-            )
-        edits.extend(
-            CardChange(reply.card_message_id, delete=True)
-            for reply in deleted.comment.replies
-            if reply.card_message_id is not None
+        await self._update_thread(
+            interaction, deleted.excerpt, edits=deletion_changes(deleted.comment)
         )
-        await self._update_thread(interaction, deleted.excerpt, edits=edits)
 
     async def _update_thread(
         self,
@@ -379,11 +348,10 @@ class Comments(commands.Cog):
         status="Which comments to show (default: all)",
         revision="Only comments written on this earlier revision",
     )
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
     async def list_(
         self,
         interaction: discord.Interaction,
-        excerpt: str | None = None,
+        excerpt: OptionalExcerptId = None,
         line: str | None = None,
         status: StatusChoice = "all",
         revision: app_commands.Range[int, 1] | None = None,
@@ -396,7 +364,6 @@ class Comments(commands.Cog):
             revision=revision,
             viewer=viewer_of(interaction),
         )
-        title = f"Comments on #{listing.excerpt.number} · {escape(listing.excerpt.title)}"
         if not listing.comments:
             await interaction.response.send_message(
                 f"No {'' if status == 'all' else status + ' '}comments"
@@ -404,18 +371,7 @@ class Comments(commands.Cog):
                 ephemeral=True,
             )
             return
-        entries = [
-            _list_entry(
-                c,
-                comment_location(c, listing.excerpt.revision, original=revision is not None),
-                listing.reply_counts.get(c.id, 0),
-            )
-            for c in listing.comments
-        ]
-        pages = [
-            discord.Embed(title=shorten(title, 256), description=page, colour=COMMENT_COLOUR)
-            for page in pages_of(entries, per_page=10)
-        ]
+        pages = list_pages(listing, original=revision is not None)
         await Paginator(interaction.user.id, pages).start(interaction)
 
     # ---------------------------------------------------------------- menu
@@ -433,54 +389,12 @@ class Comments(commands.Cog):
             )
         # Refuse now, not after the reader has typed her note into the form.
         require_open(found.excerpt)
-        require_thread_writer(member_of(interaction), found.excerpt, "comment")
+        require_thread_writer(actor_of(interaction), found.excerpt, "comment")
         if not found.is_current:
-            raise WrongState(_older_revision_note(found, guild_id_of(interaction)))
+            raise WrongState(older_revision_note(found, guild_id_of(interaction)))
         await interaction.response.send_modal(
             CommentModal(self, found.excerpt, found.first, found.last)
         )
-
-
-def _older_revision_note(found: MessageLines, guild_id: int) -> str:
-    """Which revision a message shows, and where the current one is."""
-    excerpt = found.excerpt
-    if found.current_message_id is not None and excerpt.thread_id is not None:
-        where = (
-            f"its lines start at https://discord.com/channels/{guild_id}/"
-            f"{excerpt.thread_id}/{found.current_message_id}"
-        )
-    elif excerpt.thread_id is not None:
-        where = f"it is in <#{excerpt.thread_id}>"
-    else:
-        where = f"see `/excerpt show excerpt:{excerpt.number}`"
-    return (
-        f"That message shows revision {found.revision} of excerpt #{excerpt.number}, which "
-        f"has been revised since. Comment on the current one, revision {excerpt.revision}: "
-        f"{where} (use **Comment on line** there, or `/comment add`)."
-    )
-
-
-def _card_edit(context: CommentContext) -> list[CardChange]:
-    """The change that brings a comment's card up to date, if it has one."""
-    if context.comment.card_message_id is None:
-        return []
-    card = comment_embed(context.comment, context.excerpt, context.lines)
-    return [CardChange(context.comment.card_message_id, embed=card)]
-
-
-def _card_url(excerpt: Excerpt, message_id: int | None) -> str:
-    return f"https://discord.com/channels/{excerpt.guild_id}/{excerpt.thread_id}/{message_id}"
-
-
-def _list_entry(comment: Comment, where: str, replies: int) -> str:
-    marks = []
-    if comment.status is CommentStatus.RESOLVED:
-        marks.append("✅ resolved")
-    if replies:
-        marks.append(f"{replies} repl{'y' if replies == 1 else 'ies'}")
-    tail = f"\n*{' · '.join(marks)}*" if marks else ""
-    text = escape(shorten(" ".join(comment.text.split()), 200))
-    return f"**#{comment.number}** · {where} · {escape(comment.author_name)}: {text}{tail}"
 
 
 async def setup(bot: MarginaliaBot) -> None:

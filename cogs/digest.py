@@ -1,6 +1,6 @@
 """/digest: feedback exported as a Markdown, HTML or Word file.
 
-Thin on purpose: the core (:mod:`bot.digests`) loads and renders; this cog
+Thin on purpose: the core (:mod:`bot.digest_service`) loads and renders; this cog
 picks the options, checks Discord's upload limit and sends the file.
 """
 
@@ -13,23 +13,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digest import DigestFormat
-from bot.digests import Digest, NoDigest, parse_since
+from bot.digest_service import Digest, NoDigest, parse_since
 from bot.errors import InvalidInput
+from bot.ui.checks import viewer_of
 from bot.ui.client import MarginaliaBot
-from bot.ui.render import escape
-from cogs.common import excerpt_autocomplete, excerpt_number_for, guild_id_of, viewer_of
+from bot.ui.digests import author_summary, excerpt_summary, too_large
+from bot.ui.transformers import OptionalExcerptId
+from cogs.common import excerpt_number_for, guild_id_of
 
 FormatChoice = Literal["markdown", "html", "docx"]
 
 # What Discord allows an unboosted server; used when the interaction doesn't say.
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
-
-_FORMAT_NAMES = {
-    DigestFormat.MARKDOWN: "Markdown",
-    DigestFormat.HTML: "a web page (HTML)",
-    DigestFormat.DOCX: "a Word document",
-}
 
 
 class DigestCommands(commands.Cog):
@@ -49,11 +44,10 @@ class DigestCommands(commands.Cog):
         revision="An earlier revision, with the comments written on it (default: current)",
     )
     @app_commands.rename(fmt="format")
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
     async def excerpt_(
         self,
         interaction: discord.Interaction,
-        excerpt: str | None = None,
+        excerpt: OptionalExcerptId = None,
         fmt: FormatChoice = "markdown",
         include_resolved: bool = False,
         revision: app_commands.Range[int, 1] | None = None,
@@ -66,12 +60,7 @@ class DigestCommands(commands.Cog):
         digest = await self.digests.excerpt_digest(
             guild_id, number, fmt, include_resolved=include_resolved, revision=revision
         )
-        left_out = digest.comments - digest.shown
-        summary = (
-            f"📄 Feedback on **#{number} · {escape(digest.title)}**: {_counts(digest)}"
-            + (f", {left_out:,} resolved not listed" if left_out else "")
-            + f", as {_FORMAT_NAMES[digest.format]}."
-        )
+        summary = excerpt_summary(number, digest)
         export = (
             f"--excerpt {number} --guild {guild_id}"
             + (" --include-resolved" if include_resolved else "")
@@ -105,23 +94,11 @@ class DigestCommands(commands.Cog):
         if isinstance(result, NoDigest):
             await interaction.followup.send(result.reason, ephemeral=True)
             return
-        excerpts = "excerpt" if result.excerpts == 1 else f"{result.excerpts:,} excerpts"
-        when = f" since {day.isoformat()}" if day else ""
-        summary = (
-            f"📄 Feedback on your {excerpts}{when}: {_counts(result)}"
-            + (", open threads only" if result.shown < result.comments else "")
-            + f", as {_FORMAT_NAMES[result.format]}."
-        )
+        summary = author_summary(result, day)
         export = f"--author {interaction.user.id} --guild {guild_id}" + (
             f" --since {day.isoformat()}" if day else ""
         )
         await _send(interaction, result, summary, export)
-
-
-def _counts(digest: Digest) -> str:
-    comments = "1 comment" if digest.comments == 1 else f"{digest.comments:,} comments"
-    readers = "1 reader" if digest.readers == 1 else f"{digest.readers:,} readers"
-    return f"{comments} from {readers}"
 
 
 def upload_limit(interaction: discord.Interaction) -> int:
@@ -138,12 +115,6 @@ def upload_limit(interaction: discord.Interaction) -> int:
     return DEFAULT_UPLOAD_LIMIT
 
 
-def _size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    return f"{max(1, round(size / 1024)):,} KB"
-
-
 async def _send(
     interaction: discord.Interaction,
     digest: Digest,
@@ -155,18 +126,7 @@ async def _send(
     content = digest.file.content
     limit = upload_limit(interaction)
     if len(content) > limit:
-        ways = []
-        if digest.format is not DigestFormat.MARKDOWN:
-            ways.append("`format:markdown` (the smallest)")
-        if listed_resolved:
-            ways.append("`include_resolved:False`")
-        tries = f"Try {' or '.join(ways)}, or ask" if ways else "Ask"
-        raise InvalidInput(
-            f"The digest is {_size(len(content))}, over the {_size(limit)} Discord lets me "
-            f"upload here. {tries} whoever runs the bot to export it from the command line, "
-            f"where there is no size limit: `python -m bot export {export_args} "
-            f"--format {digest.format.value}`."
-        )
+        raise InvalidInput(too_large(digest, limit, export_args, listed_resolved=listed_resolved))
     file = discord.File(io.BytesIO(content), filename=digest.file.filename)
     await interaction.followup.send(summary, file=file, ephemeral=True)
 

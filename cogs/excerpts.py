@@ -5,52 +5,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
-from collections.abc import Sequence
-from typing import Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import InvalidInput
-from bot.models import AnchorState, Excerpt, Line
-from bot.storage.excerpts import PostedMessage
+from bot.errors import PostingFailed
+from bot.models import Excerpt, Line
 from bot.text import check_upload
+from bot.ui.checks import actor_of, require_excerpt_posting_rights, viewer_of
 from bot.ui.client import MarginaliaBot
-from bot.ui.render import (
-    EXCERPT_COLOUR,
-    PlannedMessage,
-    escape,
+from bot.ui.escaping import escape
+from bot.ui.excerpts import (
     excerpt_messages,
-    excerpt_status_label,
-    pages_of,
-    render_line,
-    thread_name,
+    list_pages,
+    not_yet_posted,
+    posted_note,
+    posting_failure,
+    revision_summary,
+    revision_where,
+    show_pages,
+    unposted_note,
 )
-from bot.ui.views import Confirm, Paginator
-from bot.upload_worker import UploadReader
-from bot.workshop import RevisionOutcome, parse_number
-from cogs.common import (
+from bot.ui.threads import (
     THREAD_NOT_UPDATED,
-    ErrorAwareModal,
-    excerpt_autocomplete,
-    guild_id_of,
-    member_of,
-    require_excerpt_posting_rights,
+    announce,
+    delete_quietly,
+    home_channel,
+    post_in_thread,
+    post_revision,
     thread_of,
     update_thread,
-    viewer_of,
 )
+from bot.ui.transformers import ExcerptId
+from bot.ui.views import Confirm, ErrorAwareModal, Paginator
+from bot.upload_worker import UploadReader
+from cogs.common import guild_id_of
 
 log = logging.getLogger(__name__)
 
 PASTE_LIMIT = 4000  # Discord's limit for one modal text field
-THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: feedback takes time
-
-
-class PostingFailed(InvalidInput):
-    """Discord refused part of the posting; the excerpt was rolled back."""
 
 
 class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
@@ -150,7 +144,7 @@ class Excerpts(commands.Cog):
         """Validate, store, post in a new thread, then make the excerpt live."""
         guild_id = guild_id_of(interaction)
         clean_title, lines, warning = self.workshop.prepare_excerpt(title, text, content_warning)
-        home = _home_channel(interaction.channel)
+        home = home_channel(interaction.channel)
         # Typed inside a thread (another excerpt's, or a forum post): the new excerpt is
         # announced in the parent channel, or only to the poster, never in that thread.
         elsewhere = isinstance(interaction.channel, discord.Thread)
@@ -158,7 +152,7 @@ class Excerpts(commands.Cog):
         excerpt = await self.workshop.create_excerpt(
             guild_id=guild_id,
             channel_id=home.id,
-            author=member_of(interaction),
+            author=actor_of(interaction),
             title=clean_title,
             lines=lines,
             content_warning=warning,
@@ -166,22 +160,19 @@ class Excerpts(commands.Cog):
         numbered = [Line(number, text) for number, text in enumerate(lines, start=1)]
         thread: discord.Thread | None = None
         try:
-            thread, posted = await _post_in_thread(home, excerpt, numbered)
+            thread, posted = await post_in_thread(home, excerpt, numbered)
         except discord.HTTPException as error:
             await self.workshop.discard_unposted(excerpt)
-            await _delete_quietly(thread)
-            raise PostingFailed(_posting_failure(error)) from error
+            await delete_quietly(thread)
+            raise PostingFailed(posting_failure(error)) from error
         except BaseException:
             await self.workshop.discard_unposted(excerpt)
-            await _delete_quietly(thread)
+            await delete_quietly(thread)
             raise
         await self.workshop.mark_posted(excerpt, thread.id, posted)
-        done = (
-            f"📖 **{escape(clean_title)}** is up as excerpt **#{excerpt.number}** "
-            f"({len(lines):,} lines, {excerpt.word_count:,} words): {thread.mention}"
-        )
+        done = posted_note(clean_title, excerpt, len(lines), thread.mention)
         if elsewhere:
-            announced = await _announce(home, done)
+            announced = await announce(home, done)
             if announced is not None:
                 done += f" (announced in {home.mention})"
         if note:  # how the file was read, e.g. a Word document's tracked changes
@@ -201,17 +192,16 @@ class Excerpts(commands.Cog):
         excerpt="The excerpt to revise",
         file="The whole revised text (.txt, .md or .docx); leave empty to paste it",
     )
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
     async def revise(
         self,
         interaction: discord.Interaction,
-        excerpt: str,
+        excerpt: ExcerptId,
         file: discord.Attachment | None = None,
     ) -> None:
-        number = parse_number(excerpt, "excerpt")
+        number = excerpt
         if file is None:
             await self.workshop.check_can_revise(
-                guild_id_of(interaction), number, member_of(interaction)
+                guild_id_of(interaction), number, actor_of(interaction)
             )
             await interaction.response.send_modal(ReviseModal(self, number))
             return
@@ -231,39 +221,23 @@ class Excerpts(commands.Cog):
         outcome = await self.workshop.revise_excerpt(
             guild_id=guild_id_of(interaction),
             number=number,
-            member=member_of(interaction),
+            member=actor_of(interaction),
             text=text,
         )
         excerpt = outcome.excerpt
         notice = revision_summary(outcome)
-        missing = _not_yet_posted(excerpt_messages(excerpt, outcome.lines), outcome.already_posted)
+        missing = not_yet_posted(excerpt_messages(excerpt, outcome.lines), outcome.already_posted)
         thread = await thread_of(interaction, excerpt.thread_id)
-        posted: list[PostedMessage] = []
-        refused = False
-        if thread is not None:
-            try:
-                await thread.send(notice, allowed_mentions=discord.AllowedMentions.none())
-                await _send_planned(thread, missing, posted)
-            except discord.HTTPException as error:
-                log.info("revision not fully posted in thread %s: %s", thread.id, error)
-                refused = True
-            # What did reach the thread takes "Comment on line", even when the rest failed.
-            if posted:
-                await self.workshop.record_revision_messages(excerpt, posted)
-        if thread is None:
-            where = (
-                "\n⚠️ It is saved, but I couldn't reach the excerpt's thread "
-                "(it may be deleted, or hidden from me)."
-            )
-        elif not refused:
-            where = f" Posted in {thread.mention}."
-        else:
-            shown = lines_shown([*outcome.already_posted, *_ranges(posted)])
-            where = (
-                f"\n⚠️ It is saved, but Discord refused part of the posting: {shown:,} of "
-                f"{excerpt.line_count:,} lines are in the excerpt's thread. Post the rest with "
-                f"`/excerpt revise excerpt:{excerpt.number}` and the same text."
-            )
+        posting = None if thread is None else await post_revision(thread, notice, missing)
+        # What did reach the thread takes "Comment on line", even when the rest failed.
+        if posting is not None and posting.posted:
+            await self.workshop.record_revision_messages(excerpt, posting.posted)
+        where = revision_where(
+            outcome,
+            thread.mention if thread is not None else None,
+            posting.posted if posting is not None else [],
+            refused=posting is not None and posting.refused,
+        )
         await interaction.followup.send(notice + where)
 
     # ------------------------------------------------------------- reading
@@ -274,33 +248,18 @@ class Excerpts(commands.Cog):
         lines='A line ("12") or a range ("10-20")',
         revision="An earlier revision",
     )
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
     async def show(
         self,
         interaction: discord.Interaction,
-        excerpt: str,
+        excerpt: ExcerptId,
         lines: str | None = None,
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        view = await self.workshop.show_lines(
-            guild_id_of(interaction),
-            parse_number(excerpt, "excerpt"),
-            lines,
-            revision,
-            viewer=viewer_of(interaction),
+        listing = await self.workshop.show_lines(
+            guild_id_of(interaction), excerpt, lines, revision, viewer=viewer_of(interaction)
         )
-        unposted_note = await self._unposted_note(interaction, view.excerpt, view.revision)
-        entries = [_line_with_counts(line, view.counts.get(line.number)) for line in view.lines]
-        title = f"#{view.excerpt.number} · {escape(view.excerpt.title)}"
-        if view.revision != view.excerpt.revision:
-            title += f" (revision {view.revision})"
-        pages = [
-            discord.Embed(title=title[:256], description=page, colour=EXCERPT_COLOUR)
-            for page in pages_of(entries, per_page=40)
-        ]
-        for page in pages if unposted_note else ():
-            page.set_footer(text=unposted_note)
-        await Paginator(interaction.user.id, pages).start(interaction)
+        footer = await self._unposted_note(interaction, listing.excerpt, listing.revision)
+        await Paginator(interaction.user.id, show_pages(listing, footer)).start(interaction)
 
     async def _unposted_note(
         self, interaction: discord.Interaction, excerpt: Excerpt, revision: int
@@ -310,11 +269,7 @@ class Excerpts(commands.Cog):
             return None
         if await self.workshop.revision_fully_posted(excerpt):
             return None
-        return (
-            f"⚠️ Revision {excerpt.revision} is not fully posted in the thread (Discord refused "
-            f"part of it). Post the rest with /excerpt revise excerpt:{excerpt.number} and the "
-            "same text."
-        )
+        return unposted_note(excerpt)
 
     @excerpt.command(name="list", description="Excerpts in this server, newest first")
     @app_commands.describe(author="Only this member's excerpts")
@@ -330,36 +285,26 @@ class Excerpts(commands.Cog):
                 f"No excerpts{whose} yet. Post one with `/excerpt post`.", ephemeral=True
             )
             return
-        entries = [
-            f"**#{s.excerpt.number}** · {escape(s.excerpt.title)} — {escape(s.excerpt.author_name)}"
-            f"\n*{s.excerpt.line_count} lines · {s.open_comments} open, "
-            f"{s.resolved_comments} resolved · {excerpt_status_label(s.excerpt)}*"
-            + (f" · <#{s.excerpt.thread_id}>" if s.excerpt.thread_id else "")
-            for s in summaries
-        ]
-        pages = [
-            discord.Embed(title="Excerpts", description=page, colour=EXCERPT_COLOUR)
-            for page in pages_of(entries, per_page=10)
-        ]
+        pages = list_pages(summaries)
         await Paginator(interaction.user.id, pages).start(interaction)
 
     # ------------------------------------------------------------ managing
 
     @excerpt.command(name="close", description="Stop new comments on an excerpt")
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
-    async def close(self, interaction: discord.Interaction, excerpt: str) -> None:
+    async def close(self, interaction: discord.Interaction, excerpt: ExcerptId) -> None:
         await self._set_open(interaction, excerpt, open_=False)
 
     @excerpt.command(name="reopen", description="Allow new comments on an excerpt again")
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
-    async def reopen(self, interaction: discord.Interaction, excerpt: str) -> None:
+    async def reopen(self, interaction: discord.Interaction, excerpt: ExcerptId) -> None:
         await self._set_open(interaction, excerpt, open_=True)
 
-    async def _set_open(self, interaction: discord.Interaction, raw: str, *, open_: bool) -> None:
+    async def _set_open(
+        self, interaction: discord.Interaction, number: int, *, open_: bool
+    ) -> None:
         excerpt = await self.workshop.set_excerpt_open(
             guild_id_of(interaction),
-            parse_number(raw, "excerpt"),
-            member_of(interaction),
+            number,
+            actor_of(interaction),
             open_=open_,
         )
         state = "open for comments again" if open_ else "closed to new comments"
@@ -378,203 +323,25 @@ class Excerpts(commands.Cog):
                 await interaction.followup.send(THREAD_NOT_UPDATED, ephemeral=True)
 
     @excerpt.command(name="delete", description="Delete an excerpt and all its feedback")
-    @app_commands.autocomplete(excerpt=excerpt_autocomplete)
-    async def delete(self, interaction: discord.Interaction, excerpt: str) -> None:
+    async def delete(self, interaction: discord.Interaction, excerpt: ExcerptId) -> None:
         guild_id = guild_id_of(interaction)
-        member = member_of(interaction)
-        number = parse_number(excerpt, "excerpt")
+        member = actor_of(interaction)
+        number = excerpt
         found = await self.workshop.check_can_delete_excerpt(guild_id, number, member)
 
         async def confirmed(click: discord.Interaction) -> None:
             # Rights are judged at the click: a member demoted meanwhile is refused.
-            deleted = await self.workshop.delete_excerpt(guild_id, number, member_of(click))
+            deleted = await self.workshop.delete_excerpt(guild_id, number, actor_of(click))
             await click.response.edit_message(
                 content=f"🗑️ Excerpt #{deleted.number} and all its feedback were deleted.", view=None
             )
-            await _delete_quietly(await thread_of(click, deleted.thread_id))
+            await delete_quietly(await thread_of(click, deleted.thread_id))
 
         await Confirm(interaction.user.id, "Delete", confirmed).ask(
             interaction,
             f"Delete excerpt **#{found.number}** · {escape(found.title)}, its thread and all "
             "its comments? This cannot be undone.",
         )
-
-
-MOVES_SHOWN = 8  # the notice names this many comments, then counts the rest
-
-
-def revision_summary(outcome: RevisionOutcome) -> str:
-    """The revision notice: what changed and where comments went, in plain words."""
-    excerpt = outcome.excerpt
-    revision = excerpt.revision
-    of = f"of excerpt **#{excerpt.number}** · {escape(excerpt.title)}"
-    if outcome.reposting:
-        if outcome.already_posted:
-            return f"📝 The rest of **revision {revision}** {of}, which Discord refused before:"
-        return f"📝 **Revision {revision}** {of}, posted again: Discord refused it before."
-    return f"📝 **Revision {revision}** {of}: {_line_changes(outcome)}.{_comment_moves(outcome)}"
-
-
-def _line_changes(outcome: RevisionOutcome) -> str:
-    change = outcome.summary
-    counts = [(change.added, "added"), (change.removed, "removed"), (change.changed, "changed")]
-    said = [(n, verb) for n, verb in counts if n]
-    if not said:
-        return "the same lines, rearranged"
-    (first, verb), rest = said[0], said[1:]
-    return ", ".join([f"{_count(first, 'line')} {verb}", *(f"{n} {v}" for n, v in rest)])
-
-
-def _comment_moves(outcome: RevisionOutcome) -> str:
-    parts = []
-    for move in outcome.moves[:MOVES_SHOWN]:
-        if move.state is AnchorState.OUTDATED:
-            parts.append(f"#{move.number} is outdated (its text is gone)")
-        elif move.old_line == move.new_line:
-            parts.append(f"#{move.number} follows its text within line {move.new_line}")
-        else:
-            parts.append(f"#{move.number} moved from line {move.old_line} to line {move.new_line}")
-    if len(outcome.moves) > MOVES_SHOWN:
-        more = len(outcome.moves) - MOVES_SHOWN
-        parts.append(f"{more} more moved or outdated (see `/comment list`)")
-    if outcome.kept:
-        parts.append(
-            f"{outcome.kept} stay where they were" if outcome.kept > 1 else "1 stays where it was"
-        )
-    return f" Comments: {'; '.join(parts)}." if parts else ""
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def _not_yet_posted(
-    planned: Sequence[tuple[list[discord.Embed], PlannedMessage]],
-    already: Sequence[tuple[int, int]],
-) -> list[tuple[list[discord.Embed], PlannedMessage]]:
-    """The planned messages not yet in the thread: all of them, unless a repost follows a
-    posting Discord cut short (its messages are recorded by the lines they show)."""
-    left = Counter(already)
-    missing = []
-    for embeds, plan in planned:
-        key = (plan.first_line, plan.last_line)
-        if plan.first_line and left[key] > 0:
-            left[key] -= 1
-            continue
-        missing.append((embeds, plan))
-    return missing
-
-
-def _ranges(posted: Sequence[PostedMessage]) -> list[tuple[int, int]]:
-    return [(p.first_line, p.last_line) for p in posted]
-
-
-def lines_shown(ranges: Sequence[tuple[int, int]]) -> int:
-    """How many distinct lines these (first, last) message ranges show."""
-    shown: set[int] = set()
-    for first, last in ranges:
-        if first:
-            shown.update(range(first, last + 1))
-    return len(shown)
-
-
-def _line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:
-    rendered = render_line(line.number, line.text)
-    if counts:
-        open_count, resolved = counts
-        resolved_note = f", {resolved} resolved" if resolved else ""
-        rendered += f"\n*💬 {open_count} open{resolved_note}*"
-    return rendered
-
-
-async def _announce(
-    home: discord.TextChannel | discord.ForumChannel, text: str
-) -> discord.Message | None:
-    """Announce a new excerpt in its parent text channel; a forum shows its new post
-    by itself (it takes no plain messages)."""
-    if not isinstance(home, discord.TextChannel):
-        return None
-    try:
-        return await home.send(text)
-    except discord.HTTPException as error:
-        log.info("could not announce in channel %s: %s", home.id, error)
-        return None
-
-
-def _home_channel(
-    channel: discord.abc.GuildChannel | discord.abc.PrivateChannel | discord.Thread | None,
-) -> discord.TextChannel | discord.ForumChannel:
-    """Where the excerpt's thread goes: the channel used, or the parent of a thread."""
-    if isinstance(channel, discord.Thread):
-        channel = channel.parent
-    if isinstance(channel, discord.TextChannel | discord.ForumChannel):
-        return channel
-    raise InvalidInput("Post excerpts from a text or forum channel, so I can open a thread there.")
-
-
-async def _post_in_thread(
-    home: discord.TextChannel | discord.ForumChannel, excerpt: Excerpt, lines: Sequence[Line]
-) -> tuple[discord.Thread, list[PostedMessage]]:
-    planned = excerpt_messages(excerpt, lines)
-    posted: list[PostedMessage] = []
-    if isinstance(home, discord.ForumChannel):
-        first_embeds, first_plan = planned[0]
-        created = await home.create_thread(name=thread_name(excerpt), embeds=first_embeds)
-        thread = created.thread
-        posted.append(
-            PostedMessage(created.message.id, first_plan.first_line, first_plan.last_line)
-        )
-        remaining = planned[1:]
-    else:
-        thread = await home.create_thread(
-            name=thread_name(excerpt),
-            type=discord.ChannelType.public_thread,
-            auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-        )
-        remaining = planned
-    try:
-        await _send_planned(thread, remaining, posted)
-    except BaseException:
-        await _delete_quietly(thread)
-        raise
-    return thread, [p for p in posted if p.first_line]
-
-
-async def _send_planned(
-    thread: discord.Thread,
-    planned: Sequence[tuple[list[discord.Embed], PlannedMessage]],
-    posted: list[PostedMessage],
-) -> None:
-    """Send each planned message, adding to ``posted`` as each one lands (so a failure
-    part-way leaves the record of what did): which lines it shows, for the menu."""
-    for embeds, plan in planned:
-        message = await thread.send(embeds=embeds)
-        if plan.first_line:
-            posted.append(PostedMessage(message.id, plan.first_line, plan.last_line))
-
-
-async def _delete_quietly(thread: discord.Thread | None) -> None:
-    if thread is None:
-        return
-    try:
-        await thread.delete()
-    except discord.HTTPException:
-        log.info("could not delete thread %s; it stays for a moderator to remove", thread.id)
-
-
-def _posting_failure(error: discord.HTTPException) -> str:
-    if isinstance(error, discord.Forbidden):
-        return (
-            "Discord would not let me post the excerpt here: I need View Channel, Send Messages, "
-            "Embed Links, Create Public Threads and Send Messages in Threads in this channel. "
-            "Nothing was saved."
-        )
-    if isinstance(error, discord.NotFound):
-        return "The channel or thread disappeared while I was posting. Nothing was saved."
-    return (
-        "Discord had a problem while I was posting the excerpt. "
-        "Nothing was saved; please try again."
-    )
 
 
 async def setup(bot: MarginaliaBot) -> None:

@@ -8,9 +8,7 @@ server whose channel is gone or locked is recorded as failed and the loop moves 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from datetime import date, datetime
 from typing import Literal
 
 import discord
@@ -18,13 +16,24 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import InvalidInput
-from bot.prompts import CLAIM_BATCH, Claim, PromptOverview
+from bot.formatting import shorten
+from bot.prompts import CLAIM_BATCH, Claim
 from bot.schedule import search_timezones
-from bot.storage.prompts import Failure, Schedule
+from bot.ui.checks import actor_of, require_prompt_channel, require_prompt_role
 from bot.ui.client import MarginaliaBot
-from bot.ui.render import escape, pages_of, plain, shorten
+from bot.ui.escaping import escape
+from bot.ui.prompts import (
+    discord_timestamp,
+    failure_note,
+    http_reason,
+    list_pages,
+    local_moment,
+    prompt_embed,
+    thread_title,
+)
+from bot.ui.transformers import prompt_autocomplete
 from bot.ui.views import Paginator
-from cogs.common import bot_of, guild_id_of
+from cogs.common import guild_id_of
 
 log = logging.getLogger(__name__)
 
@@ -33,108 +42,16 @@ TICK_SECONDS = 30
 # on the next tick.
 MAX_BATCHES_PER_TICK = 20
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day: until the next prompt arrives
-PROMPT_COLOUR = discord.Colour(0x8E6CC0)
-NEEDED_PERMISSIONS = (
-    "view_channel",
-    "send_messages",
-    "embed_links",
-    "create_public_threads",
-    "send_messages_in_threads",
-)
-_PERMISSION_NAMES = (
-    "View Channel, Send Messages, Embed Links, Create Public Threads and Send Messages in Threads"
-)
 
 
 class CannotPost(Exception):
     """Discord would not take the prompt; ``str`` says why, for the moderators."""
 
 
-def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def local_moment(moment: datetime) -> str:
-    """A local time as the server reads it, with the zone's abbreviation ("BST")."""
-    return f"{long_date(moment.date())}, {moment:%H:%M} {moment.tzname() or ''}".rstrip()
-
-
-def discord_timestamp(moment: datetime, style: str = "R") -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
-def extra_label(claim: Claim) -> str:
-    """ "Extra prompt" (then "Extra prompt 2", ...) for /prompt now, so its post and thread
-    never share a name with the day's scheduled prompt or another extra."""
-    return "Extra prompt" + (f" {claim.extra}" if claim.extra > 1 else "")
-
-
-def prompt_embed(claim: Claim) -> discord.Embed:
-    kind = "Prompt" if claim.scheduled else extra_label(claim)
-    embed = discord.Embed(
-        title=f"✍️ {kind} for {long_date(claim.local_date)}",
-        description=escape(claim.text),
-        colour=PROMPT_COLOUR,
-    )
-    source = f"server prompt #{claim.prompt_key[2:]}" if claim.prompt_key.startswith("s:") else None
-    footer = "Share what you write in the thread below."
-    embed.set_footer(text=f"{footer} · {source}" if source else footer)
-    return embed
-
-
-def thread_title(claim: Claim) -> str:
-    day = f"{claim.local_date.day} {claim.local_date:%B %Y}"
-    if claim.scheduled:
-        return plain(f"✍️ Responses · {day}", 100)
-    return plain(f"✍️ Responses · {day} · {extra_label(claim).lower()}", 100)
-
-
-def failure_note(failure: Failure) -> str:
-    when = f" for {long_date(failure.local_date)}" if failure.local_date else ""
-    where = f" in <#{failure.channel_id}>" if failure.channel_id else ""
-    return (
-        f"⚠️ **I couldn't post the daily prompt{when}**{where}: {failure.reason}. "
-        "Fix that, or choose another channel with `/prompt setup`; `/prompt now` tries "
-        "again straight away. This note stays until a prompt posts successfully."
-    )
-
-
-def http_reason(error: discord.HTTPException, channel_id: int) -> str:
-    if isinstance(error, discord.Forbidden):
-        return (
-            f"Discord refused: I lack a permission in <#{channel_id}> (I need {_PERMISSION_NAMES})"
-        )
-    if isinstance(error, discord.NotFound):
-        return f"the channel <#{channel_id}> no longer exists, or I can no longer see it"
-    return f"Discord returned an error ({error.status}); it may be a passing outage"
-
-
-def manages_server(interaction: discord.Interaction) -> bool:
-    """Manage Server held server-wide; a channel overwrite never makes a moderator."""
-    user = interaction.user
-    if isinstance(user, discord.Member):
-        # If the server is not cached, keep the channel's view rather than fail.
-        with contextlib.suppress(AttributeError):
-            return user.guild_permissions.manage_guild
-    return interaction.permissions.manage_guild
-
-
 async def zone_autocomplete(
     _interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=name, value=name) for name in search_timezones(current)]
-
-
-async def prompt_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    if interaction.guild_id is None:
-        return []
-    found = await bot_of(interaction).prompts.search_prompts(interaction.guild_id, current)
-    return [
-        app_commands.Choice(name=plain(f"#{p.number} · {p.text}", 100), value=str(p.number))
-        for p in found
-    ]
 
 
 class Prompts(commands.Cog):
@@ -273,12 +190,11 @@ class Prompts(commands.Cog):
         role: discord.Role | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        can_manage = manages_server(interaction)
+        can_manage = actor_of(interaction).can_manage_server
         if can_manage:
             # Checked before storing, so a setup that could never post is refused whole.
-            _check_role(role)
-            _check_can_mention(interaction, role)
-            _check_channel(channel)
+            require_prompt_role(interaction, role)
+            require_prompt_channel(channel)
         schedule = await self.prompts.setup(
             guild_id,
             can_manage=can_manage,
@@ -319,7 +235,7 @@ class Prompts(commands.Cog):
     ) -> None:
         added = await self.prompts.add_prompt(
             guild_id_of(interaction),
-            can_manage=manages_server(interaction),
+            can_manage=actor_of(interaction).can_manage_server,
             author_id=interaction.user.id,
             text=text,
         )
@@ -336,7 +252,7 @@ class Prompts(commands.Cog):
     @app_commands.autocomplete(prompt=prompt_autocomplete)
     async def remove(self, interaction: discord.Interaction, prompt: str) -> None:
         removed = await self.prompts.remove_prompt(
-            guild_id_of(interaction), can_manage=manages_server(interaction), raw=prompt
+            guild_id_of(interaction), can_manage=actor_of(interaction).can_manage_server, raw=prompt
         )
         await self._reply(
             interaction,
@@ -348,25 +264,13 @@ class Prompts(commands.Cog):
         guild_id = guild_id_of(interaction)
         overview = await self.prompts.overview(guild_id)
         note = await self._note(interaction)
-        # The note is an entry like the others, so every page, the first included, fits.
-        entries = [note] if note is not None else []
-        entries.append(_schedule_block(overview))
-        entries.append(f"**This server's prompts** ({len(overview.server_prompts)})")
-        entries.extend(
-            f"**#{p.number}** · {escape(shorten(p.text, 300))}" for p in overview.server_prompts
-        )
-        if not overview.server_prompts:
-            entries.append("None yet. Moderators can add some with `/prompt add`.")
-        pages = [
-            discord.Embed(title="✍️ Daily prompts", description=page, colour=PROMPT_COLOUR)
-            for page in pages_of(entries, per_page=12, limit=3800)
-        ]
+        pages = list_pages(overview, note)
         await Paginator(interaction.user.id, pages).start(interaction)
 
     @prompt.command(name="now", description="Post a prompt right away (Manage Server)")
     async def now(self, interaction: discord.Interaction) -> None:
         claim = await self.prompts.claim_now(
-            guild_id_of(interaction), can_manage=manages_server(interaction)
+            guild_id_of(interaction), can_manage=actor_of(interaction).can_manage_server
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -388,7 +292,9 @@ class Prompts(commands.Cog):
 
     @prompt.command(name="pause", description="Stop the daily prompts for now (Manage Server)")
     async def pause(self, interaction: discord.Interaction) -> None:
-        await self.prompts.pause(guild_id_of(interaction), can_manage=manages_server(interaction))
+        await self.prompts.pause(
+            guild_id_of(interaction), can_manage=actor_of(interaction).can_manage_server
+        )
         await self._reply(
             interaction, "⏸️ Daily prompts are paused. `/prompt resume` starts them again."
         )
@@ -396,7 +302,7 @@ class Prompts(commands.Cog):
     @prompt.command(name="resume", description="Start the daily prompts again (Manage Server)")
     async def resume(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
-        await self.prompts.resume(guild_id, can_manage=manages_server(interaction))
+        await self.prompts.resume(guild_id, can_manage=actor_of(interaction).can_manage_server)
         overview = await self.prompts.overview(guild_id)
         text = "▶️ Daily prompts are back on."
         if overview.next_post is not None:
@@ -410,7 +316,7 @@ class Prompts(commands.Cog):
 
     async def _note(self, interaction: discord.Interaction) -> str | None:
         """The failure note, for members who can act on it."""
-        if interaction.guild_id is None or not manages_server(interaction):
+        if interaction.guild_id is None or not actor_of(interaction).can_manage_server:
             return None
         failure = await self.prompts.failure(interaction.guild_id)
         return failure_note(failure) if failure else None
@@ -423,68 +329,6 @@ class Prompts(commands.Cog):
             await interaction.followup.send(content, ephemeral=True)
         else:
             await interaction.response.send_message(content, ephemeral=True)
-
-
-def _check_role(role: discord.Role | None) -> None:
-    if role is not None and role.is_default():
-        raise InvalidInput(
-            "I won't mention @everyone with each prompt. Pick a role members can opt into, "
-            "or leave `role` empty."
-        )
-
-
-def _check_can_mention(interaction: discord.Interaction, role: discord.Role | None) -> None:
-    """The bot pings the role on the invoker's say-so: only if they could ping it too."""
-    if role is None or role.mentionable:
-        return
-    user = interaction.user
-    if isinstance(user, discord.Member) and user.guild_permissions.mention_everyone:
-        return
-    raise InvalidInput(
-        f"You can't mention {role.mention} yourself: it isn't mentionable and you don't have "
-        "the **Mention Everyone** permission, so I won't ping it with each prompt for you. "
-        "Make the role mentionable (Server Settings → Roles), ask someone who may mention "
-        "it to run the setup, or leave `role` empty. Nothing was saved."
-    )
-
-
-def _check_channel(channel: discord.TextChannel) -> None:
-    granted = channel.permissions_for(channel.guild.me)
-    missing = [name for name in NEEDED_PERMISSIONS if not getattr(granted, name)]
-    if missing:
-        names = ", ".join(name.replace("_", " ").title() for name in missing)
-        raise InvalidInput(
-            f"I can't post prompts in {channel.mention}: I'm missing {names} there. "
-            "Grant those, or choose another channel. Nothing was saved."
-        )
-
-
-def _schedule_block(overview: PromptOverview) -> str:
-    """The schedule as anyone may see it; failures are for moderators, in their note."""
-    schedule: Schedule | None = overview.schedule
-    if schedule is None:
-        lines = [
-            "Daily prompts aren't set up here. A moderator can start them with `/prompt setup`."
-        ]
-    else:
-        lines = [
-            f"📍 Channel: <#{schedule.channel_id}>",
-            f"🕘 Every day at **{schedule.post_time:%H:%M}** · {schedule.time_zone}",
-        ]
-        if schedule.role_id is not None:
-            lines.append(f"🔔 Mentions <@&{schedule.role_id}>")
-        if schedule.paused:
-            lines.append("⏸️ **Paused**: `/prompt resume` starts them again.")
-        elif overview.next_post is not None:
-            lines.append(
-                f"⏭️ Next prompt: {local_moment(overview.next_post)} "
-                f"({discord_timestamp(overview.next_post)})"
-            )
-    lines.append(
-        f"📚 Library: {overview.library_remaining} of {overview.library_total} prompts left "
-        f"in this cycle · this server's own: {overview.server_unused} unused"
-    )
-    return "\n".join(lines)
 
 
 async def setup(bot: MarginaliaBot) -> None:

@@ -20,20 +20,14 @@ from bot.models import (
     ExcerptStatus,
     Line,
 )
-from bot.ui.render import (
-    CONTINUATION,
+from bot.ui.comments import comment_embed, marked_line
+from bot.ui.escaping import CONTINUATION, escape, split_long
+from bot.ui.excerpts import LINE_SEPARATOR, excerpt_messages, pack_lines, render_line
+from bot.ui.pages import (
     EMBED_DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,
-    LINE_SEPARATOR,
     MESSAGE_EMBED_TOTAL_LIMIT,
-    comment_embed,
     embed_size,
-    escape,
-    excerpt_messages,
-    marked_line,
-    pack_lines,
-    render_line,
-    split_long,
 )
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -244,9 +238,7 @@ def test_a_quote_never_turns_story_text_into_a_live_masked_link():
 
 def test_a_suggestion_never_completes_a_masked_link_begun_in_the_quote():
     line = Line(2, "Open [the archive now.")
-    comment = replace(
-        _comment_on(line, "[the archive"), suggestion="](https://evil.example/login)"
-    )
+    comment = replace(_comment_on(line, "[the archive"), suggestion="](https://evil.example/login)")
     suggestion = comment_embed(comment, make_excerpt(2), [line]).fields[0].value
     assert suggestion is not None
     assert not _LIVE_LINK.search(suggestion.replace("~~", "")), suggestion

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import Anchor, AnchorState, Comment, CommentStatus, Excerpt, ExcerptStatus, Line
-from bot.ui.render import comment_embed, comment_location, escape, escape_embed, marked_line
+from bot.ui.comments import comment_embed, comment_location, marked_line
+from bot.ui.escaping import escape, escape_embed
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 USER = "<@123456789012345678>"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from bot.formatting import plural
 from bot.models import AnchorState, Comment, CommentStatus, Excerpt, Line, Reply
 
 # The public API; the plan types and helpers below are shared with the renderers.
@@ -163,10 +164,6 @@ def suggestion_pair(comment: Comment) -> tuple[str, str] | None:
     if comment.suggestion is None or before is None:
         return None
     return before, comment.suggestion
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def location(thread: Thread) -> str:

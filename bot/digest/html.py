@@ -23,10 +23,10 @@ from bot.digest import (
     format_datetime,
     hidden_note,
     location,
-    plural,
     suggestion_pair,
     unplaced_note,
 )
+from bot.formatting import plural
 
 HEAT_LEVELS = 5  # colour steps for commented lines; 0 has its own light colour
 

@@ -22,10 +22,10 @@ from bot.digest import (
     format_datetime,
     hidden_note,
     location,
-    plural,
     suggestion_pair,
     unplaced_note,
 )
+from bot.formatting import plural
 
 BAR_WIDTH = 20
 _BAR = "█"

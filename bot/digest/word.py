@@ -38,10 +38,10 @@ from bot.digest import (
     format_datetime,
     hidden_note,
     location,
-    plural,
     suggestion_pair,
     unplaced_note,
 )
+from bot.formatting import plural
 
 TOP_LINES = 5  # how many of the most-commented lines the header names
 

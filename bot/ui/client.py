@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.config import Settings, read_environment, settings_from, token_refused
-from bot.digests import Digests
+from bot.config import Settings, token_refused
+from bot.digest_service import Digests
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
 from bot.storage import Database, DatabaseLock, UnusableDatabase
@@ -93,12 +92,6 @@ class MarginaliaBot(commands.Bot):
             await super().close()
         finally:
             await self.database.close()
-
-
-def create_bot(**overrides: Any) -> MarginaliaBot:
-    """A configured bot, not yet started. Overrides win over `.env` and the environment."""
-    settings = settings_from(read_environment(), overrides, need_token=False)
-    return MarginaliaBot(settings)
 
 
 def run_until_stopped(settings: Settings) -> str | None:

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import MarginaliaError
-from bot.ui.render import escape
+from bot.ui.escaping import escape
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,11 @@ def error_message(error: BaseException) -> str | None:
     original = getattr(error, "original", None)
     if isinstance(original, BaseException):
         error = original
+    # A typed option refused by the core (a transformer's domain error): its own text.
+    if isinstance(error, app_commands.TransformerError) and isinstance(
+        error.__cause__, MarginaliaError
+    ):
+        error = error.__cause__
     if isinstance(error, MarginaliaError):
         return f"⚠️ {error.render(escape)}"
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -1,4 +1,5 @@
-"""Reusable Discord components: a paginator and a confirmation prompt.
+"""Reusable Discord components: a paginator, a confirmation prompt, a modal that reports
+its errors like a command.
 
 Their buttons carry custom ids ``marginalia:<nonce>:<n>``; :class:`OpenViews` (one per
 bot) knows the nonces this process sent, and answers a click on any other of our buttons,
@@ -220,3 +221,12 @@ class Confirm(OwnedView):
         self, interaction: discord.Interaction, _button: discord.ui.Button[Confirm]
     ) -> None:
         await self._finish(interaction, "Cancelled; nothing was changed.")
+
+
+class ErrorAwareModal(discord.ui.Modal):
+    """A modal whose failures reach the user like a command's."""
+
+    async def on_error(  # type: ignore[override]  # Modal's signature, not View's
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
+        await send_error(interaction, error)

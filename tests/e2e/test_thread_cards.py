@@ -11,7 +11,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.ui.render import COMMENT_COLOUR, RESOLVED_COLOUR
+from bot.ui.comments import COMMENT_COLOUR, RESOLVED_COLOUR
 from tests.conftest import SCENE, Server, post_scene
 
 

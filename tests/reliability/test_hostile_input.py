@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from bot.errors import MarginaliaError
-from bot.ui.render import escape, escape_embed
+from bot.ui.escaping import escape, escape_embed
 from tests.conftest import SCENE, Server, expect_refusal, make_server, post_scene
 
 # ------------------------------------------------------------------ harness

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.ui.render import CONTINUATION
+from bot.ui.escaping import CONTINUATION
 from bot.upload_worker import UploadReader
 from tests.conftest import Server, expect_refusal, post_scene
 from tests.helpers import loop_lag_probe

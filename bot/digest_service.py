@@ -48,7 +48,7 @@ class Digest:
     readers: int  # distinct people other than the author who commented or replied
 
 
-class Nothing(StrEnum):
+class NoDigestKind(StrEnum):
     """Why there is no digest to make."""
 
     NO_EXCERPTS = "no excerpts"
@@ -60,7 +60,7 @@ class Nothing(StrEnum):
 class NoDigest:
     """Nothing to export; ``reason`` says so politely (it is not an error)."""
 
-    kind: Nothing
+    kind: NoDigestKind
     reason: str
 
 
@@ -133,18 +133,18 @@ class Digests:
             )
         if not has_excerpts:
             return NoDigest(
-                Nothing.NO_EXCERPTS,
+                NoDigestKind.NO_EXCERPTS,
                 "You have no excerpts in this server yet, so there is no feedback to export. "
                 "Post one with `/excerpt post`.",
             )
         if since is not None and not feedback:
             return NoDigest(
-                Nothing.NO_NEW_FEEDBACK,
+                NoDigestKind.NO_NEW_FEEDBACK,
                 f"No new feedback on your excerpts since {since.isoformat()}.",
             )
         if not any(item.comments for item in feedback):
             return NoDigest(
-                Nothing.NO_FEEDBACK,
+                NoDigestKind.NO_FEEDBACK,
                 "Your excerpts have no feedback yet; there is nothing to export.",
             )
         name = author_name or _newest(feedback).author_name
