@@ -14,8 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidInput
-from bot.models import AnchorState, Excerpt, Line
-from bot.storage.excerpts import PostedMessage
+from bot.models import AnchorState, Excerpt, Line, PostedMessage
 from bot.text import check_upload
 from bot.ui.client import MarginaliaBot
 from bot.ui.render import (

@@ -18,9 +18,9 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import InvalidInput
+from bot.models import Failure, Schedule
 from bot.prompts import CLAIM_BATCH, Claim, PromptOverview
 from bot.schedule import search_timezones
-from bot.storage.prompts import Failure, Schedule
 from bot.ui.client import MarginaliaBot
 from bot.ui.render import escape, pages_of, plain, shorten
 from bot.ui.views import Paginator
@@ -76,7 +76,8 @@ def prompt_embed(claim: Claim) -> discord.Embed:
         description=escape(claim.text),
         colour=PROMPT_COLOUR,
     )
-    source = f"server prompt #{claim.prompt_key[2:]}" if claim.prompt_key.startswith("s:") else None
+    number = claim.server_prompt_number
+    source = None if number is None else f"server prompt #{number}"
     footer = "Share what you write in the thread below."
     embed.set_footer(text=f"{footer} · {source}" if source else footer)
     return embed
