@@ -107,9 +107,10 @@ def excerpt(row: sqlite3.Row) -> Excerpt:
     )
 
 
-def line(row: sqlite3.Row) -> Line:
-    """From ``number, text`` of the lines table."""
-    return Line(int(row["number"]), str(row["text"]))
+def line(row: sqlite3.Row, prefix: str = "") -> Line:
+    """From ``number, text`` of the lines table, or ``number AS {prefix}number, ...`` when
+    joined to a table with columns of the same names."""
+    return Line(int(row[f"{prefix}number"]), str(row[f"{prefix}text"]))
 
 
 def comment(row: sqlite3.Row, excerpt_number: int | None = None) -> Comment:

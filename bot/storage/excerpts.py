@@ -170,11 +170,7 @@ class SqliteExcerpts:
         )
         if not rows:
             return None, []
-        lines = [
-            Line(int(row["line_number"]), str(row["line_text"]))
-            for row in rows
-            if row["line_number"] is not None
-        ]
+        lines = [_rows.line(row, "line_") for row in rows if row["line_number"] is not None]
         return _rows.excerpt(rows[0]), lines
 
     async def get_excerpt_by_thread(self, guild_id: int, thread_id: int) -> Excerpt | None:
