@@ -29,9 +29,6 @@ from bot.models import (
     Reply,
 )
 from bot.storage import Database
-from bot.storage import comments as comment_sql
-from bot.storage import digests as digest_sql
-from bot.storage import excerpts as excerpt_sql
 
 LINES = 2_000
 WORDS_PER_LINE = 60
@@ -175,8 +172,7 @@ def _best_of(repeats: int, action: Callable[[], object]) -> float:
 async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
     """The feedback written through the bot's own storage functions, in one transaction."""
     async with database.transaction() as tx:
-        excerpt = await excerpt_sql.insert_excerpt(
-            tx,
+        excerpt = await tx.excerpts.insert_excerpt(
             guild_id=1,
             title=feedback.excerpt.title,
             author_id=1,
@@ -187,10 +183,9 @@ async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
             word_count=feedback.excerpt.word_count,
             now=feedback.excerpt.created_at,
         )
-        await excerpt_sql.mark_posted(tx, excerpt.id, 1, 2, [])
+        await tx.excerpts.mark_posted(excerpt.id, 1, 2, [])
         for comment in feedback.comments:
-            stored, _new = await comment_sql.insert_comment(
-                tx,
+            stored, _new = await tx.comments.insert_comment(
                 guild_id=1,
                 excerpt_id=excerpt.id,
                 excerpt_number=excerpt.number,
@@ -203,12 +198,11 @@ async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
                 now=comment.created_at,
             )
             if comment.status is CommentStatus.RESOLVED:
-                await comment_sql.set_comment_status(
-                    tx, stored.id, CommentStatus.RESOLVED, 1, comment.updated_at
+                await tx.comments.set_comment_status(
+                    stored.id, CommentStatus.RESOLVED, 1, comment.updated_at
                 )
             for reply in comment.replies:
-                await comment_sql.insert_reply(
-                    tx,
+                await tx.comments.insert_reply(
                     comment_id=stored.id,
                     author_id=reply.author_id,
                     author_name=reply.author_name,
@@ -237,8 +231,8 @@ async def time_loading(feedback: ExcerptFeedback) -> tuple[float, int]:
             loaded: list[ExcerptFeedback] = []
 
             async def load() -> None:
-                async with database.read() as conn:
-                    loaded.append(await digest_sql.excerpt_feedback(conn, excerpt))
+                async with database.read() as session:
+                    loaded.append(await session.digests.excerpt_feedback(excerpt))
 
             seconds = await _best_of_async(REPEATS, load)
         finally:

@@ -19,7 +19,6 @@ from pathlib import Path
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
 from bot.storage import Database
-from bot.storage import prompts as prompt_sql
 
 SERVERS = 10_000
 DUE_PER_TICK = 10
@@ -34,8 +33,7 @@ async def fill(database: Database) -> None:
     """Every server is scheduled for some hour later today, so none is due yet."""
     async with database.transaction() as tx:
         for guild_id in range(1, SERVERS + 1):
-            await prompt_sql.save_schedule(
-                tx,
+            await tx.prompts.save_schedule(
                 guild_id=guild_id,
                 channel_id=1_000_000 + guild_id,
                 role_id=None,
@@ -49,8 +47,8 @@ async def fill(database: Database) -> None:
 async def make_due(database: Database, guild_ids: range) -> None:
     async with database.transaction() as tx:
         for guild_id in guild_ids:
-            await prompt_sql.advance_schedule(
-                tx, guild_id, next_due=NOW - timedelta(minutes=1), last_local_date=None, now=NOW
+            await tx.prompts.advance_schedule(
+                guild_id, next_due=NOW - timedelta(minutes=1), last_local_date=None, now=NOW
             )
 
 

@@ -25,8 +25,6 @@ import simcord
 
 from bot import create_bot
 from bot.models import Actor
-from bot.storage import comments as comment_sql
-from bot.storage import excerpts as excerpt_sql
 from bot.ui.client import MarginaliaBot
 
 EXCERPTS = 1_000
@@ -55,8 +53,7 @@ async def build_database(bot: MarginaliaBot, guild_id: int, report: Report) -> N
     excerpt_ids: list[int] = []
     async with bot.database.transaction() as tx:
         for index in range(EXCERPTS):
-            excerpt = await excerpt_sql.insert_excerpt(
-                tx,
+            excerpt = await tx.excerpts.insert_excerpt(
                 guild_id=guild_id,
                 title=f"Bulk excerpt {index}",
                 author_id=1 + index % 50,
@@ -67,7 +64,7 @@ async def build_database(bot: MarginaliaBot, guild_id: int, report: Report) -> N
                 word_count=500,
                 now=now,
             )
-            await excerpt_sql.mark_posted(tx, excerpt.id, 1, 10_000 + index, [])
+            await tx.excerpts.mark_posted(excerpt.id, 1, 10_000 + index, [])
             excerpt_ids.append(excerpt.id)
     stamp = now.isoformat()
     batch: list[tuple[Any, ...]] = []
@@ -89,7 +86,7 @@ async def build_database(bot: MarginaliaBot, guild_id: int, report: Report) -> N
         )
         if len(batch) == 100_000:
             async with bot.database.transaction() as tx:
-                await comment_sql.bulk_insert_comments(tx, batch)
+                await tx.comments.bulk_insert_comments(batch)
             batch.clear()
     report(
         f"built {COMMENTS:,} comments over {EXCERPTS:,} excerpts in "

@@ -16,23 +16,20 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-import aiosqlite
-
 from bot.anchors import build_anchor
-from bot.digest import DigestFormat, ExcerptFeedback, RenderedDigest, reader_ids, render_digest
+from bot.digest import DigestFormat, RenderedDigest, reader_ids, render_digest
 from bot.errors import InvalidInput
-from bot.models import Anchor, AnchorState, CommentStatus, Excerpt
-from bot.storage import digests as digest_sql
-from bot.storage import excerpts as excerpt_sql
+from bot.models import Anchor, AnchorState, CommentStatus, Excerpt, ExcerptFeedback
+from bot.storage import Session
 from bot.workshop import require_live
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Reader(Protocol):
-    """Anything that hands out read snapshots: the bot's ``Database`` or a read-only file."""
+    """Anything that hands out read sessions: the bot's store or a read-only file."""
 
-    def read(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
+    def read(self) -> AbstractAsyncContextManager[Session]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +98,14 @@ class Digests:
         With an earlier ``revision``: that text, with the comments written on it,
         pinned where they were written.
         """
-        async with self.db.read() as conn:
-            excerpt = require_live(await excerpt_sql.get_excerpt(conn, guild_id, number), number)
+        async with self.db.read() as session:
+            excerpt = require_live(await session.excerpts.get_excerpt(guild_id, number), number)
             if revision is not None and not 1 <= revision <= excerpt.revision:
                 raise InvalidInput(
                     f"Excerpt #{number} has revisions 1–{excerpt.revision}; "
                     f"there is no revision {revision}."
                 )
-            feedback = await digest_sql.excerpt_feedback(conn, excerpt, revision)
+            feedback = await session.digests.excerpt_feedback(excerpt, revision)
         if feedback.revision != excerpt.revision:
             feedback = as_written(feedback)
         return await self._render([feedback], DigestFormat(fmt), include_resolved, title=None)
@@ -125,11 +122,11 @@ class Digests:
     ) -> Digest | NoDigest:
         """The feedback on all of an author's excerpts in a server, as one file
         (``/digest mine``); with ``since``, only threads active on or after that day."""
-        async with self.db.read() as conn:
-            feedback = await digest_sql.author_feedback(conn, guild_id, author_id, since=since)
+        async with self.db.read() as session:
+            feedback = await session.digests.author_feedback(guild_id, author_id, since=since)
             has_excerpts = bool(feedback) or (
                 since is not None
-                and await digest_sql.author_excerpt_count(conn, guild_id, author_id) > 0
+                and await session.digests.author_excerpt_count(guild_id, author_id) > 0
             )
         if not has_excerpts:
             return NoDigest(
@@ -155,8 +152,8 @@ class Digests:
 
     async def guild_ids(self) -> list[int]:
         """Servers with posted excerpts, for a command line that wasn't told which one."""
-        async with self.db.read() as conn:
-            return await digest_sql.guild_ids(conn)
+        async with self.db.read() as session:
+            return await session.digests.guild_ids()
 
     async def _render(
         self,

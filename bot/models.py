@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 
@@ -159,3 +160,75 @@ class Actor:
     can_manage_server: bool = False  # Manage Server, server-wide
     # What they can see and write in; None is the operator's view (CLI, tools): everything.
     viewer: Viewer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExcerptSummary:
+    """A live excerpt with its comment counts, for lists."""
+
+    excerpt: Excerpt
+    open_comments: int
+    resolved_comments: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """A bot message showing lines ``first_line..last_line`` of an excerpt's revision."""
+
+    message_id: int
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExcerptFeedback:
+    """One excerpt's text at ``revision`` and every comment on it."""
+
+    excerpt: Excerpt
+    lines: tuple[Line, ...]  # the text of `revision`
+    revision: int
+    comments: tuple[Comment, ...]  # every comment of the excerpt, with replies, any order
+    # comment id -> the lines it was written on, as they read then; loaded for outdated
+    # comments, whose text the shown revision no longer has.
+    origin_lines: Mapping[int, tuple[Line, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why the last daily prompt could not be posted, for the moderators."""
+
+    reason: str
+    local_date: date | None
+    channel_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A server's daily prompt settings and where the scheduler stands."""
+
+    guild_id: int
+    channel_id: int
+    role_id: int | None
+    post_time: time
+    time_zone: str
+    paused: bool
+    next_due: datetime
+    last_local_date: date | None
+    failure: Failure | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPrompt:
+    """A prompt a server added to its own rotation."""
+
+    number: int
+    text: str
+    author_id: int
+    created_at: datetime
+
+    @property
+    def key(self) -> str:
+        """Its key in the usage history; the "s:" prefix keeps server keys apart from
+        library keys, which have no colon."""
+        return f"s:{self.number}"

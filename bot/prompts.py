@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import aiosqlite
-
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.models import Failure, Schedule, ServerPrompt
 from bot.prompt_library import LibraryPrompt, choose_next, normalise_text, selection_seed
 from bot.schedule import (
     day_is_over,
@@ -39,9 +38,7 @@ from bot.schedule import (
     parse_local_time,
     parse_timezone,
 )
-from bot.storage import Database
-from bot.storage import prompts as prompt_sql
-from bot.storage.prompts import Failure, Schedule, ServerPrompt
+from bot.storage import Session, Store
 from bot.workshop import clean_text, parse_number
 
 log = logging.getLogger(__name__)
@@ -67,10 +64,20 @@ class Claim:
     channel_id: int
     role_id: int | None
     local_date: date  # the server's calendar date the prompt is for
-    prompt_key: str
+    prompt_key: str  # its key in the usage history
     text: str
+    server_prompt_number: int | None  # the server's own prompt #n; None: from the library
     scheduled: bool  # False for /prompt now
     extra: int = 0  # for /prompt now: the how-manieth extra prompt of its local day, from 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Picked:
+    """The prompt chosen for a claim."""
+
+    key: str
+    text: str
+    server_prompt_number: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,7 @@ class PromptService:
 
     def __init__(
         self,
-        database: Database,
+        database: Store,
         clock: Callable[[], datetime],
         library: Sequence[LibraryPrompt],
     ) -> None:
@@ -154,11 +161,10 @@ class PromptService:
         post_at, zone = self.check_settings(time_text, zone_text)
         now = self._now()
         async with self.db.transaction() as tx:
-            existing = await prompt_sql.get_schedule(tx, guild_id)
+            existing = await tx.prompts.get_schedule(guild_id)
             last = existing.last_local_date if existing else None
             self.schedules_changed()
-            return await prompt_sql.save_schedule(
-                tx,
+            return await tx.prompts.save_schedule(
                 guild_id=guild_id,
                 channel_id=channel_id,
                 role_id=role_id,
@@ -176,8 +182,8 @@ class PromptService:
                 raise WrongState(
                     "Daily prompts are already paused. `/prompt resume` restarts them."
                 )
-            await prompt_sql.set_paused(
-                tx, guild_id, paused=True, next_due=schedule.next_due, now=self._now()
+            await tx.prompts.set_paused(
+                guild_id, paused=True, next_due=schedule.next_due, now=self._now()
             )
             return await _configured(tx, guild_id)
 
@@ -189,13 +195,13 @@ class PromptService:
             if not schedule.paused:
                 raise WrongState("Daily prompts aren't paused; they are already running.")
             due = upcoming(now, schedule.post_time, zone_of(schedule), schedule.last_local_date)
-            await prompt_sql.set_paused(tx, guild_id, paused=False, next_due=due, now=now)
+            await tx.prompts.set_paused(guild_id, paused=False, next_due=due, now=now)
             self.schedules_changed()
             return await _configured(tx, guild_id)
 
     async def get_schedule(self, guild_id: int) -> Schedule | None:
-        async with self.db.read() as conn:
-            return await prompt_sql.get_schedule(conn, guild_id)
+        async with self.db.read() as session:
+            return await session.prompts.get_schedule(guild_id)
 
     async def failure(self, guild_id: int) -> Failure | None:
         """The failure moderators still need to hear about, if any."""
@@ -211,7 +217,7 @@ class PromptService:
         cleaned = clean_text(text, "prompt", MAX_SERVER_PROMPT_CHARS)
         wanted = normalise_text(cleaned)
         async with self.db.transaction() as tx:
-            existing = await prompt_sql.list_server_prompts(tx, guild_id)
+            existing = await tx.prompts.list_server_prompts(guild_id)
             for prompt in existing:
                 if normalise_text(prompt.text) == wanted:
                     raise InvalidInput(
@@ -222,34 +228,32 @@ class PromptService:
                     f"This server already has {MAX_SERVER_PROMPTS} prompts of its own, the "
                     "most it can keep. Remove some with `/prompt remove` first."
                 )
-            return await prompt_sql.insert_server_prompt(
-                tx, guild_id, cleaned, author_id, self._now()
-            )
+            return await tx.prompts.insert_server_prompt(guild_id, cleaned, author_id, self._now())
 
     async def remove_prompt(self, guild_id: int, *, can_manage: bool, raw: str) -> ServerPrompt:
         _require_manager(can_manage, "remove prompts")
         number = parse_number(raw, "prompt")
         async with self.db.transaction() as tx:
-            prompt = await prompt_sql.get_server_prompt(tx, guild_id, number)
+            prompt = await tx.prompts.get_server_prompt(guild_id, number)
             if prompt is None:
                 raise NotFound(
                     f"This server has no prompt #{number}. `/prompt list` shows its prompts."
                 )
             # Its history entry may stay: choose_next ignores keys no longer offered.
-            await prompt_sql.delete_server_prompt(tx, guild_id, number)
+            await tx.prompts.delete_server_prompt(guild_id, number)
         return prompt
 
     async def search_prompts(self, guild_id: int, typed: str) -> list[ServerPrompt]:
         typed = typed.strip().lstrip("#")
-        async with self.db.read() as conn:
-            return await prompt_sql.search_server_prompts(conn, guild_id, typed, AUTOCOMPLETE_LIMIT)
+        async with self.db.read() as session:
+            return await session.prompts.search_server_prompts(guild_id, typed, AUTOCOMPLETE_LIMIT)
 
     async def overview(self, guild_id: int) -> PromptOverview:
         now = self._now()
-        async with self.db.read() as conn:
-            schedule = await prompt_sql.get_schedule(conn, guild_id)
-            own = await prompt_sql.list_server_prompts(conn, guild_id)
-            used, _last = await prompt_sql.used_keys(conn, guild_id)
+        async with self.db.read() as session:
+            schedule = await session.prompts.get_schedule(guild_id)
+            own = await session.prompts.list_server_prompts(guild_id)
+            used, _last = await session.prompts.used_keys(guild_id)
         next_post = None
         if schedule is not None:
             try:
@@ -281,17 +285,15 @@ class PromptService:
         claims: list[Claim] = []
         self._wake_at = None
         async with self.db.transaction() as tx:
-            for schedule in await prompt_sql.due_schedules(tx, now, limit):
+            for schedule in await tx.prompts.due_schedules(now, limit):
                 claim = await self._claim_schedule(tx, schedule, now)
                 if claim is not None:
                     claims.append(claim)
-            earliest = await prompt_sql.earliest_due(tx)
+            earliest = await tx.prompts.earliest_due()
         self._wake_at = _NEVER if earliest is None else earliest
         return claims
 
-    async def _claim_schedule(
-        self, tx: aiosqlite.Connection, schedule: Schedule, now: datetime
-    ) -> Claim | None:
+    async def _claim_schedule(self, tx: Session, schedule: Schedule, now: datetime) -> Claim | None:
         try:
             zone = zone_of(schedule)
         except (ZoneInfoNotFoundError, ValueError):
@@ -300,8 +302,7 @@ class PromptService:
         due = effective_due(schedule, zone, now)
         if not is_due(now, due):
             # The bot slept through a whole local day: that day is skipped, not posted late.
-            await prompt_sql.advance_schedule(
-                tx,
+            await tx.prompts.advance_schedule(
                 schedule.guild_id,
                 next_due=due,
                 last_local_date=schedule.last_local_date,
@@ -309,15 +310,13 @@ class PromptService:
             )
             return None
         day = local_date(due, zone)
-        await prompt_sql.advance_schedule(
-            tx,
+        await tx.prompts.advance_schedule(
             schedule.guild_id,
             next_due=next_due(now, schedule.post_time, zone, day),
             last_local_date=day,
             now=now,
         )
-        post_id = await prompt_sql.claim_day(
-            tx,
+        post_id = await tx.prompts.claim_day(
             guild_id=schedule.guild_id,
             local_date=day,
             channel_id=schedule.channel_id,
@@ -332,27 +331,30 @@ class PromptService:
         if picked is None:
             await self._fail_unstocked(tx, schedule, post_id, day, now)
             return None
-        key, text = picked
-        await prompt_sql.set_post_prompt(tx, post_id, key, text)
+        await tx.prompts.set_post_prompt(post_id, picked.key, picked.text)
         return Claim(
-            post_id, schedule.guild_id, schedule.channel_id, schedule.role_id, day, key, text, True
+            post_id,
+            schedule.guild_id,
+            schedule.channel_id,
+            schedule.role_id,
+            day,
+            picked.key,
+            picked.text,
+            picked.server_prompt_number,
+            scheduled=True,
         )
 
-    async def _park_unknown_zone(
-        self, tx: aiosqlite.Connection, schedule: Schedule, now: datetime
-    ) -> None:
+    async def _park_unknown_zone(self, tx: Session, schedule: Schedule, now: datetime) -> None:
         # Only a host whose zone database lost the name gets here; re-reading the row on
         # every tick would not help, so it waits a day and the moderators are told.
         log.error("guild %s: unknown time zone %r", schedule.guild_id, schedule.time_zone)
-        await prompt_sql.advance_schedule(
-            tx,
+        await tx.prompts.advance_schedule(
             schedule.guild_id,
             next_due=now + timedelta(days=1),
             last_local_date=schedule.last_local_date,
             now=now,
         )
-        await prompt_sql.set_failure(
-            tx,
+        await tx.prompts.set_failure(
             schedule.guild_id,
             Failure(
                 f"the time zone {schedule.time_zone} is no longer known to this host; "
@@ -364,29 +366,31 @@ class PromptService:
         )
 
     async def _fail_unstocked(
-        self, tx: aiosqlite.Connection, schedule: Schedule, post_id: int, day: date, now: datetime
+        self, tx: Session, schedule: Schedule, post_id: int, day: date, now: datetime
     ) -> None:
         reason = "there were no prompts to choose from; add some with `/prompt add`"
-        await prompt_sql.finish_post(
-            tx, post_id, message_id=None, thread_id=None, error=reason, now=now
+        await tx.prompts.finish_post(
+            post_id, message_id=None, thread_id=None, error=reason, now=now
         )
-        await prompt_sql.set_failure(
-            tx, schedule.guild_id, Failure(reason, day, schedule.channel_id, now)
+        await tx.prompts.set_failure(
+            schedule.guild_id, Failure(reason, day, schedule.channel_id, now)
         )
 
     async def _take_prompt(
-        self, tx: aiosqlite.Connection, guild_id: int, seed: int, now: datetime
-    ) -> tuple[str, str] | None:
+        self, tx: Session, guild_id: int, seed: int, now: datetime
+    ) -> _Picked | None:
         """Pick the server's next prompt and record its use, all in the caller's transaction."""
-        own = [(p.key, p.text) for p in await prompt_sql.list_server_prompts(tx, guild_id)]
+        prompts = await tx.prompts.list_server_prompts(guild_id)
+        own = [(p.key, p.text) for p in prompts]
         if not own and not self.library:
             return None
-        used, last = await prompt_sql.used_keys(tx, guild_id)
+        used, last = await tx.prompts.used_keys(guild_id)
         key, text, cycle_reset = choose_next(own, self.library, used, seed, last)
         if cycle_reset:
-            await prompt_sql.forget_history(tx, guild_id)
-        await prompt_sql.record_use(tx, guild_id, key, now)
-        return key, text
+            await tx.prompts.forget_history(guild_id)
+        await tx.prompts.record_use(guild_id, key, now)
+        number = next((p.number for p in prompts if p.key == key), None)
+        return _Picked(key, text, number)
 
     async def claim_now(self, guild_id: int, *, can_manage: bool) -> Claim:
         """An extra prompt for right now; today's scheduled prompt still comes."""
@@ -397,7 +401,7 @@ class PromptService:
             zone = zone_of(schedule)
             today = local_date(now, zone)
             midnight = datetime.combine(today, time(0), zone).astimezone(UTC)
-            earlier_today, latest = await prompt_sql.extra_posts_since(tx, guild_id, midnight)
+            earlier_today, latest = await tx.prompts.extra_posts_since(guild_id, midnight)
             if latest is not None and now < latest + PROMPT_NOW_COOLDOWN:
                 again = (latest + PROMPT_NOW_COOLDOWN).astimezone(zone)
                 raise WrongState(
@@ -405,8 +409,7 @@ class PromptService:
                     f"{PROMPT_NOW_COOLDOWN.seconds // 60} minutes ago. To keep pings rare, "
                     f"the next one can be posted from {again:%H:%M} ({zone.key})."
                 )
-            post_id = await prompt_sql.insert_immediate_post(
-                tx,
+            post_id = await tx.prompts.insert_immediate_post(
                 guild_id=guild_id,
                 channel_id=schedule.channel_id,
                 role_id=schedule.role_id,
@@ -418,16 +421,16 @@ class PromptService:
             )
             if picked is None:
                 raise WrongState("There are no prompts to choose from. Add one with `/prompt add`.")
-            key, text = picked
-            await prompt_sql.set_post_prompt(tx, post_id, key, text)
+            await tx.prompts.set_post_prompt(post_id, picked.key, picked.text)
         return Claim(
             post_id,
             guild_id,
             schedule.channel_id,
             schedule.role_id,
             today,
-            key,
-            text,
+            picked.key,
+            picked.text,
+            picked.server_prompt_number,
             scheduled=False,
             extra=earlier_today + 1,
         )
@@ -438,8 +441,7 @@ class PromptService:
         """The prompt is visible. ``warning`` names a part that failed (e.g. the thread)."""
         now = self._now()
         async with self.db.transaction() as tx:
-            await prompt_sql.finish_post(
-                tx,
+            await tx.prompts.finish_post(
                 claim.post_id,
                 message_id=message_id,
                 thread_id=thread_id,
@@ -447,29 +449,29 @@ class PromptService:
                 now=now,
             )
             if warning is None:
-                await prompt_sql.clear_failure(tx, claim.guild_id)
+                await tx.prompts.clear_failure(claim.guild_id)
             elif claim.scheduled:
-                await prompt_sql.set_failure(
-                    tx, claim.guild_id, Failure(warning, claim.local_date, claim.channel_id, now)
+                await tx.prompts.set_failure(
+                    claim.guild_id, Failure(warning, claim.local_date, claim.channel_id, now)
                 )
 
     async def record_failed(self, claim: Claim, reason: str) -> None:
         """Nothing was posted. The claim stays (never retried); its prompt goes back."""
         now = self._now()
         async with self.db.transaction() as tx:
-            await prompt_sql.finish_post(
-                tx, claim.post_id, message_id=None, thread_id=None, error=reason, now=now
+            await tx.prompts.finish_post(
+                claim.post_id, message_id=None, thread_id=None, error=reason, now=now
             )
             # Nobody saw the prompt, so it is not "used": it may still come round this cycle.
-            await prompt_sql.forget_use(tx, claim.guild_id, claim.prompt_key)
+            await tx.prompts.forget_use(claim.guild_id, claim.prompt_key)
             if claim.scheduled:
-                await prompt_sql.set_failure(
-                    tx, claim.guild_id, Failure(reason, claim.local_date, claim.channel_id, now)
+                await tx.prompts.set_failure(
+                    claim.guild_id, Failure(reason, claim.local_date, claim.channel_id, now)
                 )
 
 
-async def _configured(tx: aiosqlite.Connection, guild_id: int) -> Schedule:
-    schedule = await prompt_sql.get_schedule(tx, guild_id)
+async def _configured(tx: Session, guild_id: int) -> Schedule:
+    schedule = await tx.prompts.get_schedule(guild_id)
     if schedule is None:
         raise WrongState(_NOT_SET_UP)
     return schedule

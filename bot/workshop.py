@@ -14,8 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.anchors import build_anchor, check_suggestion
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from bot.linespec import parse_line_spec
@@ -27,7 +25,9 @@ from bot.models import (
     CommentStatus,
     Excerpt,
     ExcerptStatus,
+    ExcerptSummary,
     Line,
+    PostedMessage,
     Reply,
     Viewer,
 )
@@ -40,10 +40,7 @@ from bot.reanchor import (
     relocate,
     summarize,
 )
-from bot.storage import Database
-from bot.storage import comments as comment_sql
-from bot.storage import excerpts as excerpt_sql
-from bot.storage.excerpts import ExcerptSummary, PostedMessage
+from bot.storage import Session, Store
 from bot.text import (
     MAX_LINES,
     check_storable,
@@ -191,7 +188,7 @@ def can_resolve(member: Actor, comment: Comment, excerpt: Excerpt) -> bool:
 
 
 class Workshop:
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
         self.db = database
         self._now = clock
 
@@ -226,8 +223,7 @@ class Workshop:
     ) -> Excerpt:
         """Store a validated excerpt, not yet visible: :meth:`mark_posted` makes it live."""
         async with self.db.transaction() as tx:
-            return await excerpt_sql.insert_excerpt(
-                tx,
+            return await tx.excerpts.insert_excerpt(
                 guild_id=guild_id,
                 title=title,
                 author_id=author.id,
@@ -243,29 +239,29 @@ class Workshop:
         self, excerpt: Excerpt, thread_id: int, messages: Sequence[PostedMessage]
     ) -> None:
         async with self.db.transaction() as tx:
-            await excerpt_sql.mark_posted(tx, excerpt.id, excerpt.revision, thread_id, messages)
+            await tx.excerpts.mark_posted(excerpt.id, excerpt.revision, thread_id, messages)
 
     async def discard_unposted(self, excerpt: Excerpt) -> None:
         async with self.db.transaction() as tx:
-            await excerpt_sql.delete_unposted(tx, excerpt.id)
+            await tx.excerpts.delete_unposted(excerpt.id)
 
     async def purge_unposted(self) -> int:
         async with self.db.transaction() as tx:
-            return await excerpt_sql.purge_unposted(tx)
+            return await tx.excerpts.purge_unposted()
 
     async def get_excerpt(
         self, guild_id: int, number: int, *, viewer: Viewer | None = None
     ) -> Excerpt:
-        async with self.db.read() as conn:
-            found = await excerpt_sql.get_excerpt(conn, guild_id, number)
+        async with self.db.read() as session:
+            found = await session.excerpts.get_excerpt(guild_id, number)
         return require_live(seen_by(viewer, found), number)
 
     async def excerpt_for_thread(
         self, guild_id: int, thread_id: int, *, viewer: Viewer | None = None
     ) -> Excerpt | None:
-        async with self.db.read() as conn:
+        async with self.db.read() as session:
             excerpt = seen_by(
-                viewer, await excerpt_sql.get_excerpt_by_thread(conn, guild_id, thread_id)
+                viewer, await session.excerpts.get_excerpt_by_thread(guild_id, thread_id)
             )
         if excerpt is None or excerpt.status is ExcerptStatus.DELETED:
             return None
@@ -275,8 +271,8 @@ class Workshop:
         self, guild_id: int, message_id: int, *, viewer: Viewer | None = None
     ) -> MessageLines | None:
         """What a bot message shows, if it is one of a live excerpt's messages."""
-        async with self.db.read() as conn:
-            found = await excerpt_sql.get_message_lines(conn, guild_id, message_id)
+        async with self.db.read() as session:
+            found = await session.excerpts.get_message_lines(guild_id, message_id)
         if found is None or found[0].status is ExcerptStatus.DELETED:
             return None
         if seen_by(viewer, found[0]) is None:
@@ -292,9 +288,9 @@ class Workshop:
         *,
         viewer: Viewer | None = None,
     ) -> LineListing:
-        async with self.db.read() as conn:
+        async with self.db.read() as session:
             excerpt = require_live(
-                seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)), number
+                seen_by(viewer, await session.excerpts.get_excerpt(guild_id, number)), number
             )
             shown = revision if revision is not None else excerpt.revision
             if not 1 <= shown <= excerpt.revision:
@@ -304,35 +300,35 @@ class Workshop:
                 )
             total = excerpt.line_count
             if shown != excerpt.revision:
-                total = len(await excerpt_sql.get_lines(conn, excerpt.id, shown))
+                total = len(await session.excerpts.get_lines(excerpt.id, shown))
             first, last = parse_line_spec(spec, total) if spec else (1, total)
-            lines = await excerpt_sql.get_lines(conn, excerpt.id, shown, first, last)
+            lines = await session.excerpts.get_lines(excerpt.id, shown, first, last)
             counts = (
-                await excerpt_sql.comment_counts_by_line(conn, excerpt.id, first, last)
+                await session.excerpts.comment_counts_by_line(excerpt.id, first, last)
                 if shown == excerpt.revision
                 else {}
             )
         return LineListing(excerpt, shown, lines, counts)
 
     async def all_lines(self, excerpt: Excerpt) -> list[Line]:
-        async with self.db.read() as conn:
-            return await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
+        async with self.db.read() as session:
+            return await session.excerpts.get_lines(excerpt.id, excerpt.revision)
 
     async def list_excerpts(
         self, guild_id: int, author_id: int | None = None, *, viewer: Viewer | None = None
     ) -> list[ExcerptSummary]:
-        async with self.db.read() as conn:
-            return await excerpt_sql.list_excerpts(
-                conn, guild_id, author_id=author_id, viewer=viewer
+        async with self.db.read() as session:
+            return await session.excerpts.list_excerpts(
+                guild_id, author_id=author_id, viewer=viewer
             )
 
     async def search_excerpts(
         self, guild_id: int, typed: str, *, viewer: Viewer | None = None
     ) -> list[tuple[int, str, str]]:
         typed = typed.strip().lstrip("#")
-        async with self.db.read() as conn:
-            return await excerpt_sql.search_excerpts(
-                conn, guild_id, typed, AUTOCOMPLETE_LIMIT, viewer
+        async with self.db.read() as session:
+            return await session.excerpts.search_excerpts(
+                guild_id, typed, AUTOCOMPLETE_LIMIT, viewer
             )
 
     async def set_excerpt_open(
@@ -341,7 +337,7 @@ class Workshop:
         wanted = ExcerptStatus.OPEN if open_ else ExcerptStatus.CLOSED
         async with self.db.transaction() as tx:
             excerpt = require_live(
-                seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
+                seen_by(member.viewer, await tx.excerpts.get_excerpt(guild_id, number)),
                 number,
             )
             if not can_manage_excerpt(member, excerpt):
@@ -351,7 +347,7 @@ class Workshop:
                 )
             if excerpt.status is wanted:
                 raise WrongState(f"Excerpt #{number} is already {wanted.value}.")
-            await excerpt_sql.set_status(tx, excerpt.id, wanted, self._now())
+            await tx.excerpts.set_status(excerpt.id, wanted, self._now())
         return excerpt
 
     async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Actor) -> Excerpt:
@@ -363,14 +359,14 @@ class Workshop:
     async def delete_excerpt(self, guild_id: int, number: int, member: Actor) -> Excerpt:
         async with self.db.transaction() as tx:
             excerpt = require_live(
-                seen_by(member.viewer, await excerpt_sql.get_excerpt(tx, guild_id, number)),
+                seen_by(member.viewer, await tx.excerpts.get_excerpt(guild_id, number)),
                 number,
             )
             if not can_manage_excerpt(member, excerpt):
                 raise NotAllowed(
                     f"Only the author of excerpt #{number} or a moderator can delete it."
                 )
-            await excerpt_sql.delete_excerpt(tx, excerpt.id, self._now())
+            await tx.excerpts.delete_excerpt(excerpt.id, self._now())
         return excerpt
 
     async def check_can_revise(self, guild_id: int, number: int, member: Actor) -> Excerpt:
@@ -389,38 +385,37 @@ class Workshop:
         thread between a read and the write, not while holding the database.
         """
         new_lines = parse_excerpt_text(text)
-        async with self.db.read() as conn:
+        async with self.db.read() as session:
             excerpt = require_live(
-                seen_by(member.viewer, await excerpt_sql.get_excerpt(conn, guild_id, number)),
+                seen_by(member.viewer, await session.excerpts.get_excerpt(guild_id, number)),
                 number,
             )
             if member.id != excerpt.author_id:
                 raise NotAllowed(f"Only the author of excerpt #{number} can post a revision.")
             require_thread_writer(member, excerpt, "revision")
             old_lines = [
-                line.text
-                for line in await excerpt_sql.get_lines(conn, excerpt.id, excerpt.revision)
+                line.text for line in await session.excerpts.get_lines(excerpt.id, excerpt.revision)
             ]
             if old_lines == new_lines:
-                posted = await excerpt_sql.posted_ranges(conn, excerpt.id, excerpt.revision)
+                posted = await session.excerpts.posted_ranges(excerpt.id, excerpt.revision)
                 if not fully_posted(posted, len(old_lines)):
                     return _repost(excerpt, old_lines, posted)
                 raise InvalidInput(
                     f"That text is the same as revision {excerpt.revision}; nothing to revise."
                 )
-            carried = await comment_sql.comments_to_carry(conn, excerpt.id)
+            carried = await session.comments.comments_to_carry(excerpt.id)
         line_map, planned = await asyncio.to_thread(
             _plan_relocations, old_lines, new_lines, carried
         )
         # Comments written while we were planning are planned in the worker too,
         # before taking the write lock: nothing is relocated on the event loop.
-        async with self.db.read() as conn:
-            late = _unplanned(await comment_sql.comments_to_carry(conn, excerpt.id), planned)
+        async with self.db.read() as session:
+            late = _unplanned(await session.comments.comments_to_carry(excerpt.id), planned)
         if late:
             planned.update(await asyncio.to_thread(_relocate_each, line_map, late))
         revision = excerpt.revision + 1
         async with self.db.transaction() as tx:
-            current = require_live(await excerpt_sql.get_excerpt(tx, guild_id, number), number)
+            current = require_live(await tx.excerpts.get_excerpt(guild_id, number), number)
             if current.revision != excerpt.revision:
                 raise WrongState(
                     f"Excerpt #{number} got another revision meanwhile; please try again."
@@ -428,19 +423,18 @@ class Workshop:
             # The set carried is the one read under the lock: each comment moved
             # exactly once. The few written since the catch-up above are planned
             # in the worker as well (holding the lock only that long).
-            carried = await comment_sql.comments_to_carry(tx, excerpt.id)
+            carried = await tx.comments.comments_to_carry(excerpt.id)
             late = _unplanned(carried, planned)
             if late:
                 planned.update(await asyncio.to_thread(_relocate_each, line_map, late))
             moves = [(comment, planned[comment.id][1]) for comment in carried]
             now = self._now()
             word_count = count_words(new_lines)
-            await excerpt_sql.insert_revision(tx, excerpt.id, revision, new_lines, word_count, now)
-            await excerpt_sql.set_current_revision(
-                tx, excerpt.id, revision, len(new_lines), word_count, now
+            await tx.excerpts.insert_revision(excerpt.id, revision, new_lines, word_count, now)
+            await tx.excerpts.set_current_revision(
+                excerpt.id, revision, len(new_lines), word_count, now
             )
-            await comment_sql.move_anchors(
-                tx,
+            await tx.comments.move_anchors(
                 [
                     (
                         comment.id,
@@ -452,7 +446,7 @@ class Workshop:
                 ],
                 now,
             )
-            updated = await excerpt_sql.get_excerpt(tx, guild_id, number)
+            updated = await tx.excerpts.get_excerpt(guild_id, number)
         assert updated is not None
         states = [moved.state for _comment, moved in moves]
         return RevisionOutcome(
@@ -475,12 +469,12 @@ class Workshop:
         self, excerpt: Excerpt, messages: Sequence[PostedMessage]
     ) -> None:
         async with self.db.transaction() as tx:
-            await excerpt_sql.record_messages(tx, excerpt.id, excerpt.revision, messages)
+            await tx.excerpts.record_messages(excerpt.id, excerpt.revision, messages)
 
     async def revision_fully_posted(self, excerpt: Excerpt) -> bool:
         """Whether every line of the current revision is shown by a message in the thread."""
-        async with self.db.read() as conn:
-            posted = await excerpt_sql.posted_ranges(conn, excerpt.id, excerpt.revision)
+        async with self.db.read() as session:
+            posted = await session.excerpts.posted_ranges(excerpt.id, excerpt.revision)
         return fully_posted(posted, excerpt.line_count)
 
     # ------------------------------------------------------------ comments
@@ -504,9 +498,8 @@ class Workshop:
             raise InvalidInput(WHICH_EXCERPT)
         # The hot path: one read and one single-statement insert under the lock.
         wanted_first, wanted_last = _lines_to_fetch(line_spec)
-        async with self.db.exclusive() as conn:
-            found, lines = await excerpt_sql.get_excerpt_with_lines(
-                conn,
+        async with self.db.exclusive() as session:
+            found, lines = await session.excerpts.get_excerpt_with_lines(
                 guild_id,
                 wanted_first,
                 wanted_last,
@@ -518,8 +511,7 @@ class Workshop:
             require_thread_writer(member, live, "comment")
             first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
-            comment, inserted = await comment_sql.insert_comment(
-                conn,
+            comment, inserted = await session.comments.insert_comment(
                 guild_id=guild_id,
                 excerpt_id=live.id,
                 excerpt_number=live.number,
@@ -537,11 +529,10 @@ class Workshop:
     async def get_comment(
         self, guild_id: int, number: int, *, viewer: Viewer | None = None
     ) -> CommentContext:
-        async with self.db.read() as conn:
-            comment, excerpt = await _comment_and_excerpt(conn, guild_id, number, viewer)
-            comment = (await comment_sql.attach_replies(conn, [comment]))[0]
-            lines = await excerpt_sql.get_lines(
-                conn,
+        async with self.db.read() as session:
+            comment, excerpt = await _comment_and_excerpt(session, guild_id, number, viewer)
+            comment = (await session.comments.attach_replies([comment]))[0]
+            lines = await session.excerpts.get_lines(
                 excerpt.id,
                 comment.revision,
                 comment.anchor.line_start,
@@ -559,8 +550,7 @@ class Workshop:
             )
             _require_open(excerpt)
             require_thread_writer(member, excerpt, "reply")
-            reply, inserted = await comment_sql.insert_reply(
-                tx,
+            reply, inserted = await tx.comments.insert_reply(
                 comment_id=comment.id,
                 author_id=member.id,
                 author_name=member.display_name,
@@ -573,11 +563,11 @@ class Workshop:
     async def record_comment_card(self, comment: Comment, message_id: int) -> None:
         """Remember the message showing a comment in the thread, to keep it current."""
         async with self.db.transaction() as tx:
-            await comment_sql.set_comment_card(tx, comment.id, message_id)
+            await tx.comments.set_comment_card(comment.id, message_id)
 
     async def record_reply_card(self, reply: Reply, message_id: int) -> None:
         async with self.db.transaction() as tx:
-            await comment_sql.set_reply_card(tx, reply.id, message_id)
+            await tx.comments.set_reply_card(reply.id, message_id)
 
     async def set_resolved(
         self, *, guild_id: int, comment_number: int, member: Actor, resolved: bool
@@ -594,8 +584,8 @@ class Workshop:
                 )
             if comment.status is wanted:
                 raise WrongState(f"Comment #{comment_number} is already {wanted.value}.")
-            await comment_sql.set_comment_status(
-                tx, comment.id, wanted, member.id if resolved else None, self._now()
+            await tx.comments.set_comment_status(
+                comment.id, wanted, member.id if resolved else None, self._now()
             )
             return await _card_context(tx, comment.id, excerpt)
 
@@ -612,7 +602,7 @@ class Workshop:
                     f"You can only edit your own comments; #{comment_number} is not yours."
                 )
             _require_open(excerpt)
-            await comment_sql.update_comment_text(tx, comment.id, body, self._now())
+            await tx.comments.update_comment_text(comment.id, body, self._now())
             return await _card_context(tx, comment.id, excerpt)
 
     async def delete_comment(
@@ -628,8 +618,8 @@ class Workshop:
                 raise NotAllowed(
                     f"You can only delete your own comments; #{comment_number} is not yours."
                 )
-            comment = (await comment_sql.attach_replies(tx, [comment]))[0]
-            await comment_sql.delete_comment(tx, comment.id)
+            comment = (await tx.comments.attach_replies([comment]))[0]
+            await tx.comments.delete_comment(comment.id)
         return CommentContext(comment, excerpt, [])
 
     async def list_comments(
@@ -642,9 +632,9 @@ class Workshop:
         revision: int | None = None,
         viewer: Viewer | None = None,
     ) -> CommentListing:
-        async with self.db.read() as conn:
+        async with self.db.read() as session:
             excerpt = require_live(
-                seen_by(viewer, await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)),
+                seen_by(viewer, await session.excerpts.get_excerpt(guild_id, excerpt_number)),
                 excerpt_number,
             )
             first: int | None = None
@@ -656,15 +646,14 @@ class Workshop:
                     f"Excerpt #{excerpt.number} has revisions 1–{excerpt.revision}; "
                     f"there is no revision {revision}."
                 )
-            found = await comment_sql.list_comments(
-                conn,
+            found = await session.comments.list_comments(
                 excerpt.id,
                 first_line=first,
                 last_line=last,
                 status=status,
                 origin_revision=revision,
             )
-            counts = await comment_sql.count_replies(conn, [c.id for c in found])
+            counts = await session.comments.count_replies([c.id for c in found])
         return CommentListing(excerpt, found, counts)
 
     async def search_comments(
@@ -675,13 +664,12 @@ class Workshop:
         *,
         viewer: Viewer | None = None,
     ) -> list[Comment]:
-        async with self.db.read() as conn:
+        async with self.db.read() as session:
             excerpt_id = None
             if excerpt_number is not None:
-                excerpt = await excerpt_sql.get_excerpt(conn, guild_id, excerpt_number)
+                excerpt = await session.excerpts.get_excerpt(guild_id, excerpt_number)
                 excerpt_id = excerpt.id if excerpt else None
-            return await comment_sql.search_comments(
-                conn,
+            return await session.comments.search_comments(
                 guild_id,
                 typed,
                 excerpt_id=excerpt_id,
@@ -778,14 +766,12 @@ def _repost(
     )
 
 
-async def _card_context(
-    conn: aiosqlite.Connection, comment_id: int, excerpt: Excerpt
-) -> CommentContext:
+async def _card_context(session: Session, comment_id: int, excerpt: Excerpt) -> CommentContext:
     """A comment as its card shows it: with the lines it points at."""
-    comment = await comment_sql.get_comment_by_id(conn, comment_id)
+    comment = await session.comments.get_comment_by_id(comment_id)
     assert comment is not None
-    lines = await excerpt_sql.get_lines(
-        conn, excerpt.id, comment.revision, comment.anchor.line_start, comment.anchor.line_end
+    lines = await session.excerpts.get_lines(
+        excerpt.id, comment.revision, comment.anchor.line_start, comment.anchor.line_end
     )
     return CommentContext(comment, excerpt, lines)
 
@@ -819,12 +805,12 @@ def _anchor_in(lines: list[Line], first: int, last: int, quote: str | None) -> A
 
 
 async def _comment_and_excerpt(
-    conn: aiosqlite.Connection, guild_id: int, number: int, viewer: Viewer | None = None
+    session: Session, guild_id: int, number: int, viewer: Viewer | None = None
 ) -> tuple[Comment, Excerpt]:
-    comment = await comment_sql.get_comment(conn, guild_id, number)
+    comment = await session.comments.get_comment(guild_id, number)
     excerpt = None
     if comment is not None:
-        excerpt = await excerpt_sql.get_excerpt(conn, guild_id, comment.excerpt_number)
+        excerpt = await session.excerpts.get_excerpt(guild_id, comment.excerpt_number)
         if excerpt is not None and seen_by(viewer, excerpt) is None:
             comment = None  # on an excerpt hidden from them: no such comment
     if comment is None:

@@ -102,16 +102,14 @@ async def test_claims_exactly_once_per_local_day_across_the_spring_change(servic
 
 async def test_a_claimed_day_cannot_be_claimed_again(service, clock):
     async with service.db.transaction() as tx:
-        first = await prompt_sql.claim_day(
-            tx,
+        first = await tx.prompts.claim_day(
             guild_id=GUILD,
             local_date=date(2026, 3, 28),
             channel_id=1,
             role_id=None,
             now=clock.now,
         )
-        second = await prompt_sql.claim_day(
-            tx,
+        second = await tx.prompts.claim_day(
             guild_id=GUILD,
             local_date=date(2026, 3, 28),
             channel_id=1,
@@ -211,6 +209,15 @@ async def test_server_prompts_first_then_the_library_without_repeats(service, cl
     assert sorted(used[:4]) == ["One.", "Ours.", "Three.", "Two."]
     assert sorted(used[4:8]) == ["One.", "Ours.", "Three.", "Two."]
     assert used[4] != used[3]
+
+
+async def test_a_claim_names_the_server_prompt_it_took(service, clock):
+    ours = await service.add_prompt(GUILD, can_manage=True, author_id=1, text="Ours.")
+    await london_at_nine(service)
+    [claim] = await claim_at(service, clock, "2026-04-01T12:00:00")
+    assert (claim.text, claim.server_prompt_number) == ("Ours.", ours.number)
+    extra = await service.claim_now(GUILD, can_manage=True)
+    assert extra.text in {"One.", "Two.", "Three."} and extra.server_prompt_number is None
 
 
 async def test_now_takes_from_the_rotation_and_keeps_the_day(service, clock):

@@ -11,10 +11,9 @@ import pytest
 import pytest_asyncio
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from bot.models import Actor, CommentStatus
+from bot.models import Actor, CommentStatus, PostedMessage
 from bot.storage import Database, MigrationError
 from bot.storage.database import load_migrations
-from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop, parse_number
 
 AUTHOR = Actor(1, "Ann")
@@ -93,8 +92,8 @@ async def test_a_failed_action_writes_nothing(workshop):
             text="x",
             quote="not there",
         )
-    async with workshop.db.read() as conn:
-        rows = await conn.execute_fetchall(
+    async with workshop.db.read() as session:
+        rows = await session.connection.execute_fetchall(
             "SELECT COUNT(*), (SELECT last_value FROM guild_sequences WHERE kind = 'comment')"
             " FROM comments"
         )
@@ -104,10 +103,11 @@ async def test_a_failed_action_writes_nothing(workshop):
 async def test_transaction_rolls_back_on_error(workshop):
     with pytest.raises(RuntimeError):
         async with workshop.db.transaction() as tx:
-            await tx.execute("INSERT INTO guild_sequences VALUES (1, 'x', 1)")
+            await tx.connection.execute("INSERT INTO guild_sequences VALUES (1, 'x', 1)")
             raise RuntimeError("boom")
-    async with workshop.db.read() as conn:
-        assert list(await conn.execute_fetchall("SELECT COUNT(*) FROM guild_sequences")) == [(0,)]
+    async with workshop.db.read() as session:
+        rows = await session.connection.execute_fetchall("SELECT COUNT(*) FROM guild_sequences")
+    assert [tuple(row) for row in rows] == [(0,)]
 
 
 async def test_numbers_are_per_guild_and_never_reused(workshop):
@@ -264,6 +264,21 @@ async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(works
     assert (again.reply.id, again.repeated, first.repeated) == (first.reply.id, True, False)
     other = await workshop.reply(guild_id=GUILD, comment_number=2, member=AUTHOR, text="Thanks!")
     assert other.reply.id != first.reply.id and not other.repeated
+
+
+async def test_reply_counts_take_more_ids_than_one_statement_can_bind(workshop):
+    limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    number = await posted(workshop)
+    added = await workshop.add_comment(
+        guild_id=GUILD, excerpt_number=number, member=READER, line_spec="2", text="Good."
+    )
+    comment = added.comment
+    await workshop.reply(
+        guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="Thanks!"
+    )
+    async with workshop.db.read() as session:
+        counts = await session.comments.count_replies([*range(-limit, 0), comment.id])
+    assert counts == {comment.id: 1}
 
 
 @pytest.mark.parametrize(

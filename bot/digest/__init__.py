@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.formatting import plural
-from bot.models import AnchorState, Comment, CommentStatus, Excerpt, Line, Reply
+from bot.models import AnchorState, Comment, CommentStatus, Excerpt, ExcerptFeedback, Line, Reply
 
 # The public API; the plan types and helpers below are shared with the renderers.
 __all__ = ["DigestFormat", "ExcerptFeedback", "RenderedDigest", "reader_ids", "render_digest"]
@@ -25,19 +25,6 @@ class DigestFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     DOCX = "docx"
-
-
-@dataclass(frozen=True, slots=True)
-class ExcerptFeedback:
-    """One excerpt's text at ``revision`` and every comment on it."""
-
-    excerpt: Excerpt
-    lines: tuple[Line, ...]  # the text of `revision`
-    revision: int
-    comments: tuple[Comment, ...]  # every comment of the excerpt, with replies, any order
-    # comment id -> the lines it was written on, as they read then; loaded for outdated
-    # comments, whose text the shown revision no longer has.
-    origin_lines: Mapping[int, tuple[Line, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,24 +1,42 @@
-"""All SQL lives in this package: the connection and migrations, then one module per table group."""
+"""All SQL lives in this package: the storage interface, then its SQLite backend.
 
-from bot.storage import comments, digests, excerpts, prompts
+Services hold a :class:`Store` and work through its sessions' repositories
+(:mod:`bot.storage.interface`); :class:`Database` is the SQLite store, with its
+connection and migrations in :mod:`bot.storage.database` and one module per table
+group (``excerpts``, ``comments``, ``prompts``, ``digests``). ``_sql`` and ``_rows``
+are private to the package: shared SQL helpers, and rows to records by column name.
+"""
+
 from bot.storage.database import (
     Database,
     DatabaseBusy,
     DatabaseInUse,
     DatabaseLock,
     MigrationError,
+    SqliteSession,
     UnusableDatabase,
+)
+from bot.storage.interface import (
+    CommentStore,
+    DigestStore,
+    ExcerptStore,
+    PromptStore,
+    Session,
+    Store,
 )
 
 __all__ = [
+    "CommentStore",
     "Database",
     "DatabaseBusy",
     "DatabaseInUse",
     "DatabaseLock",
+    "DigestStore",
+    "ExcerptStore",
     "MigrationError",
+    "PromptStore",
+    "Session",
+    "SqliteSession",
+    "Store",
     "UnusableDatabase",
-    "comments",
-    "digests",
-    "excerpts",
-    "prompts",
 ]

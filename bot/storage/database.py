@@ -1,8 +1,10 @@
-"""The one SQLite connection, its pragmas, migrations and transactions.
+"""The SQLite store: the one connection, its pragmas, migrations and sessions.
 
 The bot owns a single aiosqlite connection. Every user action runs in one
 transaction under an asyncio lock, so statements from concurrent interactions
-never interleave inside each other's transactions.
+never interleave inside each other's transactions. :class:`Database` implements
+:class:`bot.storage.interface.Store`; its sessions (:class:`SqliteSession`) hand
+out the table groups' repositories.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from pathlib import Path
 from types import TracebackType
 
 import aiosqlite
+
+from bot.storage.comments import SqliteComments
+from bot.storage.digests import SqliteDigests
+from bot.storage.excerpts import SqliteExcerpts
+from bot.storage.prompts import SqlitePrompts
 
 try:
     import fcntl
@@ -78,8 +85,24 @@ def load_migrations() -> list[Migration]:
     return found
 
 
+class SqliteSession:
+    """The repositories of one session over the connection (a :class:`Session`).
+
+    ``connection`` is SQLite's own, for tools and tests that check with raw SQL;
+    services use only the repositories.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+        self.excerpts = SqliteExcerpts(connection)
+        self.comments = SqliteComments(connection)
+        self.prompts = SqlitePrompts(connection)
+        self.digests = SqliteDigests(connection)
+
+
 class Database:
-    """Owns the connection. Use :meth:`transaction` for writes, :meth:`read` for reads."""
+    """Owns the connection: the SQLite :class:`~bot.storage.interface.Store`.
+    Use :meth:`transaction` for writes, :meth:`read` for reads."""
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "FULL", read_only: bool = False
@@ -104,6 +127,7 @@ class Database:
             return
         if self.read_only:
             self._conn = await _open_read_only(Path(self.path))
+            self._conn.row_factory = sqlite3.Row
             return
         if self.path != ":memory:":
             _prepare_location(Path(self.path))
@@ -131,6 +155,8 @@ class Database:
         except BaseException:
             await conn.close()
             raise
+        # Repositories read columns by name (see bot.storage._rows).
+        conn.row_factory = sqlite3.Row
         self._conn = conn
 
     async def inspect(self) -> None:
@@ -154,20 +180,20 @@ class Database:
         return self._conn
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteSession]:
         """One atomic unit of work: committed on success, rolled back on any error."""
         async with self._lock:
             conn = self._connection()
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield SqliteSession(conn)
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def exclusive(self) -> AsyncIterator[SqliteSession]:
         """The connection to ourselves, outside any transaction.
 
         For an action that reads, validates, then writes with a single statement
@@ -175,16 +201,16 @@ class Database:
         from writing in between, without paying for BEGIN and COMMIT round trips.
         """
         async with self._lock:
-            yield self._connection()
+            yield SqliteSession(self._connection())
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[SqliteSession]:
         """A consistent snapshot for several reads."""
         async with self._lock:
             conn = self._connection()
             await conn.execute("BEGIN")
             try:
-                yield conn
+                yield SqliteSession(conn)
             finally:
                 await conn.execute("COMMIT")
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.formatting import plural, shorten
-from bot.models import AnchorState, Excerpt, ExcerptStatus, Line
-from bot.storage.excerpts import ExcerptSummary, PostedMessage
+from bot.models import AnchorState, Excerpt, ExcerptStatus, ExcerptSummary, Line, PostedMessage
 from bot.ui.escaping import escape, plain, split_long
 from bot.ui.pages import (
     EMBED_DESCRIPTION_LIMIT,

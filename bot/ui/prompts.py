@@ -9,8 +9,8 @@ from datetime import date, datetime
 import discord
 
 from bot.formatting import shorten
+from bot.models import Failure, Schedule
 from bot.prompts import Claim, PromptOverview
-from bot.storage.prompts import Failure, Schedule
 from bot.ui.escaping import escape, plain
 from bot.ui.pages import pages_of
 
@@ -54,7 +54,8 @@ def prompt_embed(claim: Claim) -> discord.Embed:
         description=escape(claim.text),
         colour=PROMPT_COLOUR,
     )
-    source = f"server prompt #{claim.prompt_key[2:]}" if claim.prompt_key.startswith("s:") else None
+    number = claim.server_prompt_number
+    source = None if number is None else f"server prompt #{number}"
     footer = "Share what you write in the thread below."
     embed.set_footer(text=f"{footer} · {source}" if source else footer)
     return embed

@@ -384,7 +384,7 @@ async def repost_kept_excerpts(bot: MarginaliaBot, world: SandboxWorld) -> int:
     """
     import discord
 
-    from bot.storage.excerpts import PostedMessage
+    from bot.models import PostedMessage
     from bot.ui.excerpts import excerpt_messages, thread_name
 
     home = bot.get_channel(world.workshop.id)

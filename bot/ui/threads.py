@@ -15,8 +15,7 @@ from typing import Literal
 import discord
 
 from bot.errors import InvalidInput
-from bot.models import Excerpt, Line
-from bot.storage.excerpts import PostedMessage
+from bot.models import Excerpt, Line, PostedMessage
 from bot.ui.excerpts import PlannedMessage, excerpt_messages, thread_name
 
 log = logging.getLogger(__name__)

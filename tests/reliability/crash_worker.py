@@ -30,9 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import MarginaliaError
-from bot.models import Actor, Excerpt
+from bot.models import Actor, Excerpt, PostedMessage
 from bot.storage import Database
-from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
 
 GUILD_ID = 4242

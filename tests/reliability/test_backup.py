@@ -16,9 +16,8 @@ import pytest
 
 from bot.__main__ import main as bot_main
 from bot.backup_cli import backup
-from bot.models import Actor
+from bot.models import Actor, PostedMessage
 from bot.storage import Database
-from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
 from tests.reliability.crash_worker import GUILD_ID
 from tests.reliability.test_crash import ROOT, Acknowledged, check_database

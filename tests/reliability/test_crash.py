@@ -174,8 +174,8 @@ async def reopen_and_purge(db: Path) -> int:
     try:
         workshop = Workshop(database, clock=lambda: datetime.now(UTC))
         purged = await workshop.purge_unposted()
-        async with database.read() as conn:
-            rows = await conn.execute_fetchall(
+        async with database.read() as session:
+            rows = await session.connection.execute_fetchall(
                 "SELECT COUNT(*) FROM excerpts WHERE thread_id IS NULL"
             )
         assert next(iter(rows))[0] == 0

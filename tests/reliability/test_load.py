@@ -25,9 +25,8 @@ from typing import Any
 
 from simcord.backend.errors import SetupError
 
-from bot.models import Actor
+from bot.models import Actor, PostedMessage
 from bot.storage import Database
-from bot.storage.excerpts import PostedMessage
 from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
 from tests.conftest import Server, post_scene

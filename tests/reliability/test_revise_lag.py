@@ -24,11 +24,9 @@ from typing import Any
 import pytest
 
 import bot.workshop
-from bot.models import Actor, Anchor, AnchorState, Comment
+from bot.models import Actor, Anchor, AnchorState, Comment, PostedMessage
 from bot.reanchor import SearchBudget, build_line_map, relocate
 from bot.storage import Database
-from bot.storage import comments as comment_sql
-from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
 
 GUILD = 77
@@ -151,8 +149,8 @@ async def _add_quoted(workshop: Workshop, number: int, indexes: range) -> None:
 
 
 async def _all_comments(database: Database, excerpt_id: int) -> list[Comment]:
-    async with database.read() as conn:
-        return await comment_sql.list_comments(conn, excerpt_id)
+    async with database.read() as session:
+        return await session.comments.list_comments(excerpt_id)
 
 
 def _check_anchored(before: dict[int, Anchor], after: list[Comment], revision: int) -> None:

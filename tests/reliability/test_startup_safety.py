@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main as bot_main
-from bot.models import Actor
+from bot.models import Actor, PostedMessage
 from bot.storage import Database, DatabaseInUse, DatabaseLock, UnusableDatabase
-from bot.storage.excerpts import PostedMessage
 from bot.workshop import Workshop
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,62 @@
+"""SQL helpers shared by the SQLite table groups (package-private).
+
+LIKE escaping, the per-server number sequences, id chunking and placeholders, and
+id lists bound as one JSON array (``json_each``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.models import Viewer
+
+# SQLite's stock limit is 32,766 bound variables (999 before 3.32); 500 is safe everywhere.
+CHUNK = 500
+
+NEXT_NUMBER = """
+    INSERT INTO guild_sequences (guild_id, kind, last_value) VALUES (?, ?, 1)
+    ON CONFLICT (guild_id, kind) DO UPDATE SET last_value = last_value + 1
+    RETURNING last_value
+"""
+
+
+def escape_like(text: str) -> str:
+    """``text`` matched literally by ``LIKE ... ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    """``ids`` cut into pieces that stay under the bound-variable limit."""
+    return [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def marks(count: int) -> str:
+    """``count`` comma-separated ``?`` placeholders."""
+    return ", ".join("?" * count)
+
+
+async def next_number(conn: aiosqlite.Connection, guild_id: int, kind: str) -> int:
+    """Allocate the next user-visible id of ``kind`` in a guild; never reused."""
+    rows = await conn.execute_fetchall(NEXT_NUMBER, (guild_id, kind))
+    return int(next(iter(rows))["last_value"])
+
+
+def visible_to(viewer: Viewer | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
+    """An ``AND ...`` clause keeping the excerpts ``viewer`` can see, with its parameters.
+
+    The ids travel as one JSON array each (``json_each``), so a server with thousands of
+    channels needs no chunking and LIMIT/paging apply to what the member can see.
+    ``None`` (the operator) sees everything.
+    """
+    if viewer is None:
+        return "", ()
+    prefix = f"{alias}." if alias else ""
+    return (
+        f" AND {prefix}channel_id IN (SELECT value FROM json_each(?))"
+        f" AND ({prefix}thread_id IS NULL"
+        f" OR {prefix}thread_id NOT IN (SELECT value FROM json_each(?)))",
+        (json.dumps(sorted(viewer.channel_ids)), json.dumps(sorted(viewer.hidden_thread_ids))),
+    )
