@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from difflib import SequenceMatcher
+from pathlib import Path
 from random import Random
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import reanchor
 from bot.models import CONTEXT_CHARS, Anchor, AnchorState
 from bot.reanchor import (
+    ABSORBED_SHARE,
     FUZZY_THRESHOLD,
     SAME_PARAGRAPH_RATIO,
     LineMap,
     Relocation,
     RevisionSummary,
     SearchBudget,
+    _exact,
+    _line_map,
     build_line_map,
     relocate,
     relocate_all,
@@ -528,6 +532,31 @@ def test_the_summary_counts_a_typical_revision() -> None:
     assert line_map.new_line_for(8) is None
 
 
+def test_the_line_map_is_read_only() -> None:
+    """One map serves every anchor of a revision: nothing may rewrite it on the way."""
+    line_map = build_line_map(STORY, STORY[1:])
+    assert line_map.old_to_new[0] == -1 and line_map.predicted[1] == 0
+    with pytest.raises(FrozenInstanceError):
+        line_map.new_lines = ()  # type: ignore[misc]
+
+
+def test_only_the_package_reaches_its_private_modules() -> None:
+    """The rest of the bot, the cogs and the benches use what ``bot.reanchor`` exports."""
+    root = Path(__file__).resolve().parent.parent
+    outside = [
+        path
+        for folder in ("bot", "cogs", "bench")
+        for path in (root / folder).rglob("*.py")
+        if (root / "bot" / "reanchor") not in path.parents
+    ]
+    offenders = [
+        str(path.relative_to(root))
+        for path in outside
+        if "bot.reanchor._" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
 # --- bounded work: same answers, bounded time (issue: a revise burnt 34 s of CPU) --------
 
 
@@ -539,13 +568,13 @@ def _all_pairs_candidates(
     _effort: object,
 ) -> list[tuple[float, int, int]]:
     """The pairing as it was: every (old, new) pair visited, those off the band skipped."""
-    full = len(olds) * len(news) <= reanchor._FULL_PAIRING_CELLS
+    full = len(olds) * len(news) <= _line_map.FULL_PAIRING_CELLS
     scale = len(news) / len(olds)
     found: list[tuple[float, int, int]] = []
     for new_pos, new in enumerate(news):
         new_words = new_lines[new].split()
         for old_pos, old in enumerate(olds):
-            if not full and abs(new_pos - old_pos * scale) > reanchor._PAIRING_BAND:
+            if not full and abs(new_pos - old_pos * scale) > _line_map.PAIRING_BAND:
                 continue
             old_words = old_lines[old].split()
             ratio = SequenceMatcher(None, old_words, new_words, autojunk=False).ratio()
@@ -560,26 +589,26 @@ def _all_pairs_absorb(
     """Absorbing leftovers as it was: every new line of the block visited."""
     for i1, i2, j1, j2 in draft.replace_blocks:
         scale = (j2 - j1) / (i2 - i1)
-        full = (i2 - i1) * (j2 - j1) <= reanchor._FULL_PAIRING_CELLS
+        full = (i2 - i1) * (j2 - j1) <= _line_map.FULL_PAIRING_CELLS
         for old in range(i1, i2):
             if draft.old_to_new[old] >= 0:
                 continue
             old_words = old_lines[old].split()
             best_share, best_new = 0.0, -1
             for new in range(j1, j2):
-                if not full and abs((new - j1) - (old - i1) * scale) > reanchor._PAIRING_BAND:
+                if not full and abs((new - j1) - (old - i1) * scale) > _line_map.PAIRING_BAND:
                     continue
                 new_words = new_lines[new].split()
                 matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
                 share = sum(b.size for b in matcher.get_matching_blocks()) / len(old_words)
                 if share > best_share:
                     best_share, best_new = share, new
-            if best_share < reanchor.ABSORBED_SHARE:
+            if best_share < ABSORBED_SHARE:
                 continue
             words = new_lines[best_new].split()
             ratio = SequenceMatcher(None, old_words, words, autojunk=False).ratio()
             if draft.new_to_old[best_new] < 0:
-                reanchor._link(draft, old, best_new, ratio)
+                _line_map.link(draft, old, best_new, ratio)
             else:
                 draft.old_to_new[old] = best_new
                 draft.similarity[old] = ratio
@@ -607,8 +636,8 @@ def rewrites(draw: st.DrawFn) -> tuple[list[str], list[str], list[Anchor]]:
     return old, new, anchors
 
 
-def _map_of(line_map: LineMap) -> tuple[list[int], list[float], list[int]]:
-    return line_map._old_to_new, line_map._similarity, line_map._predicted
+def _map_of(line_map: LineMap) -> tuple[Sequence[int], Sequence[float], Sequence[int]]:
+    return line_map.old_to_new, line_map.similarity, line_map.predicted
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -619,8 +648,8 @@ def test_the_banded_line_map_is_the_all_pairs_one(
     old, new, anchors = case
     banded = build_line_map(old, new)
     with (
-        patch.object(reanchor, "_block_candidates", _all_pairs_candidates),
-        patch.object(reanchor, "_absorb_leftovers", _all_pairs_absorb),
+        patch.object(_line_map, "_block_candidates", _all_pairs_candidates),
+        patch.object(_line_map, "_absorb_leftovers", _all_pairs_absorb),
     ):
         all_pairs = build_line_map(old, new)
     assert _map_of(banded) == _map_of(all_pairs)
@@ -748,7 +777,5 @@ def test_the_occurrences_weighed_are_the_nearest_to_the_old_offset(
     line: str, quote: str, hint: int
 ) -> None:
     every = [at for at in range(len(line)) if line.startswith(quote, at)]
-    nearest = sorted(
-        sorted(every, key=lambda at: (abs(at - hint), at))[: reanchor._MAX_OCCURRENCES]
-    )
-    assert reanchor._occurrences(line, quote, hint) == nearest
+    nearest = sorted(sorted(every, key=lambda at: (abs(at - hint), at))[: _exact._MAX_OCCURRENCES])
+    assert _exact._occurrences(line, quote, hint) == nearest

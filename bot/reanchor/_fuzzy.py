@@ -1,0 +1,275 @@
+"""Finding an edited quote: fuzzy matching in the lines the revision touched.
+
+Only in lines the revision touched (edited or added): an untouched paragraph
+already existed, so a merely similar phrase in it is another passage, not
+this one. Touched lines within ``_FUZZY_WINDOW`` of the prediction are tried
+first; the rest only if none of those matches, and only those holding at
+least half of the quote's longest words. In a candidate line, runs of whole
+words sharing the most words with the quote (one word fewer to one more than
+it has) are scored::
+
+    score = 0.7 * similarity + 0.2 * context + 0.1 * closeness
+
+*similarity* is the better of the character and the word difflib ratio of
+window and quote (characters catch a respelt word, words a replaced one);
+*context* the mean word ratio of the old and new prefix and suffix;
+*closeness* ``1 / (1 + lines from the prediction)``. The best window scoring
+at least ``FUZZY_THRESHOLD`` (0.7) wins. With perfect context at the
+predicted line that asks for a similarity of about 0.57 (one word of a short
+phrase changed); far away with unrelated context, about 1.0, so a look-alike
+phrase elsewhere is not taken for the quote. Quotes shorter than
+``MIN_FUZZY_QUOTE_CHARS`` must survive verbatim: fuzzy matching two or three
+characters would find them anywhere.
+
+Windows are scored cheapest bound first (lengths, letters in any order, the
+word ratio, the context) so that the costly character ratio is worked out
+only for windows that could still win; the scores are the same. In a
+paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
+around the old offset only. The search of one revision's comments shares a
+:class:`SearchBudget`: first the far search stops, then the near one.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
+
+from bot.models import Anchor
+from bot.reanchor._budget import SearchBudget
+from bot.reanchor._found import Found, context_agreement
+from bot.reanchor._new_text import KEY_WORD, NewText, Tokens, token_key
+
+FUZZY_THRESHOLD = 0.7
+"""Minimum match score (0.7·quote ratio + 0.2·context + 0.1·closeness) for a fuzzy quote match."""
+
+MIN_FUZZY_QUOTE_CHARS = 4
+"""Shorter quotes must survive verbatim to be found again."""
+
+_QUOTE_WEIGHT = 0.7
+_CONTEXT_WEIGHT = 0.2
+_CLOSENESS_WEIGHT = 0.1
+
+_FUZZY_WINDOW = 3  # lines either side of the prediction searched before the whole text
+_MAX_FUZZY_CANDIDATES = 48  # lines scored in the whole-text fuzzy pass, nearest first
+_MAX_KEY_WORDS = 4  # longest quote words used to find whole-text fuzzy candidates
+_MIN_WORD_COVERAGE = 0.25  # share of the quote's characters a window's shared words must cover
+_MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
+_MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
+_MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
+_TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
+
+
+def _closeness(line: int, predicted: int) -> float:
+    return 1.0 / (1 + abs(line - predicted))
+
+
+def _trim_punctuation(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
+    """Drop edge punctuation the quote does not have (a window of words picks up commas)."""
+    if quote[:1].isalnum():
+        while start < end and not text[start].isalnum():
+            start += 1
+    if quote[-1:].isalnum():
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
+    return start, end
+
+
+def _word_windows(
+    tokens: Tokens, quote: str, quote_keys: frozenset[str], hint: int
+) -> list[tuple[int, int]]:
+    """Runs of whole words sharing the most words with ``quote``.
+
+    Windows hold one word fewer to one more than the quote, so a replaced,
+    dropped or added word still fits; only windows whose shared words cover
+    ``_MIN_WORD_COVERAGE`` of the quote's characters are kept, best first
+    (nearest ``hint`` among equals).
+    """
+    if quote_keys.isdisjoint(tokens.key_set):
+        return []
+    spans, keys = tokens.spans, tokens.keys
+    if len(spans) > 2 * _MAX_WINDOW_WORDS:
+        # A paragraph of tens of thousands of words: only around the old place.
+        middle = bisect_right(spans, (hint, hint))
+        low = max(0, middle - _MAX_WINDOW_WORDS)
+        spans, keys = (
+            spans[low : low + 2 * _MAX_WINDOW_WORDS],
+            keys[low : low + 2 * _MAX_WINDOW_WORDS],
+        )
+    weights = [0]
+    for (start, end), key in zip(spans, keys, strict=True):
+        weights.append(weights[-1] + (end - start if key in quote_keys else 0))
+    needed = _MIN_WORD_COVERAGE * len(quote)
+    if weights[-1] < needed:
+        return []
+    size = len(quote.split())
+    scored: list[tuple[int, int, int]] = []
+    for width in range(max(1, size - 1), min(size + 1, len(spans)) + 1):
+        for first in range(len(spans) - width + 1):
+            covered = weights[first + width] - weights[first]
+            if covered >= needed:
+                scored.append((covered, spans[first][0], spans[first + width - 1][1]))
+    # Among equally covered windows, the one nearest the quote's length, then its old place.
+    best = heapq.nsmallest(
+        _MAX_WINDOWS,
+        scored,
+        key=lambda w: (-w[0], abs(w[2] - w[1] - len(quote)), abs(w[1] - hint)),
+    )
+    return [(start, end) for _, start, end in best]
+
+
+def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
+    """The span implied by the longest common block, for a quote with no spaces to go by."""
+    # In a very long paragraph, only around the old place (as for word windows).
+    low = max(0, min(hint, len(text)) - _MAX_BLOCK_CHARS)
+    high = min(len(text), low + 2 * _MAX_BLOCK_CHARS)
+    matcher = SequenceMatcher(None, text, quote, autojunk=False)
+    block = matcher.find_longest_match(low, high, 0, len(quote))
+    if block.size < 3:
+        return []
+    start = max(0, block.a - block.b)
+    return [(start, min(len(text), start + len(quote)))]
+
+
+def _match_score(similarity: float, context: float, closeness: float) -> float:
+    return _QUOTE_WEIGHT * similarity + _CONTEXT_WEIGHT * context + _CLOSENESS_WEIGHT * closeness
+
+
+class _QuoteScorer:
+    """Scores windows of candidate lines against one anchor's quote.
+
+    Every window must reach ``floor`` (the threshold, then just above the best
+    score so far); cheap upper bounds skip the windows and lines that cannot.
+    Candidates come nearest first, so ties go to the nearer one.
+    """
+
+    __slots__ = (
+        "anchor",
+        "chars",
+        "floor",
+        "new_text",
+        "predicted",
+        "quote",
+        "quote_keys",
+        "words",
+    )
+
+    def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
+        self.anchor = anchor
+        self.quote = quote
+        self.quote_keys = frozenset(token_key(token) for token in quote.split())
+        self.new_text = new_text
+        self.predicted = predicted
+        self.floor = FUZZY_THRESHOLD
+        self.chars: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        self.chars.set_seq2(quote)
+        self.words: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+        self.words.set_seq2(quote.split())
+
+    def best_in(self, line: int) -> Found | None:
+        """The window of new line ``line`` that beats the floor by most, if any."""
+        closeness = _closeness(line, self.predicted)
+        if _match_score(1.0, 1.0, closeness) < self.floor:
+            return None
+        text = self.new_text.lines[line]
+        tokens = self.new_text.tokens(line)
+        windows = _word_windows(tokens, self.quote, self.quote_keys, self.anchor.quote_offset or 0)
+        if not windows and len(self.quote.split()) == 1:
+            windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
+        best: Found | None = None
+        for window in windows:
+            for start, end in {window, _trim_punctuation(text, self.quote, *window)}:
+                found = self._score(text, line, start, end, closeness)
+                if found is not None:
+                    best = found
+        return best
+
+    def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> Found | None:
+        if end <= start:
+            return None
+        self.chars.set_seq1(text[start:end])
+        self.words.set_seq1(text[start:end].split())
+        # Characters catch a respelt word, words a replaced one ("terrible" ->
+        # "wonderful" shares few letters but leaves the phrase recognisable):
+        # the similarity is the better of the two ratios. Bounds come first,
+        # cheapest first; the costly character ratio is worked out last, only
+        # when it could be the better one and still clear the floor.
+        bound = max(self.chars.real_quick_ratio(), self.words.real_quick_ratio())
+        if _match_score(bound, 1.0, closeness) < self.floor:
+            return None
+        chars_bound = self.chars.quick_ratio()
+        if _match_score(max(chars_bound, self.words.quick_ratio()), 1.0, closeness) < self.floor:
+            return None
+        similarity = self.words.ratio()
+        if _match_score(max(chars_bound, similarity), 1.0, closeness) < self.floor:
+            return None
+        context = context_agreement(self.anchor, text, start, end)
+        if chars_bound > similarity:
+            if _match_score(chars_bound, context, closeness) < self.floor:
+                return None
+            similarity = max(self.chars.ratio(), similarity)
+        score = _match_score(similarity, context, closeness)
+        if score < self.floor:
+            return None
+        # Later candidates must do strictly better: on a tie the earlier one,
+        # nearer the prediction or the old offset, stands.
+        self.floor = score + _TIE
+        return Found(line, start, end, score)
+
+
+def _best_fuzzy(
+    scorer: _QuoteScorer, lines: Sequence[int], still_open: Callable[[], bool]
+) -> Found | None:
+    best: Found | None = None
+    for line in lines:
+        if not still_open():
+            break  # out of time: the best so far, or outdated
+        found = scorer.best_in(line)
+        if found is not None:
+            best = found
+    return best
+
+
+def _touched_near(new_text: NewText, predicted: int) -> list[int]:
+    """Touched lines within ``_FUZZY_WINDOW`` of the prediction, nearest first."""
+    touched = new_text.touched
+    low = bisect_left(touched, predicted - _FUZZY_WINDOW)
+    high = bisect_right(touched, predicted + _FUZZY_WINDOW)
+    return sorted(touched[low:high], key=lambda line: abs(line - predicted))
+
+
+def _touched_sharing_words(new_text: NewText, quote: str, skip: set[int]) -> list[int]:
+    """Touched lines containing at least half of the quote's longest distinctive words.
+
+    Far from the prediction a match needs a quote similarity of about 0.7,
+    which a line holding fewer than half of those words can hardly reach.
+    """
+    words = sorted(set(KEY_WORD.findall(quote)), key=len, reverse=True)[:_MAX_KEY_WORDS]
+    # A word found in most touched lines ("that", "with") singles nothing out.
+    limit = max(_MAX_FUZZY_CANDIDATES, len(new_text.touched) // 4)
+    shared: Counter[int] = Counter()
+    for word in words:
+        shared.update(new_text.touched_with(word, limit) or ())
+    needed = (len(words) + 1) // 2
+    return [line for line, count in shared.items() if count >= needed and line not in skip]
+
+
+def find_fuzzy(
+    anchor: Anchor, quote: str, new_text: NewText, predicted: int, budget: SearchBudget
+) -> Found | None:
+    """The best edited version of the quote in text the revision touched."""
+    if len(quote) < MIN_FUZZY_QUOTE_CHARS or not new_text.touched:
+        return None
+    if not budget.near_open():
+        return None
+    scorer = _QuoteScorer(anchor, quote, new_text, predicted)
+    near = _touched_near(new_text, predicted)
+    found = _best_fuzzy(scorer, near, budget.near_open)
+    if found is not None or not budget.far_open():
+        return found
+    far = sorted(
+        _touched_sharing_words(new_text, quote, set(near)), key=lambda line: abs(line - predicted)
+    )
+    return _best_fuzzy(scorer, far[:_MAX_FUZZY_CANDIDATES], budget.far_open)
