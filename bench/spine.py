@@ -199,11 +199,11 @@ async def latency_benchmarks(database: Path, report: Report) -> None:
 async def store_insert_rate(bot: MarginaliaBot, guild_id: int, report: Report) -> None:
     """Comments through the full core (validation + transaction) vs raw insert+commit."""
     count = 2_000
-    number = (await bot.workshop.list_excerpts(guild_id))[0].excerpt.number
+    number = (await bot.workshop.excerpts.list_excerpts(guild_id))[0].excerpt.number
     reader = Actor(77, "Reader")
     started = time.perf_counter()
     for index in range(count):
-        await bot.workshop.add_comment(
+        await bot.workshop.comments.add_comment(
             guild_id=guild_id,
             excerpt_number=number,
             member=reader,

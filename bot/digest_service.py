@@ -21,7 +21,7 @@ from bot.digest import DigestFormat, RenderedDigest, reader_ids, render_digest
 from bot.errors import InvalidInput
 from bot.models import Anchor, AnchorState, CommentStatus, Excerpt, ExcerptFeedback
 from bot.storage import Session
-from bot.workshop import require_live
+from bot.workshop import require_live, require_revision
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -100,11 +100,8 @@ class Digests:
         """
         async with self.db.read() as session:
             excerpt = require_live(await session.excerpts.get_excerpt(guild_id, number), number)
-            if revision is not None and not 1 <= revision <= excerpt.revision:
-                raise InvalidInput(
-                    f"Excerpt #{number} has revisions 1–{excerpt.revision}; "
-                    f"there is no revision {revision}."
-                )
+            if revision is not None:
+                require_revision(excerpt, revision, number=number)
             feedback = await session.digests.excerpt_feedback(excerpt, revision)
         if feedback.revision != excerpt.revision:
             feedback = as_written(feedback)

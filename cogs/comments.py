@@ -130,7 +130,7 @@ class Comments(commands.Cog):
         quote: str | None,
         suggestion: str | None,
     ) -> None:
-        context = await self.workshop.add_comment(
+        context = await self.workshop.comments.add_comment(
             guild_id=guild_id_of(interaction),
             excerpt_number=excerpt_number,
             thread_id=thread_id,
@@ -143,7 +143,7 @@ class Comments(commands.Cog):
         comment = context.comment
 
         async def record(message_id: int) -> None:
-            await self.workshop.record_comment_card(comment, message_id)
+            await self.workshop.comments.record_comment_card(comment, message_id)
 
         await self._answer_with_card(
             interaction,
@@ -235,7 +235,7 @@ class Comments(commands.Cog):
         comment: CommentId,
         text: app_commands.Range[str, 1, 1500],
     ) -> None:
-        context = await self.workshop.reply(
+        context = await self.workshop.comments.reply(
             guild_id=guild_id_of(interaction),
             comment_number=comment,
             member=actor_of(interaction),
@@ -243,7 +243,7 @@ class Comments(commands.Cog):
         )
 
         async def record(message_id: int) -> None:
-            await self.workshop.record_reply_card(context.reply, message_id)
+            await self.workshop.comments.record_reply_card(context.reply, message_id)
 
         await self._answer_with_card(
             interaction,
@@ -266,7 +266,7 @@ class Comments(commands.Cog):
     async def _set_resolved(
         self, interaction: discord.Interaction, number: int, *, resolved: bool
     ) -> None:
-        context = await self.workshop.set_resolved(
+        context = await self.workshop.comments.set_resolved(
             guild_id=guild_id_of(interaction),
             comment_number=number,
             member=actor_of(interaction),
@@ -295,7 +295,7 @@ class Comments(commands.Cog):
         comment: CommentId,
         text: app_commands.Range[str, 1, 1500],
     ) -> None:
-        context = await self.workshop.edit_comment(
+        context = await self.workshop.comments.edit_comment(
             guild_id=guild_id_of(interaction),
             comment_number=comment,
             member=actor_of(interaction),
@@ -310,7 +310,7 @@ class Comments(commands.Cog):
 
     @comment.command(name="delete", description="Delete your comment (moderators: any comment)")
     async def delete(self, interaction: discord.Interaction, comment: CommentId) -> None:
-        deleted = await self.workshop.delete_comment(
+        deleted = await self.workshop.comments.delete_comment(
             guild_id=guild_id_of(interaction),
             comment_number=comment,
             member=actor_of(interaction),
@@ -356,7 +356,7 @@ class Comments(commands.Cog):
         status: StatusChoice = "all",
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        listing = await self.workshop.list_comments(
+        listing = await self.workshop.comments.list_comments(
             guild_id=guild_id_of(interaction),
             excerpt_number=await excerpt_number_for(interaction, excerpt),
             line_spec=line,
@@ -379,7 +379,7 @@ class Comments(commands.Cog):
     async def comment_on_line(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        found = await self.workshop.excerpt_for_message(
+        found = await self.workshop.excerpts.excerpt_for_message(
             guild_id_of(interaction), message.id, viewer=viewer_of(interaction)
         )
         if found is None:

@@ -31,7 +31,7 @@ async def excerpt_number_for(interaction: discord.Interaction, number: int | Non
         return number
     channel_id = interaction.channel_id
     if channel_id is not None:
-        excerpt = await bot_of(interaction).workshop.excerpt_for_thread(
+        excerpt = await bot_of(interaction).workshop.excerpts.excerpt_for_thread(
             guild_id_of(interaction), channel_id, viewer=viewer_of(interaction)
         )
         if excerpt is not None:

@@ -55,7 +55,9 @@ class DigestCommands(commands.Cog):
         guild_id = guild_id_of(interaction)
         number = await excerpt_number_for(interaction, excerpt)
         # Hidden from the invoker (a channel they can't view): refused as if missing.
-        await self.bot.workshop.get_excerpt(guild_id, number, viewer=viewer_of(interaction))
+        await self.bot.workshop.excerpts.get_excerpt(
+            guild_id, number, viewer=viewer_of(interaction)
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await self.digests.excerpt_digest(
             guild_id, number, fmt, include_resolved=include_resolved, revision=revision

@@ -125,7 +125,7 @@ class Excerpts(commands.Cog):
     ) -> None:
         # Validate the title before showing a modal, so nobody pastes a chapter in vain.
         require_excerpt_posting_rights(interaction)
-        self.workshop.check_details(title, content_warning)
+        self.workshop.excerpts.check_details(title, content_warning)
         if file is None:
             await interaction.response.send_modal(PasteModal(self, title, content_warning))
             return
@@ -143,13 +143,15 @@ class Excerpts(commands.Cog):
     ) -> None:
         """Validate, store, post in a new thread, then make the excerpt live."""
         guild_id = guild_id_of(interaction)
-        clean_title, lines, warning = self.workshop.prepare_excerpt(title, text, content_warning)
+        clean_title, lines, warning = self.workshop.excerpts.prepare_excerpt(
+            title, text, content_warning
+        )
         home = home_channel(interaction.channel)
         # Typed inside a thread (another excerpt's, or a forum post): the new excerpt is
         # announced in the parent channel, or only to the poster, never in that thread.
         elsewhere = isinstance(interaction.channel, discord.Thread)
         await interaction.response.defer(thinking=True, ephemeral=elsewhere)
-        excerpt = await self.workshop.create_excerpt(
+        excerpt = await self.workshop.excerpts.create_excerpt(
             guild_id=guild_id,
             channel_id=home.id,
             author=actor_of(interaction),
@@ -162,14 +164,14 @@ class Excerpts(commands.Cog):
         try:
             thread, posted = await post_in_thread(home, excerpt, numbered)
         except discord.HTTPException as error:
-            await self.workshop.discard_unposted(excerpt)
+            await self.workshop.excerpts.discard_unposted(excerpt)
             await delete_quietly(thread)
             raise PostingFailed(posting_failure(error)) from error
         except BaseException:
-            await self.workshop.discard_unposted(excerpt)
+            await self.workshop.excerpts.discard_unposted(excerpt)
             await delete_quietly(thread)
             raise
-        await self.workshop.mark_posted(excerpt, thread.id, posted)
+        await self.workshop.excerpts.mark_posted(excerpt, thread.id, posted)
         done = posted_note(clean_title, excerpt, len(lines), thread.mention)
         if elsewhere:
             announced = await announce(home, done)
@@ -200,7 +202,7 @@ class Excerpts(commands.Cog):
     ) -> None:
         number = excerpt
         if file is None:
-            await self.workshop.check_can_revise(
+            await self.workshop.excerpts.check_can_revise(
                 guild_id_of(interaction), number, actor_of(interaction)
             )
             await interaction.response.send_modal(ReviseModal(self, number))
@@ -218,7 +220,7 @@ class Excerpts(commands.Cog):
         # Re-anchoring a rewrite can outlast Discord's 3 seconds, so defer first: privately,
         # because the public record is the summary in the thread and a refusal stays private.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await self.workshop.revise_excerpt(
+        outcome = await self.workshop.excerpts.revise_excerpt(
             guild_id=guild_id_of(interaction),
             number=number,
             member=actor_of(interaction),
@@ -231,7 +233,7 @@ class Excerpts(commands.Cog):
         posting = None if thread is None else await post_revision(thread, notice, missing)
         # What did reach the thread takes "Comment on line", even when the rest failed.
         if posting is not None and posting.posted:
-            await self.workshop.record_revision_messages(excerpt, posting.posted)
+            await self.workshop.excerpts.record_revision_messages(excerpt, posting.posted)
         where = revision_where(
             outcome,
             thread.mention if thread is not None else None,
@@ -255,7 +257,7 @@ class Excerpts(commands.Cog):
         lines: str | None = None,
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        listing = await self.workshop.show_lines(
+        listing = await self.workshop.excerpts.show_lines(
             guild_id_of(interaction), excerpt, lines, revision, viewer=viewer_of(interaction)
         )
         footer = await self._unposted_note(interaction, listing.excerpt, listing.revision)
@@ -267,7 +269,7 @@ class Excerpts(commands.Cog):
         """For the author: the current revision is not all in the thread, and the way out."""
         if interaction.user.id != excerpt.author_id or revision != excerpt.revision:
             return None
-        if await self.workshop.revision_fully_posted(excerpt):
+        if await self.workshop.excerpts.revision_fully_posted(excerpt):
             return None
         return unposted_note(excerpt)
 
@@ -276,7 +278,7 @@ class Excerpts(commands.Cog):
     async def list_(
         self, interaction: discord.Interaction, author: discord.Member | None = None
     ) -> None:
-        summaries = await self.workshop.list_excerpts(
+        summaries = await self.workshop.excerpts.list_excerpts(
             guild_id_of(interaction), author.id if author else None, viewer=viewer_of(interaction)
         )
         if not summaries:
@@ -301,7 +303,7 @@ class Excerpts(commands.Cog):
     async def _set_open(
         self, interaction: discord.Interaction, number: int, *, open_: bool
     ) -> None:
-        excerpt = await self.workshop.set_excerpt_open(
+        excerpt = await self.workshop.excerpts.set_excerpt_open(
             guild_id_of(interaction),
             number,
             actor_of(interaction),
@@ -327,11 +329,11 @@ class Excerpts(commands.Cog):
         guild_id = guild_id_of(interaction)
         member = actor_of(interaction)
         number = excerpt
-        found = await self.workshop.check_can_delete_excerpt(guild_id, number, member)
+        found = await self.workshop.excerpts.check_can_delete_excerpt(guild_id, number, member)
 
         async def confirmed(click: discord.Interaction) -> None:
             # Rights are judged at the click: a member demoted meanwhile is refused.
-            deleted = await self.workshop.delete_excerpt(guild_id, number, actor_of(click))
+            deleted = await self.workshop.excerpts.delete_excerpt(guild_id, number, actor_of(click))
             await click.response.edit_message(
                 content=f"🗑️ Excerpt #{deleted.number} and all its feedback were deleted.", view=None
             )

@@ -53,7 +53,7 @@ class Clock:
 
 
 async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTHOR) -> int:
-    excerpt = await workshop.create_excerpt(
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=guild,
         channel_id=10,
         author=author,
@@ -61,7 +61,7 @@ async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTH
         lines=parse_excerpt_text(SCENE),
         content_warning=None,
     )
-    await workshop.mark_posted(excerpt, thread_id=1000 + excerpt.id, messages=[])
+    await workshop.excerpts.mark_posted(excerpt, thread_id=1000 + excerpt.id, messages=[])
     return excerpt.number
 
 
@@ -74,7 +74,7 @@ async def _build(path: Path, *, second_guild: bool) -> None:
     workshop = Workshop(database, clock=clock)
     try:
         await _post(workshop, GUILD, "The Keeper")
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD,
             excerpt_number=1,
             member=READER,
@@ -82,7 +82,7 @@ async def _build(path: Path, *, second_guild: bool) -> None:
             text="Chilling.",
             quote="one of them was",
         )
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD,
             excerpt_number=1,
             member=READER2,
@@ -91,19 +91,23 @@ async def _build(path: Path, *, second_guild: bool) -> None:
             quote="went to make",
             suggestion="shuffled off to brew",
         )
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD, excerpt_number=1, member=READER, line_spec="1", text=HOSTILE
         )
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD, excerpt_number=1, member=READER2, line_spec="2", text="Why tea?"
         )
-        await workshop.set_resolved(guild_id=GUILD, comment_number=4, member=AUTHOR, resolved=True)
-        await workshop.reply(guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!")
+        await workshop.comments.set_resolved(
+            guild_id=GUILD, comment_number=4, member=AUTHOR, resolved=True
+        )
+        await workshop.comments.reply(
+            guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!"
+        )
         await _post(workshop, GUILD, "Gone Soon")
-        await workshop.delete_excerpt(GUILD, 2, AUTHOR)
+        await workshop.excerpts.delete_excerpt(GUILD, 2, AUTHOR)
         clock.now = T0 + timedelta(days=7)
         await _post(workshop, GUILD, "Second Tide")
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD, excerpt_number=3, member=READER, line_spec="2", text="Late bloom."
         )
         if second_guild:

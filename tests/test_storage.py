@@ -41,10 +41,10 @@ async def workshop(tmp_path: Path) -> AsyncIterator[Workshop]:
 
 
 async def posted(workshop: Workshop, guild: int = GUILD, lines: int = 5) -> int:
-    title, parsed, warning = workshop.prepare_excerpt(
+    title, parsed, warning = workshop.excerpts.prepare_excerpt(
         "Title", "\n".join(f"Line {n} of the keeper's tale." for n in range(1, lines + 1)), None
     )
-    excerpt = await workshop.create_excerpt(
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=guild,
         channel_id=1,
         author=AUTHOR,
@@ -52,7 +52,7 @@ async def posted(workshop: Workshop, guild: int = GUILD, lines: int = 5) -> int:
         lines=parsed,
         content_warning=warning,
     )
-    await workshop.mark_posted(
+    await workshop.excerpts.mark_posted(
         excerpt, thread_id=1000 + excerpt.id, messages=[PostedMessage(5, 1, lines)]
     )
     return excerpt.number
@@ -84,7 +84,7 @@ async def test_a_newer_database_is_refused(tmp_path):
 async def test_a_failed_action_writes_nothing(workshop):
     number = await posted(workshop)
     with pytest.raises(InvalidInput):
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD,
             excerpt_number=number,
             member=READER,
@@ -113,26 +113,26 @@ async def test_transaction_rolls_back_on_error(workshop):
 async def test_numbers_are_per_guild_and_never_reused(workshop):
     first = await posted(workshop)
     assert await posted(workshop, OTHER_GUILD) == 1
-    await workshop.delete_excerpt(GUILD, first, AUTHOR)
+    await workshop.excerpts.delete_excerpt(GUILD, first, AUTHOR)
     assert await posted(workshop) == 2
     with pytest.raises(NotFound, match="was deleted"):
-        await workshop.get_excerpt(GUILD, first)
+        await workshop.excerpts.get_excerpt(GUILD, first)
 
 
 async def test_unposted_excerpts_are_invisible_and_purged(workshop):
-    _title, lines, _ = workshop.prepare_excerpt("T", "a\nb", None)
-    excerpt = await workshop.create_excerpt(
+    _title, lines, _ = workshop.excerpts.prepare_excerpt("T", "a\nb", None)
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=GUILD, channel_id=1, author=AUTHOR, title="T", lines=lines, content_warning=None
     )
     with pytest.raises(NotFound):
-        await workshop.get_excerpt(GUILD, excerpt.number)
-    assert await workshop.search_excerpts(GUILD, "") == []
-    assert await workshop.purge_unposted() == 1
+        await workshop.excerpts.get_excerpt(GUILD, excerpt.number)
+    assert await workshop.excerpts.search_excerpts(GUILD, "") == []
+    assert await workshop.excerpts.purge_unposted() == 1
 
 
 async def test_comment_rules(workshop):
     number = await posted(workshop)
-    added = await workshop.add_comment(
+    added = await workshop.comments.add_comment(
         guild_id=GUILD,
         excerpt_number=number,
         member=READER,
@@ -147,17 +147,17 @@ async def test_comment_rules(workshop):
     assert [line.number for line in added.lines] == [2, 3]
 
     with pytest.raises(NotAllowed):
-        await workshop.edit_comment(
+        await workshop.comments.edit_comment(
             guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="x"
         )
     with pytest.raises(NotAllowed):
-        await workshop.set_resolved(
+        await workshop.comments.set_resolved(
             guild_id=GUILD,
             comment_number=comment.number,
             member=Actor(9, "Stranger"),
             resolved=True,
         )
-    resolved = await workshop.set_resolved(
+    resolved = await workshop.comments.set_resolved(
         guild_id=GUILD, comment_number=comment.number, member=AUTHOR, resolved=True
     )
     assert (
@@ -165,37 +165,42 @@ async def test_comment_rules(workshop):
         and resolved.comment.resolved_by_id == AUTHOR.id
     )
     with pytest.raises(WrongState):
-        await workshop.set_resolved(
+        await workshop.comments.set_resolved(
             guild_id=GUILD, comment_number=comment.number, member=AUTHOR, resolved=True
         )
     with pytest.raises(NotFound):
-        await workshop.set_resolved(
+        await workshop.comments.set_resolved(
             guild_id=OTHER_GUILD, comment_number=comment.number, member=MODERATOR, resolved=False
         )
-    await workshop.reply(
+    await workshop.comments.reply(
         guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="Thanks"
     )
-    fetched = await workshop.get_comment(GUILD, comment.number)
-    assert [r.text for r in fetched.comment.replies] == ["Thanks"]
-    await workshop.delete_comment(guild_id=GUILD, comment_number=comment.number, member=MODERATOR)
-    with pytest.raises(NotFound):
-        await workshop.get_comment(GUILD, comment.number)
+    async with workshop.db.read() as session:
+        stored = await session.comments.get_comment(GUILD, comment.number)
+        assert stored is not None
+        [fetched] = await session.comments.attach_replies([stored])
+    assert [r.text for r in fetched.replies] == ["Thanks"]
+    await workshop.comments.delete_comment(
+        guild_id=GUILD, comment_number=comment.number, member=MODERATOR
+    )
+    async with workshop.db.read() as session:
+        assert await session.comments.get_comment(GUILD, comment.number) is None
 
 
 async def test_closed_excerpts_take_no_new_feedback(workshop):
     number = await posted(workshop)
-    await workshop.set_excerpt_open(GUILD, number, MODERATOR, open_=False)
+    await workshop.excerpts.set_excerpt_open(GUILD, number, MODERATOR, open_=False)
     with pytest.raises(WrongState, match="closed"):
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
         )
     with pytest.raises(NotAllowed):
-        await workshop.set_excerpt_open(GUILD, number, READER, open_=True)
+        await workshop.excerpts.set_excerpt_open(GUILD, number, READER, open_=True)
 
 
 async def test_backup_is_a_consistent_copy(workshop, tmp_path):
     number = await posted(workshop)
-    await workshop.add_comment(
+    await workshop.comments.add_comment(
         guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
     )
     target = tmp_path / "backup.db"
@@ -221,13 +226,13 @@ async def test_comment_numbers_are_never_reused(workshop):
     number = await posted(workshop)
 
     async def add(text: str) -> int:
-        added = await workshop.add_comment(
+        added = await workshop.comments.add_comment(
             guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text=text
         )
         return added.comment.number
 
     assert [await add("x"), await add("y")] == [1, 2]
-    await workshop.delete_comment(guild_id=GUILD, comment_number=2, member=READER)
+    await workshop.comments.delete_comment(guild_id=GUILD, comment_number=2, member=READER)
     assert await add("y") == 3
 
 
@@ -247,7 +252,7 @@ async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(works
     number = await posted(workshop)
 
     async def add(text: str = "Same words.", member: Actor = READER) -> tuple[int, bool]:
-        added = await workshop.add_comment(
+        added = await workshop.comments.add_comment(
             guild_id=GUILD, excerpt_number=number, member=member, line_spec="2", text=text
         )
         return added.comment.number, added.repeated
@@ -256,24 +261,30 @@ async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(works
     assert await add() == (1, True)  # the retry
     assert await add(member=MODERATOR) == (2, False)  # someone else saying the same
     assert await add("Other words.") == (3, False)
-    workshop._now.now += timedelta(minutes=10)  # type: ignore[attr-defined]
+    workshop.comments._now.now += timedelta(minutes=10)  # type: ignore[attr-defined]
     assert await add() == (4, False)  # long after: a deliberate repeat
 
-    first = await workshop.reply(guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!")
-    again = await workshop.reply(guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!")
+    first = await workshop.comments.reply(
+        guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!"
+    )
+    again = await workshop.comments.reply(
+        guild_id=GUILD, comment_number=1, member=AUTHOR, text="Thanks!"
+    )
     assert (again.reply.id, again.repeated, first.repeated) == (first.reply.id, True, False)
-    other = await workshop.reply(guild_id=GUILD, comment_number=2, member=AUTHOR, text="Thanks!")
+    other = await workshop.comments.reply(
+        guild_id=GUILD, comment_number=2, member=AUTHOR, text="Thanks!"
+    )
     assert other.reply.id != first.reply.id and not other.repeated
 
 
 async def test_reply_counts_take_more_ids_than_one_statement_can_bind(workshop):
     limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     number = await posted(workshop)
-    added = await workshop.add_comment(
+    added = await workshop.comments.add_comment(
         guild_id=GUILD, excerpt_number=number, member=READER, line_spec="2", text="Good."
     )
     comment = added.comment
-    await workshop.reply(
+    await workshop.comments.reply(
         guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="Thanks!"
     )
     async with workshop.db.read() as session:

@@ -65,7 +65,7 @@ class MarginaliaBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.database.open()
-        purged = await self.workshop.purge_unposted()
+        purged = await self.workshop.excerpts.purge_unposted()
         if purged:
             log.warning("removed %d excerpt(s) whose posting was interrupted", purged)
         for extension in EXTENSIONS:

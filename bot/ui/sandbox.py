@@ -152,7 +152,9 @@ async def seed_demo(world: SandboxWorld, workshop: Workshop) -> int:
         file=(DEMO_FILENAME, DEMO_EXCERPT.encode()),
     )
     thread = world.workshop.threads[-1] if world.workshop.threads else None
-    excerpt = await workshop.excerpt_for_thread(world.guild.id, thread.id) if thread else None
+    excerpt = (
+        await workshop.excerpts.excerpt_for_thread(world.guild.id, thread.id) if thread else None
+    )
     if thread is None or excerpt is None:
         raise RuntimeError(f"seeding the sandbox failed: /excerpt post answered {posted!r}")
     # In the excerpt's thread, where readers normally comment: a phrase with a suggested edit.
@@ -179,7 +181,7 @@ async def seed_demo(world: SandboxWorld, workshop: Workshop) -> int:
         line="5-6",
         text="I started caring about M. here. Could the list come back at the very end?",
     )
-    on_line_3 = await workshop.list_comments(
+    on_line_3 = await workshop.comments.list_comments(
         guild_id=world.guild.id, excerpt_number=excerpt.number, line_spec="3", status=None
     )
     if not on_line_3.comments:
@@ -391,11 +393,13 @@ async def repost_kept_excerpts(bot: MarginaliaBot, world: SandboxWorld) -> int:
     if not isinstance(home, discord.TextChannel):
         return 0
     reposted = 0
-    for summary in reversed(await bot.workshop.list_excerpts(world.guild.id)):  # oldest first
+    for summary in reversed(
+        await bot.workshop.excerpts.list_excerpts(world.guild.id)
+    ):  # oldest first
         excerpt = summary.excerpt
         if excerpt.thread_id is not None and bot.get_channel(excerpt.thread_id) is not None:
             continue
-        lines = await bot.workshop.all_lines(excerpt)
+        lines = (await bot.workshop.excerpts.show_lines(world.guild.id, excerpt.number, None)).lines
         thread = await home.create_thread(
             name=thread_name(excerpt), type=discord.ChannelType.public_thread
         )
@@ -410,7 +414,7 @@ async def repost_kept_excerpts(bot: MarginaliaBot, world: SandboxWorld) -> int:
             sent = await thread.send(embeds=embeds)
             if plan.first_line:
                 posted.append(PostedMessage(sent.id, plan.first_line, plan.last_line))
-        await bot.workshop.mark_posted(excerpt, thread.id, posted)
+        await bot.workshop.excerpts.mark_posted(excerpt, thread.id, posted)
         reposted += 1
     return reposted
 
@@ -432,7 +436,7 @@ async def _open_workshop(
     mirror = ThreadMirror(bot, world.workshop.id)
     mirror.start()
     try:
-        if await bot.workshop.list_excerpts(world.guild.id):
+        if await bot.workshop.excerpts.list_excerpts(world.guild.id):
             await repost_kept_excerpts(bot, world)
             await mirror.settle()
             # A kept database: show the author what it already holds.

@@ -49,7 +49,7 @@ def _parse(transformer: app_commands.Transformer, value: str, what: str) -> int:
 async def excerpt_choices(interaction: discord.Interaction, current: str) -> Choices:
     if interaction.guild_id is None:
         return []
-    found = await _bot(interaction).workshop.search_excerpts(
+    found = await _bot(interaction).workshop.excerpts.search_excerpts(
         interaction.guild_id, current, viewer=viewer_of(interaction)
     )
     return [
@@ -67,15 +67,17 @@ async def comment_choices(interaction: discord.Interaction, current: str) -> Cho
     viewer = viewer_of(interaction)
     excerpt_number = None
     if interaction.channel_id is not None:
-        excerpt = await workshop.excerpt_for_thread(
+        excerpt = await workshop.excerpts.excerpt_for_thread(
             interaction.guild_id, interaction.channel_id, viewer=viewer
         )
         excerpt_number = excerpt.number if excerpt else None
-    found = await workshop.search_comments(
+    found = await workshop.comments.search_comments(
         interaction.guild_id, current, excerpt_number, viewer=viewer
     )
     if not found and excerpt_number is not None:
-        found = await workshop.search_comments(interaction.guild_id, current, viewer=viewer)
+        found = await workshop.comments.search_comments(
+            interaction.guild_id, current, viewer=viewer
+        )
     return [
         app_commands.Choice(name=comment_choice_name(comment), value=str(comment.number))
         for comment in found

@@ -59,7 +59,7 @@ async def post_excerpt(
     workshop: Workshop, rng: random.Random, guild_id: int, author: Actor, ids: list[int]
 ) -> Excerpt:
     lines = paragraphs(rng, rng.choice([1, 3, 12, 60, 400]))
-    excerpt = await workshop.create_excerpt(
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=guild_id,
         channel_id=1000,
         author=author,
@@ -75,7 +75,7 @@ async def post_excerpt(
         PostedMessage(thread_id * 100 + index, start, min(start + 39, len(lines)))
         for index, start in enumerate(range(1, len(lines) + 1, 40))
     ]
-    await workshop.mark_posted(excerpt, thread_id, posted)
+    await workshop.excerpts.mark_posted(excerpt, thread_id, posted)
     say(f"E {excerpt.number} {len(lines)}")
     return excerpt
 
@@ -85,7 +85,7 @@ async def stall(path: Path, guild_id: int) -> None:
     database = Database(path)
     await database.open()
     workshop = Workshop(database, clock=lambda: datetime.now(UTC))
-    excerpt = await workshop.create_excerpt(
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=guild_id,
         channel_id=1000,
         author=Actor(id=1, display_name="Author"),
@@ -102,7 +102,7 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
     database = Database(path)
     await database.open()
     workshop = Workshop(database, clock=lambda: datetime.now(UTC))
-    await workshop.purge_unposted()
+    await workshop.excerpts.purge_unposted()
     say("READY")
     author = Actor(id=1, display_name="Author")
     readers = [Actor(id=100 + n, display_name=f"Reader {n}") for n in range(8)]
@@ -110,11 +110,11 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
     threads: list[int] = []
     live = [
         summary.excerpt
-        for summary in await workshop.list_excerpts(guild_id)
+        for summary in await workshop.excerpts.list_excerpts(guild_id)
         if summary.excerpt.status.value == "open"
     ]
     comments: list[int] = []
-    revise = getattr(workshop, "revise_excerpt", None)
+    revise = getattr(workshop.excerpts, "revise_excerpt", None)
     try:
         for _ in range(steps):
             roll = rng.random()
@@ -127,7 +127,7 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
                     first = rng.randint(1, excerpt.line_count)
                     last = min(excerpt.line_count, first + rng.choice([0, 0, 0, 2]))
                     spec = str(first) if first == last else f"{first}-{last}"
-                    context = await workshop.add_comment(
+                    context = await workshop.comments.add_comment(
                         guild_id=guild_id,
                         excerpt_number=excerpt.number,
                         member=rng.choice(readers),
@@ -137,7 +137,7 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
                     comments.append(context.comment.number)
                     say(f"C {context.comment.number}")
                 elif roll < 0.88 and comments:
-                    replied = await workshop.reply(
+                    replied = await workshop.comments.reply(
                         guild_id=guild_id,
                         comment_number=rng.choice(comments[-50:]),
                         member=rng.choice([author, *readers]),
@@ -145,7 +145,7 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
                     )
                     say(f"R {replied.reply.id}")
                 elif roll < 0.94 and comments:
-                    await workshop.set_resolved(
+                    await workshop.comments.set_resolved(
                         guild_id=guild_id,
                         comment_number=rng.choice(comments[-50:]),
                         member=moderator,
@@ -153,7 +153,8 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
                     )
                 elif roll < 0.97 and revise is not None:
                     excerpt = rng.choice(live)
-                    old = [line.text for line in await workshop.all_lines(excerpt)]
+                    listing = await workshop.excerpts.show_lines(guild_id, excerpt.number, None)
+                    old = [line.text for line in listing.lines]
                     new = [text for text in old if rng.random() < 0.9] + paragraphs(rng, 2)
                     rng.shuffle(new)
                     try:
@@ -170,10 +171,12 @@ async def burst(path: Path, seed: int, guild_id: int, steps: int) -> None:
                     say(f"V {outcome.excerpt.number} {outcome.excerpt.revision}")
                 else:
                     excerpt = rng.choice(live)
-                    await workshop.set_excerpt_open(
+                    await workshop.excerpts.set_excerpt_open(
                         guild_id, excerpt.number, moderator, open_=False
                     )
-                    await workshop.set_excerpt_open(guild_id, excerpt.number, moderator, open_=True)
+                    await workshop.excerpts.set_excerpt_open(
+                        guild_id, excerpt.number, moderator, open_=True
+                    )
             except MarginaliaError:
                 # A refusal is a normal answer (a comment on a just-closed excerpt, say).
                 continue

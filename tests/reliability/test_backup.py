@@ -58,7 +58,7 @@ async def open_workshop(path: Path) -> tuple[Database, Workshop]:
 
 async def seed_excerpt(workshop: Workshop) -> int:
     author = Actor(1, "Author")
-    excerpt = await workshop.create_excerpt(
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=GUILD,
         channel_id=5,
         author=author,
@@ -66,7 +66,7 @@ async def seed_excerpt(workshop: Workshop) -> int:
         lines=[f"Paragraph {n} of the tide." for n in range(1, 41)],
         content_warning=None,
     )
-    await workshop.mark_posted(excerpt, 9_000, [PostedMessage(9_001, 1, 40)])
+    await workshop.excerpts.mark_posted(excerpt, 9_000, [PostedMessage(9_001, 1, 40)])
     return excerpt.number
 
 
@@ -81,7 +81,7 @@ async def test_backup_while_the_workshop_writes_is_a_consistent_snapshot(tmp_pat
 
         async def write_flat_out() -> None:
             while not stop.is_set():
-                context = await workshop.add_comment(
+                context = await workshop.comments.add_comment(
                     guild_id=GUILD,
                     excerpt_number=number,
                     member=readers[len(written) % 5],
@@ -92,7 +92,7 @@ async def test_backup_while_the_workshop_writes_is_a_consistent_snapshot(tmp_pat
                 if len(written) >= 50:
                     warmed_up.set()
                 if len(written) % 3 == 0:
-                    await workshop.reply(
+                    await workshop.comments.reply(
                         guild_id=GUILD,
                         comment_number=context.comment.number,
                         member=readers[0],
@@ -141,12 +141,12 @@ async def test_backup_while_the_workshop_writes_is_a_consistent_snapshot(tmp_pat
     shutil.copyfile(snapshots[-1][2], restored)
     database, workshop = await open_workshop(restored)
     try:
-        assert await workshop.purge_unposted() == 0
-        listing = await workshop.list_comments(
+        assert await workshop.excerpts.purge_unposted() == 0
+        listing = await workshop.comments.list_comments(
             guild_id=GUILD, excerpt_number=number, line_spec=None, status=None
         )
         assert len(listing.comments) == len(numbers(restored, "comments"))
-        added = await workshop.add_comment(
+        added = await workshop.comments.add_comment(
             guild_id=GUILD,
             excerpt_number=number,
             member=Actor(7, "New"),
@@ -207,7 +207,7 @@ def test_backup_cli_while_another_process_writes(tmp_path: Path) -> None:
         async def reopen(path: Path = restored) -> int:
             database, workshop = await open_workshop(path)
             try:
-                return await workshop.purge_unposted()
+                return await workshop.excerpts.purge_unposted()
             finally:
                 await database.close()
 
@@ -232,7 +232,7 @@ def test_backup_of_a_quiet_database_is_identical(tmp_path: Path) -> None:
         try:
             number = await seed_excerpt(workshop)
             for n in range(1, 30):
-                await workshop.add_comment(
+                await workshop.comments.add_comment(
                     guild_id=GUILD,
                     excerpt_number=number,
                     member=Actor(n, f"R{n}"),

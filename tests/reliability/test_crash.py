@@ -173,7 +173,7 @@ async def reopen_and_purge(db: Path) -> int:
     await database.open()
     try:
         workshop = Workshop(database, clock=lambda: datetime.now(UTC))
-        purged = await workshop.purge_unposted()
+        purged = await workshop.excerpts.purge_unposted()
         async with database.read() as session:
             rows = await session.connection.execute_fetchall(
                 "SELECT COUNT(*) FROM excerpts WHERE thread_id IS NULL"

@@ -107,7 +107,7 @@ async def test_500_concurrent_comments_are_all_stored_numbered_and_echoed_once(
 
     # Count how many add_comment calls are in flight at once: the proof of concurrency.
     workshop = simcord_bot.workshop
-    real_add = workshop.add_comment
+    real_add = workshop.comments.add_comment
     in_flight = peak = 0
 
     async def counting_add(**kwargs: Any) -> Any:
@@ -119,7 +119,7 @@ async def test_500_concurrent_comments_are_all_stored_numbered_and_echoed_once(
         finally:
             in_flight -= 1
 
-    workshop.add_comment = counting_add  # type: ignore[method-assign]
+    workshop.comments.add_comment = counting_add  # type: ignore[method-assign]
 
     rng = random.Random(500)
     calls: list[tuple[Any, Any, str, dict[str, Any]]] = []
@@ -141,7 +141,7 @@ async def test_500_concurrent_comments_are_all_stored_numbered_and_echoed_once(
     started = time.perf_counter()
     results = await fire_concurrently(simcord_env, calls)
     elapsed = time.perf_counter() - started
-    workshop.add_comment = real_add  # type: ignore[method-assign]
+    workshop.comments.add_comment = real_add  # type: ignore[method-assign]
 
     assert simcord_env.errors == [], simcord_env.errors[:3]
     assert peak > 50, f"only {peak} comments were ever in flight together"
@@ -197,7 +197,7 @@ async def test_the_core_answers_500_simultaneous_comments_inside_discords_deadli
         workshop = Workshop(database, clock=lambda: datetime.now(UTC))
         excerpts = []
         for n in range(EXCERPTS):
-            excerpt = await workshop.create_excerpt(
+            excerpt = await workshop.excerpts.create_excerpt(
                 guild_id=1,
                 channel_id=2,
                 author=Actor(1, "Author"),
@@ -205,13 +205,13 @@ async def test_the_core_answers_500_simultaneous_comments_inside_discords_deadli
                 lines=SCENE.split("\n\n"),
                 content_warning=None,
             )
-            await workshop.mark_posted(excerpt, 1000 + n, [PostedMessage(5000 + n, 1, 12)])
+            await workshop.excerpts.mark_posted(excerpt, 1000 + n, [PostedMessage(5000 + n, 1, 12)])
             excerpts.append(excerpt.number)
         waits: list[float] = []
 
         async def comment(index: int) -> int:
             started = time.perf_counter()
-            context = await workshop.add_comment(
+            context = await workshop.comments.add_comment(
                 guild_id=1,
                 excerpt_number=excerpts[index % EXCERPTS],
                 member=Actor(100 + index % MEMBERS, f"Reader {index % MEMBERS}"),

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-import bot.workshop
+import bot.workshop._revise
 from bot.models import Actor, Anchor, AnchorState, Comment, PostedMessage
 from bot.reanchor import SearchBudget, build_line_map, relocate
 from bot.storage import Database
@@ -89,9 +89,9 @@ class LoopLag:
 def paused(
     monkeypatch: pytest.MonkeyPatch, name: str, call: int
 ) -> Iterator[tuple[threading.Event, threading.Event]]:
-    """Hold the ``call``-th call of ``bot.workshop.<name>`` (made in a worker thread)
+    """Hold the ``call``-th call of ``bot.workshop._revise.<name>`` (made in a worker thread)
     until the test says go; yields (reached, go)."""
-    original: Callable[..., Any] = getattr(bot.workshop, name)
+    original: Callable[..., Any] = getattr(bot.workshop._revise, name)
     reached, go = threading.Event(), threading.Event()
     calls = 0
 
@@ -103,7 +103,7 @@ def paused(
             assert go.wait(WAIT_S), "the test never let the worker go on"
         return original(*args)
 
-    monkeypatch.setattr(bot.workshop, name, held)
+    monkeypatch.setattr(bot.workshop._revise, name, held)
     try:
         yield reached, go
     finally:
@@ -113,7 +113,10 @@ def paused(
 def _without_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Compare with relocations never cut short, however slow the machine running the test."""
     monkeypatch.setattr(
-        bot.workshop, "SearchBudget", lambda: SearchBudget(math.inf, math.inf), raising=False
+        bot.workshop._revise,
+        "SearchBudget",
+        lambda: SearchBudget(math.inf, math.inf),
+        raising=False,
     )
 
 
@@ -121,7 +124,7 @@ async def _open(path: Path) -> tuple[Database, Workshop, int]:
     database = Database(path)
     await database.open()
     workshop = Workshop(database, clock=lambda: datetime.now(UTC))
-    excerpt = await workshop.create_excerpt(
+    excerpt = await workshop.excerpts.create_excerpt(
         guild_id=GUILD,
         channel_id=5,
         author=AUTHOR,
@@ -129,14 +132,14 @@ async def _open(path: Path) -> tuple[Database, Workshop, int]:
         lines=OLD,
         content_warning=None,
     )
-    await workshop.mark_posted(excerpt, 9_000, [PostedMessage(9_001, 1, len(OLD))])
+    await workshop.excerpts.mark_posted(excerpt, 9_000, [PostedMessage(9_001, 1, len(OLD))])
     return database, workshop, excerpt.number
 
 
 async def _add_quoted(workshop: Workshop, number: int, indexes: range) -> None:
     async def one(index: int) -> None:
         line, quote = _quote_spec(index)
-        await workshop.add_comment(
+        await workshop.comments.add_comment(
             guild_id=GUILD,
             member=READERS[index % len(READERS)],
             line_spec=line,
@@ -182,11 +185,11 @@ async def _run(
     database, workshop, number = await _open(tmp_path / "lag.db")
     try:
         await _add_quoted(workshop, number, range(1_000, 1_000 + early))
-        excerpt = await workshop.get_excerpt(GUILD, number)
+        excerpt = await workshop.excerpts.get_excerpt(GUILD, number)
         lag = LoopLag()
         with paused(monkeypatch, held, call) as (reached, go):
             revising = asyncio.create_task(
-                workshop.revise_excerpt(
+                workshop.excerpts.revise_excerpt(
                     guild_id=GUILD, number=number, member=AUTHOR, text="\n\n".join(NEW)
                 )
             )
@@ -218,18 +221,18 @@ async def test_comments_added_while_the_late_ones_are_planned_are_relocated_too(
     # 60 arrive during the first plan, 20 more while those 60 are being planned:
     # the last ones are only seen under the write lock, and planned off the loop there.
     line_maps = 0
-    original = bot.workshop.build_line_map
+    original = bot.workshop._revise.build_line_map
 
     def counted(*args: Any) -> Any:
         nonlocal line_maps
         line_maps += 1
         return original(*args)
 
-    monkeypatch.setattr(bot.workshop, "build_line_map", counted)
+    monkeypatch.setattr(bot.workshop._revise, "build_line_map", counted)
     _without_time_limit(monkeypatch)
     database, workshop, number = await _open(tmp_path / "lag.db")
     try:
-        excerpt = await workshop.get_excerpt(GUILD, number)
+        excerpt = await workshop.excerpts.get_excerpt(GUILD, number)
         lag = LoopLag()
         # Relocating comments: first those read before planning, then the late ones.
         with (
@@ -237,7 +240,7 @@ async def test_comments_added_while_the_late_ones_are_planned_are_relocated_too(
             paused(monkeypatch, "_relocate_each", 2) as (late_reached, late_go),
         ):
             revising = asyncio.create_task(
-                workshop.revise_excerpt(
+                workshop.excerpts.revise_excerpt(
                     guild_id=GUILD, number=number, member=AUTHOR, text="\n\n".join(NEW)
                 )
             )
@@ -274,7 +277,7 @@ async def test_revising_a_paragraph_of_five_repeated_words_is_quick_and_keeps_th
     try:
         workshop = Workshop(database, clock=lambda: datetime.now(UTC))
         old = _repeated(("salt", "lantern", "harbour", "quiet", "window"))
-        excerpt = await workshop.create_excerpt(
+        excerpt = await workshop.excerpts.create_excerpt(
             guild_id=GUILD,
             channel_id=5,
             author=AUTHOR,
@@ -282,10 +285,10 @@ async def test_revising_a_paragraph_of_five_repeated_words_is_quick_and_keeps_th
             lines=[old],
             content_warning=None,
         )
-        await workshop.mark_posted(excerpt, 9_000, [PostedMessage(9_001, 1, 1)])
+        await workshop.excerpts.mark_posted(excerpt, 9_000, [PostedMessage(9_001, 1, 1)])
         for index in range(60):
             start = old.index(" ", 1_000 + index * 3_000) + 1
-            await workshop.add_comment(
+            await workshop.comments.add_comment(
                 guild_id=GUILD,
                 member=READERS[index % len(READERS)],
                 line_spec="1",
@@ -296,7 +299,7 @@ async def test_revising_a_paragraph_of_five_repeated_words_is_quick_and_keeps_th
         lag = LoopLag()
         lag.start()
         started = time.perf_counter()
-        outcome = await workshop.revise_excerpt(
+        outcome = await workshop.excerpts.revise_excerpt(
             guild_id=GUILD,
             number=excerpt.number,
             member=AUTHOR,

@@ -74,7 +74,7 @@ async def marginalia_database(path: Path, *, in_flight: bool = False) -> None:
     await database.open()
     workshop = Workshop(database, clock=lambda: datetime.now(UTC))
     try:
-        posted = await workshop.create_excerpt(
+        posted = await workshop.excerpts.create_excerpt(
             guild_id=GUILD,
             channel_id=7,
             author=AUTHOR,
@@ -82,9 +82,9 @@ async def marginalia_database(path: Path, *, in_flight: bool = False) -> None:
             lines=["One.", "Two."],
             content_warning=None,
         )
-        await workshop.mark_posted(posted, 900, [PostedMessage(901, 1, 2)])
+        await workshop.excerpts.mark_posted(posted, 900, [PostedMessage(901, 1, 2)])
         if in_flight:
-            await workshop.create_excerpt(
+            await workshop.excerpts.create_excerpt(
                 guild_id=GUILD,
                 channel_id=7,
                 author=AUTHOR,

@@ -1,0 +1,249 @@
+"""Comments and replies: adding, replying, resolving, editing, deleting, listing, cards.
+
+Every public method is one user action: it validates everything first and then
+writes in one transaction, so a refused action leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.anchors import build_anchor, check_suggestion
+from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.linespec import parse_line_spec
+from bot.models import Actor, Anchor, Comment, CommentStatus, Excerpt, Line, Reply, Viewer
+from bot.storage import Session, Store
+from bot.workshop._records import CommentContext, CommentListing, ReplyContext
+from bot.workshop._validation import (
+    AUTOCOMPLETE_LIMIT,
+    MAX_COMMENT_CHARS,
+    RETRY_WINDOW,
+    WHICH_EXCERPT,
+    can_resolve,
+    clean_text,
+    lines_to_fetch,
+    require_live,
+    require_open,
+    require_revision,
+    require_thread_writer,
+    resolve_excerpt,
+    seen_by,
+)
+
+
+class CommentService:
+    def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
+        self.db = database
+        self._now = clock
+
+    async def add_comment(
+        self,
+        *,
+        guild_id: int,
+        member: Actor,
+        line_spec: str,
+        text: str,
+        excerpt_number: int | None = None,
+        thread_id: int | None = None,
+        quote: str | None = None,
+        suggestion: str | None = None,
+    ) -> CommentContext:
+        """Comment on the excerpt named, or else on the one whose thread ``thread_id`` is."""
+        body = clean_text(text, "comment", MAX_COMMENT_CHARS)
+        checked_suggestion = check_suggestion(quote, suggestion)
+        if excerpt_number is None and thread_id is None:
+            raise InvalidInput(WHICH_EXCERPT)
+        # The hot path: one read and one single-statement insert under the lock.
+        wanted_first, wanted_last = lines_to_fetch(line_spec)
+        async with self.db.exclusive() as session:
+            found, lines = await session.excerpts.get_excerpt_with_lines(
+                guild_id,
+                wanted_first,
+                wanted_last,
+                number=excerpt_number,
+                thread_id=thread_id,
+            )
+            live = resolve_excerpt(seen_by(member.viewer, found), excerpt_number)
+            require_open(live)
+            require_thread_writer(member, live, "comment")
+            first, last = parse_line_spec(line_spec, live.line_count)
+            anchor = _anchor_in(lines, first, last, quote)
+            comment, inserted = await session.comments.insert_comment(
+                guild_id=guild_id,
+                excerpt_id=live.id,
+                excerpt_number=live.number,
+                revision=live.revision,
+                author_id=member.id,
+                author_name=member.display_name,
+                text=body,
+                anchor=anchor,
+                suggestion=checked_suggestion,
+                now=self._now(),
+                retry_window=RETRY_WINDOW,
+            )
+        return CommentContext(comment, live, lines, repeated=not inserted)
+
+    async def reply(
+        self, *, guild_id: int, comment_number: int, member: Actor, text: str
+    ) -> ReplyContext:
+        body = clean_text(text, "reply", MAX_COMMENT_CHARS)
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
+            require_open(excerpt)
+            require_thread_writer(member, excerpt, "reply")
+            reply, inserted = await tx.comments.insert_reply(
+                comment_id=comment.id,
+                author_id=member.id,
+                author_name=member.display_name,
+                text=body,
+                now=self._now(),
+                retry_window=RETRY_WINDOW,
+            )
+        return ReplyContext(reply, comment, excerpt, repeated=not inserted)
+
+    async def record_comment_card(self, comment: Comment, message_id: int) -> None:
+        """Remember the message showing a comment in the thread, to keep it current."""
+        async with self.db.transaction() as tx:
+            await tx.comments.set_comment_card(comment.id, message_id)
+
+    async def record_reply_card(self, reply: Reply, message_id: int) -> None:
+        async with self.db.transaction() as tx:
+            await tx.comments.set_reply_card(reply.id, message_id)
+
+    async def set_resolved(
+        self, *, guild_id: int, comment_number: int, member: Actor, resolved: bool
+    ) -> CommentContext:
+        wanted = CommentStatus.RESOLVED if resolved else CommentStatus.OPEN
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
+            if not can_resolve(member, comment, excerpt):
+                raise NotAllowed(
+                    f"Only the excerpt's author, the comment's author or a moderator can "
+                    f"{'resolve' if resolved else 'reopen'} comment #{comment_number}."
+                )
+            if comment.status is wanted:
+                raise WrongState(f"Comment #{comment_number} is already {wanted.value}.")
+            await tx.comments.set_comment_status(
+                comment.id, wanted, member.id if resolved else None, self._now()
+            )
+            return await _card_context(tx, comment.id, excerpt)
+
+    async def edit_comment(
+        self, *, guild_id: int, comment_number: int, member: Actor, text: str
+    ) -> CommentContext:
+        body = clean_text(text, "comment", MAX_COMMENT_CHARS)
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
+            if comment.author_id != member.id:
+                raise NotAllowed(
+                    f"You can only edit your own comments; #{comment_number} is not yours."
+                )
+            require_open(excerpt)
+            await tx.comments.update_comment_text(comment.id, body, self._now())
+            return await _card_context(tx, comment.id, excerpt)
+
+    async def delete_comment(
+        self, *, guild_id: int, comment_number: int, member: Actor
+    ) -> CommentContext:
+        """Delete a comment and its replies; the context keeps their card ids (the
+        comment's ``replies`` are attached) so their cards can leave the thread too."""
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
+            if comment.author_id != member.id and not member.is_moderator:
+                raise NotAllowed(
+                    f"You can only delete your own comments; #{comment_number} is not yours."
+                )
+            comment = (await tx.comments.attach_replies([comment]))[0]
+            await tx.comments.delete_comment(comment.id)
+        return CommentContext(comment, excerpt, [])
+
+    async def list_comments(
+        self,
+        *,
+        guild_id: int,
+        excerpt_number: int,
+        line_spec: str | None,
+        status: CommentStatus | None,
+        revision: int | None = None,
+        viewer: Viewer | None = None,
+    ) -> CommentListing:
+        async with self.db.read() as session:
+            excerpt = require_live(
+                seen_by(viewer, await session.excerpts.get_excerpt(guild_id, excerpt_number)),
+                excerpt_number,
+            )
+            first: int | None = None
+            last: int | None = None
+            if line_spec:
+                first, last = parse_line_spec(line_spec, excerpt.line_count)
+            if revision is not None:
+                require_revision(excerpt, revision)
+            found = await session.comments.list_comments(
+                excerpt.id,
+                first_line=first,
+                last_line=last,
+                status=status,
+                origin_revision=revision,
+            )
+            counts = await session.comments.count_replies([c.id for c in found])
+        return CommentListing(excerpt, found, counts)
+
+    async def search_comments(
+        self,
+        guild_id: int,
+        typed: str,
+        excerpt_number: int | None = None,
+        *,
+        viewer: Viewer | None = None,
+    ) -> list[Comment]:
+        async with self.db.read() as session:
+            excerpt_id = None
+            if excerpt_number is not None:
+                excerpt = await session.excerpts.get_excerpt(guild_id, excerpt_number)
+                excerpt_id = excerpt.id if excerpt else None
+            return await session.comments.search_comments(
+                guild_id,
+                typed,
+                excerpt_id=excerpt_id,
+                limit=AUTOCOMPLETE_LIMIT,
+                viewer=viewer,
+            )
+
+
+async def _card_context(session: Session, comment_id: int, excerpt: Excerpt) -> CommentContext:
+    """A comment as its card shows it: with the lines it points at."""
+    comment = await session.comments.get_comment_by_id(comment_id)
+    assert comment is not None
+    lines = await session.excerpts.get_lines(
+        excerpt.id, comment.revision, comment.anchor.line_start, comment.anchor.line_end
+    )
+    return CommentContext(comment, excerpt, lines)
+
+
+def _anchor_in(lines: list[Line], first: int, last: int, quote: str | None) -> Anchor:
+    """The anchor for a range, with ``build_anchor`` working on the range's own lines."""
+    texts = [""] * (first - 1) + [line.text for line in lines]
+    return build_anchor(texts, first, last, quote)
+
+
+async def _comment_and_excerpt(
+    session: Session, guild_id: int, number: int, viewer: Viewer | None = None
+) -> tuple[Comment, Excerpt]:
+    comment = await session.comments.get_comment(guild_id, number)
+    excerpt = None
+    if comment is not None:
+        excerpt = await session.excerpts.get_excerpt(guild_id, comment.excerpt_number)
+        if excerpt is not None and seen_by(viewer, excerpt) is None:
+            comment = None  # on an excerpt hidden from them: no such comment
+    if comment is None:
+        raise NotFound(f"There is no comment #{number} in this server.")
+    return comment, require_live(excerpt, comment.excerpt_number)
