@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import Any
 
 from tests.conftest import make_server, post_scene
 
@@ -21,11 +23,38 @@ async def test_a_comment_answers_while_a_long_read_is_in_flight(simcord_env, sim
     assert result.response.embeds[0].title == "💬 Comment #1 · line 2"
 
 
-async def test_lists_still_answer_privately_after_deferring(simcord_env, server):
+# Discord's interaction callback types: 4 answers at once, 5 defers ("thinking…").
+DEFERRED = 5
+EPHEMERAL = 64
+
+
+async def answered_with(env: Any, slash: Awaitable[Any]) -> tuple[Any, list[Any]]:
+    """The command's result and the bodies of the interaction callbacks it sent."""
+    start = len(env.http_requests)
+    result = await slash
+    callbacks = [r.json for r in env.http_requests[start:] if r.path.endswith("/callback")]
+    return result, callbacks
+
+
+async def test_reads_that_can_outlast_three_seconds_defer_and_answer_as_before(simcord_env, server):
     await post_scene(simcord_env, server)
-    listed = await server.reader.slash(server.channel, "excerpt list")
-    assert listed.ephemeral and "The Keeper" in str(listed.response.embeds[0].to_dict())
-    empty = await server.reader.slash(server.channel, "comment list", excerpt="1")
-    assert empty.ephemeral and "No comments on excerpt #1 yet." in empty.response.content
-    shown = await server.reader.slash(server.channel, "excerpt show", excerpt="1")
-    assert shown.ephemeral and shown.response.embeds
+    private_defer = [{"type": DEFERRED, "data": {"flags": EPHEMERAL}}]
+    listed, callbacks = await answered_with(
+        simcord_env, server.reader.slash(server.channel, "excerpt list")
+    )
+    assert callbacks == private_defer and listed.ephemeral
+    assert "The Keeper" in str(listed.response.embeds[0].to_dict())
+    empty, callbacks = await answered_with(
+        simcord_env, server.reader.slash(server.channel, "comment list", excerpt="1")
+    )
+    assert callbacks == private_defer and empty.ephemeral
+    assert empty.response.content == "No comments on excerpt #1 yet."
+    shown, callbacks = await answered_with(
+        simcord_env, server.reader.slash(server.channel, "excerpt show", excerpt="1")
+    )
+    assert callbacks == private_defer and shown.ephemeral and shown.response.embeds
+    nothing, callbacks = await answered_with(
+        simcord_env, server.reader.slash(server.channel, "excerpt list", author=server.reader2)
+    )
+    assert callbacks == private_defer and nothing.ephemeral
+    assert nothing.response.content.startswith("No excerpts by ")
