@@ -37,6 +37,7 @@ from bot.ui.client import MarginaliaBot
 
 Report = Callable[[str], None]
 NO_MATCH = "qzxv"  # a word no comment or title contains
+SETTLE_TIMEOUT_S = 300.0  # today's /excerpt list at 10M takes longer than SimCord's 5 s
 EXPIRE_SECONDS = 601  # past any view's timeout (lists: 5 minutes)
 FLOOR_GUILD = dataset.GUILD_BASE + 9_999  # raw rows for the storage floor go here
 
@@ -522,7 +523,7 @@ async def session(
 
     results: dict[str, Series] = {}
     try:
-        async with simcord.run(bot) as env:
+        async with simcord.run(bot, settle_timeout=SETTLE_TIMEOUT_S) as env:
             scene = await build_scene(env, bot, database, shape)
             try:
                 for part in (reads, writes, head_of_line):
