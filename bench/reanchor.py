@@ -268,6 +268,33 @@ def run(report: Callable[[str], None] = print, names: list[str] | None = None) -
         _measure(case, report)
 
 
+REWRITE_LINES = 2_000
+REWRITE_CHARACTERS = 200_000  # the product's bound on an excerpt
+
+
+def full_rewrite_case(seed: int = SEED) -> tuple[list[Anchor], list[str], list[str]]:
+    """A 2,000-line excerpt within the product's bounds, 2,000 comments on it, and a
+    revision that changes every line (a few words each)."""
+    rng = random.Random(seed)
+    vocabulary = _vocabulary(rng)
+    budget = REWRITE_CHARACTERS // REWRITE_LINES - 2
+    old: list[str] = []
+    while len(old) < REWRITE_LINES:
+        line = _sentence(rng, vocabulary)
+        if len(line) <= budget:
+            old.append(line)
+    new = [_edit_words(rng, vocabulary, line)[:budget] for line in old]
+    return _anchors(rng, old), old, new
+
+
+def full_rewrite_ms() -> float:
+    """One timed ``relocate_all`` of the full rewrite (the case is built untimed)."""
+    anchors, old, new = full_rewrite_case()
+    started = time.perf_counter()
+    relocate_all(anchors, old, new)
+    return (time.perf_counter() - started) * 1000
+
+
 if __name__ == "__main__":
     import sys
 
