@@ -48,7 +48,9 @@ def zipped(filename: str, content: bytes) -> bytes:
     """``content`` alone in a deflated .zip as ``filename``: Markdown and HTML digests
     shrink several times over. Megabytes of work: call it in a worker thread."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    # Level 1: an 11.5 MB Markdown digest packs to 3.9 MB in ~0.1 s; level 6 saves 0.6 MB
+    # more for 1.7 s.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr(filename, content)
     return buffer.getvalue()
 
