@@ -261,7 +261,9 @@ class SqliteComments:
         excerpt, else the server) those whose number starts with it or whose text holds it.
 
         Bounded whatever is stored: the number is one indexed lookup and the text filter
-        reads one window of rows through an index, never the whole table."""
+        reads one window of rows through an index, never the whole table. (An excerpt's
+        window sorts that excerpt's entries of ``comments_by_excerpt``: 30 ms at 30,000
+        comments; an index on ``(excerpt_id, number)`` would make it one page too.)"""
         number, number_prefix, text_pattern = search_terms(typed)
         visible, visible_params = visible_to(viewer, "e")
         scope = "excerpt_id = ?" if excerpt_id is not None else "guild_id = ?"
