@@ -1,11 +1,13 @@
 """/digest: feedback exported as a Markdown, HTML or Word file.
 
 Thin on purpose: the core (:mod:`bot.digest_service`) loads and renders; this cog
-picks the options, checks Discord's upload limit and sends the file.
+picks the options, checks Discord's upload limit (compressing a file over it into a
+.zip when that fits) and sends the file.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Literal
 
@@ -17,7 +19,7 @@ from bot.digest_service import Digest, NoDigest, parse_since
 from bot.errors import InvalidInput
 from bot.ui.checks import viewer_of
 from bot.ui.client import MarginaliaBot
-from bot.ui.digests import author_summary, excerpt_summary, too_large
+from bot.ui.digests import author_summary, excerpt_summary, too_large, zipped, zipped_note
 from bot.ui.transformers import OptionalExcerptId
 from cogs.common import excerpt_number_for, guild_id_of
 
@@ -125,11 +127,24 @@ async def _send(
     *,
     listed_resolved: bool = False,
 ) -> None:
-    content = digest.file.content
+    content, filename = digest.file.content, digest.file.filename
     limit = upload_limit(interaction)
     if len(content) > limit:
-        raise InvalidInput(too_large(digest, limit, export_args, listed_resolved=listed_resolved))
-    file = discord.File(io.BytesIO(content), filename=digest.file.filename)
+        # Markdown and HTML compress several times over; megabytes, so off the event loop.
+        content = await asyncio.to_thread(zipped, filename, content)
+        if len(content) > limit:
+            raise InvalidInput(
+                too_large(
+                    digest,
+                    limit,
+                    export_args,
+                    listed_resolved=listed_resolved,
+                    zipped_size=len(content),
+                )
+            )
+        filename += ".zip"
+        summary += "\n" + zipped_note(digest, limit)
+    file = discord.File(io.BytesIO(content), filename=filename)
     await interaction.followup.send(summary, file=file, ephemeral=True)
 
 

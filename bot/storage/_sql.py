@@ -16,6 +16,12 @@ from bot.models import Viewer
 # SQLite's stock limit is 32,766 bound variables (999 before 3.32); 500 is safe everywhere.
 CHUNK = 500
 
+# How many of a scope's newest rows an autocomplete's text filter reads: one bounded page,
+# whatever the server holds (the typed number itself is always found by index).
+SEARCH_WINDOW = 1000
+# Longer digit strings can't be a stored number (SQLite integers are 64-bit).
+_MAX_DIGITS = 18
+
 NEXT_NUMBER = """
     INSERT INTO guild_sequences (guild_id, kind, last_value) VALUES (?, ?, 1)
     ON CONFLICT (guild_id, kind) DO UPDATE SET last_value = last_value + 1
@@ -26,6 +32,17 @@ NEXT_NUMBER = """
 def escape_like(text: str) -> str:
     """``text`` matched literally by ``LIKE ... ESCAPE '\\'``."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_terms(typed: str) -> tuple[int | None, str | None, str]:
+    """What an autocomplete looks for: (the number typed, as ``12`` or ``#12``, or None;
+    a LIKE prefix for numbers starting with it, or None; a LIKE pattern for text holding
+    what was typed)."""
+    text = typed.strip()
+    digits = text.lstrip("#").strip()
+    if digits.isdigit() and len(digits) <= _MAX_DIGITS:
+        return int(digits), f"{digits}%", f"%{escape_like(text)}%"
+    return None, None, f"%{escape_like(text)}%"
 
 
 def chunks(ids: Sequence[int]) -> list[Sequence[int]]:

@@ -12,7 +12,7 @@ import aiosqlite
 from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply, Viewer
 from bot.storage import _rows
 from bot.storage._rows import COMMENT_COLUMNS, COMMENT_FIELDS, FROM_COMMENTS, REPLY_FIELDS
-from bot.storage._sql import chunks, escape_like, marks, visible_to
+from bot.storage._sql import SEARCH_WINDOW, chunks, marks, search_terms, visible_to
 
 # The comment a retried submission would repeat; parameters as in insert_comment.
 _SAME_COMMENT = """
@@ -256,27 +256,39 @@ class SqliteComments:
         limit: int,
         viewer: Viewer | None = None,
     ) -> list[Comment]:
-        """Comments for autocomplete on excerpts ``viewer`` can see: by number prefix or words
-        of the text, newest first."""
-        digits = typed.lstrip("#").strip()
-        number_pattern = f"{digits}%" if digits.isdigit() else None
-        text_pattern = f"%{escape_like(typed.strip())}%"
+        """Comments for autocomplete on excerpts ``viewer`` can see, newest first: the one
+        whose number was typed, and among the newest :data:`SEARCH_WINDOW` of the scope (the
+        excerpt, else the server) those whose number starts with it or whose text holds it.
+
+        Bounded whatever is stored: the number is one indexed lookup and the text filter
+        reads one window of rows through an index, never the whole table. (An excerpt's
+        window sorts that excerpt's entries of ``comments_by_excerpt``: 30 ms at 30,000
+        comments; an index on ``(excerpt_id, number)`` would make it one page too.)"""
+        number, number_prefix, text_pattern = search_terms(typed)
         visible, visible_params = visible_to(viewer, "e")
+        scope = "excerpt_id = ?" if excerpt_id is not None else "guild_id = ?"
         search_comments = f"""
             SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-            WHERE c.guild_id = ? AND (? IS NULL OR c.excerpt_id = ?)
-                AND (CAST(c.number AS TEXT) LIKE ? OR c.text LIKE ? ESCAPE '\\'){visible}
-            ORDER BY c.number DESC LIMIT ?
+            WHERE c.id IN (
+                SELECT id FROM comments WHERE guild_id = ? AND number = ?
+                UNION
+                SELECT id FROM comments
+                WHERE id IN (SELECT id FROM comments WHERE {scope} ORDER BY number DESC LIMIT ?)
+                    AND (text LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ?)
+            ){visible}
+            ORDER BY c.number = ? DESC, c.number DESC LIMIT ?
         """
         rows = await self._conn.execute_fetchall(
             search_comments,
             (
                 guild_id,
-                excerpt_id,
-                excerpt_id,
-                number_pattern,
+                number,
+                guild_id if excerpt_id is None else excerpt_id,
+                SEARCH_WINDOW,
                 text_pattern,
+                number_prefix,
                 *visible_params,
+                number,
                 limit,
             ),
         )

@@ -15,7 +15,7 @@ import aiosqlite
 from bot.models import Excerpt, ExcerptStatus, ExcerptSummary, Line, PostedMessage, Viewer
 from bot.storage import _rows
 from bot.storage._rows import E_EXCERPT_COLUMNS, EXCERPT_COLUMNS
-from bot.storage._sql import escape_like, next_number, visible_to
+from bot.storage._sql import SEARCH_WINDOW, next_number, search_terms, visible_to
 
 
 class SqliteExcerpts:
@@ -276,18 +276,37 @@ class SqliteExcerpts:
         limit: int,
         viewer: Viewer | None = None,
     ) -> list[tuple[int, str, str]]:
-        """(number, title, author) of live excerpts ``viewer`` can see, by number or title."""
-        pattern = f"%{escape_like(typed)}%"
+        """(number, title, author) of live excerpts ``viewer`` can see, newest first: the one
+        whose number was typed, and among the server's newest :data:`SEARCH_WINDOW` those
+        whose number starts with it or whose title holds it (bounded, as comment search)."""
+        number, number_prefix, title_pattern = search_terms(typed)
         visible, visible_params = visible_to(viewer)
         search_excerpts = f"""
             SELECT number, title, author_name FROM excerpts
-            WHERE guild_id = ? AND status != 'deleted' AND thread_id IS NOT NULL
-                AND (title LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ? ESCAPE '\\'){visible}
-            ORDER BY number DESC LIMIT ?
+            WHERE id IN (
+                SELECT id FROM excerpts WHERE guild_id = ? AND number = ?
+                UNION
+                SELECT id FROM (
+                    SELECT id, number, title FROM excerpts WHERE guild_id = ?
+                    ORDER BY number DESC LIMIT ?
+                )
+                WHERE title LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ?
+            ) AND status != 'deleted' AND thread_id IS NOT NULL{visible}
+            ORDER BY number = ? DESC, number DESC LIMIT ?
         """
         rows = await self._conn.execute_fetchall(
             search_excerpts,
-            (guild_id, pattern, f"{escape_like(typed)}%", *visible_params, limit),
+            (
+                guild_id,
+                number,
+                guild_id,
+                SEARCH_WINDOW,
+                title_pattern,
+                number_prefix,
+                *visible_params,
+                number,
+                limit,
+            ),
         )
         return [(int(row["number"]), str(row["title"]), str(row["author_name"])) for row in rows]
 

@@ -60,7 +60,8 @@ async def excerpt_choices(interaction: discord.Interaction, current: str) -> Cho
 
 async def comment_choices(interaction: discord.Interaction, current: str) -> Choices:
     """Comments on the excerpt whose thread this is first; elsewhere, or if none match,
-    comments on every excerpt the member can see."""
+    comments on every excerpt the member can see. Each search reads one bounded page (the
+    typed number, the scope's newest rows), so the fallback never scans the server."""
     if interaction.guild_id is None:
         return []
     workshop = _bot(interaction).workshop

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import zipfile
 from html.parser import HTMLParser
 from typing import Any
 
@@ -235,10 +236,35 @@ async def test_a_file_over_the_upload_limit_points_to_the_command_line(
     # The module the bot loaded: discord.py imports extensions afresh.
     monkeypatch.setattr(sys.modules["cogs.digest"], "upload_limit", lambda interaction: 2_000)
     result = await server.author.slash(server.channel, "digest excerpt", excerpt="1", format="docx")
-    message = expect_refusal(simcord_env, result, "over the", "format:markdown")
+    message = expect_refusal(simcord_env, result, "over the", "format:markdown", "as a .zip")
     assert f"python -m bot export --excerpt 1 --guild {server.guild.id}" in message
     assert "--format docx" in message
     assert not result.response.attachments
+
+
+@pytest.mark.parametrize(("fmt", "command"), [("html", "excerpt"), ("markdown", "mine")])
+async def test_a_file_over_the_upload_limit_comes_as_a_zip_when_that_fits(
+    simcord_env, server, monkeypatch, fmt, command
+):
+    thread = await post_scene(simcord_env, server)
+    await workshop_feedback(server, thread)
+    for n in range(12):
+        await server.reader.slash(thread, "comment add", line="2", text=f"Lovely rhythm here {n}.")
+    options = {"excerpt": "1"} if command == "excerpt" else {}
+    name, whole = await digest_file(
+        await server.author.slash(server.channel, f"digest {command}", format=fmt, **options)
+    )
+    monkeypatch.setattr(
+        sys.modules["cogs.digest"], "upload_limit", lambda interaction: len(whole) // 2
+    )
+    result = await server.author.slash(server.channel, f"digest {command}", format=fmt, **options)
+    zip_name, packed = await digest_file(result)
+    assert zip_name == f"{name}.zip"
+    assert len(packed) <= len(whole) // 2
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        assert archive.namelist() == [name]
+        assert archive.read(name) == whole
+    assert "compressed as a .zip" in result.response.content
 
 
 # --- /digest mine -------------------------------------------------------------
