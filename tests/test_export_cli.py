@@ -26,6 +26,7 @@ from bot.models import Actor
 from bot.storage import Database
 from bot.text import parse_excerpt_text
 from bot.workshop import Workshop
+from tests.helpers import ROOT, Clock
 
 GUILD = 111_111
 OTHER_GUILD = 222_222
@@ -40,16 +41,7 @@ SCENE = (
     "He wrote the number in the log, underlined it twice, and went to make tea."
 )
 HOSTILE = "<script>alert(1)</script> strong start"
-ROOT = Path(__file__).resolve().parent.parent
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTHOR) -> int:
@@ -68,7 +60,7 @@ async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTH
 async def _build(path: Path, *, second_guild: bool) -> None:
     """Excerpt #1 with comments #1–#4 (quote, suggestion, hostile text, resolved) and a
     reply; #2 deleted; #3 by the author later, with one comment a week on."""
-    clock = Clock()
+    clock = Clock(T0)
     database = Database(path)
     await database.open()
     workshop = Workshop(database, clock=clock)

@@ -16,7 +16,7 @@ import discord
 import docx
 import pytest
 
-from tests.conftest import Server, expect_refusal, make_server, post_scene
+from tests.helpers import Server, expect_refusal, make_server, post_scene
 
 HOSTILE = "<script>alert('x')</script> what an opening"
 LINE_1 = "The lighthouse keeper counted the gulls every morning."

@@ -8,9 +8,7 @@ virtual day costs about half a real second, so far-off dates are reached with th
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -19,7 +17,7 @@ import simcord
 
 from bot.errors import MarginaliaError
 from bot.prompt_library import LibraryPrompt, library_key
-from tests.conftest import Server, expect_refusal, make_server
+from tests.helpers import Server, count, expect_refusal, make_server
 
 TICK = timedelta(seconds=30)
 # 19:10 in New York on the first virtual evening.
@@ -28,11 +26,6 @@ NY_DUE = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def count(db_path: Path, sql: str, *params: Any) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql, params).fetchone()[0])
 
 
 def prompts_in(channel: Any) -> list[discord.Message]:

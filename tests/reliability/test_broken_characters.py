@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Server, expect_refusal, post_scene
-from tests.reliability.test_hostile_input import only_domain_errors, table_dump
+from tests.helpers import Server, expect_refusal, post_scene, table_dump
+from tests.reliability.test_hostile_input import only_domain_errors
 
 BROKEN = "Half an emoji: \ud83d here"  # the high half of 😀 without its low half
 

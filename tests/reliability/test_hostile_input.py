@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,25 +25,10 @@ import pytest
 
 from bot.errors import MarginaliaError
 from bot.ui.escaping import escape, escape_embed
-from tests.conftest import SCENE, Server, expect_refusal, make_server, post_scene
+from tests.helpers import SCENE, Server, expect_refusal, make_server, post_scene, table_dump
+from tests.helpers import rows as query
 
 # ------------------------------------------------------------------ harness
-
-
-def table_dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with sqlite3.connect(db_path) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        return {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in names}
-
-
-def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 @dataclass
