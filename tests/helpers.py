@@ -28,12 +28,14 @@ records how late the loop let it wake, which also catches a stall between callba
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +215,40 @@ def table_dump(db_path: Path, *, internal: bool = True) -> dict[str, list[tuple[
             )
         ]
         return {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in names}
+
+
+# ---------------------------------------------------------------- digest files
+
+
+def thread_numbers(markdown: str) -> list[int]:
+    """Comment numbers in the order the Markdown lists their threads."""
+    found = re.findall(r"^- \*\*.*· #(\d+) · (?:open|resolved)", markdown, re.M)
+    return [int(number) for number in found]
+
+
+class Page(HTMLParser):
+    """An HTML digest as read back: its tags, its text, and the text inside <mark>."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.marks: list[str] = []
+        self.text: list[str] = []
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag not in {"meta", "br"}:
+            self._open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._open and self._open.pop() != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if "mark" in self._open:
+            self.marks.append(data)
 
 
 # ------------------------------------------------------------------- loop lag

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from bot.models import Actor
 from bot.storage import Database
 from bot.text import parse_excerpt_text
 from bot.workshop import Workshop
-from tests.helpers import ROOT, Clock
+from tests.helpers import ROOT, Clock, Page, thread_numbers
 
 GUILD = 111_111
 OTHER_GUILD = 222_222
@@ -143,24 +142,6 @@ def one_error_line(run: Run, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment.lower() in line.lower(), (fragment, line)
     return line
-
-
-def thread_numbers(markdown: str) -> list[int]:
-    found = re.findall(r"^- \*\*.*· #(\d+) · (?:open|resolved)", markdown, re.M)
-    return [int(number) for number in found]
-
-
-class Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
 
 
 def anchored_texts(document: Any) -> dict[int, str]:
