@@ -5,10 +5,15 @@
 - a test server in SimCord (``Server``, ``make_server``), the bot's factory (``new_bot``),
   an excerpt posted through the real command (``SCENE``, ``post_scene``) and the check that
   the bot refused politely (``expect_refusal``);
-- the core without Discord: a settable ``Clock`` and ``posted`` (an excerpt on a ``Workshop``);
+- /prompt on SimCord's virtual clock (``setup``, ``advance_to``, ``shown``, ``NY_DUE``,
+  ``PROMPT_TICK``) and ``only_domain_errors``, which says no error was a crash;
+- the core without Discord: a settable ``Clock``, ``posted`` (an excerpt on a ``Workshop``)
+  and ``marginalia_database`` (a database file for the command-line tests; ``ROOT``,
+  ``WELL_FORMED_TOKEN``);
+- digest files read back (``thread_numbers``, ``Page``);
 - raw-SQL reads of the bot's database file (``count``, ``rows``, ``table_dump``,
   ``unposted``), for asserting what was, or was not, written;
-- ``loop_lag_probe``, which checks that the event loop never stalls.
+- ``loop_lag_probe``, below.
 
 ``loop_lag_probe`` checks that the event loop never stalls: the bot serves every
 server from one loop, so one callback that runs 50 ms delays everyone by 50 ms.
@@ -113,6 +118,50 @@ async def post_scene(env: Any, server: Server, text: str = SCENE, title: str = "
     assert result.response is not None, result
     thread = server.channel.threads[-1]
     return thread
+
+
+# --------------------------------------------------------- /prompt on the virtual clock
+# SimCord's virtual clock starts at 2026-01-01 00:00 UTC: 19:00 on 31 December in New York.
+
+PROMPT_TICK = timedelta(seconds=30)  # one turn of the prompt scheduler
+# 19:10 in New York on the first virtual evening.
+NY_DUE = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+
+
+def shown(result: Any) -> str:
+    """Everything a response shows: content and embed descriptions."""
+    response = result.response
+    parts = [response.content, *(embed.description for embed in response.embeds)]
+    return "\n".join(part for part in parts if part)
+
+
+async def advance_to(env: Any, when: datetime) -> None:
+    # SimCord bounds one advance by real time, so long spans go a day at a time.
+    while env.now() < when:
+        await env.advance_time(min((when - env.now()).total_seconds(), 86_400))
+
+
+async def setup(
+    server: Server, time: str, timezone: str, channel: Any = None, **options: Any
+) -> Any:
+    result = await server.moderator.slash(
+        server.channel,
+        "prompt setup",
+        channel=channel or server.channel,
+        time=time,
+        timezone=timezone,
+        **options,
+    )
+    assert result.response is not None and result.ephemeral, result
+    assert result.response.content.startswith("✅"), result.response.content
+    return result
+
+
+def only_domain_errors(env: Any) -> None:
+    """Every error the bot raised was a domain refusal, none a crash."""
+    for error in env.errors:
+        original = getattr(error, "original", error)
+        assert isinstance(original, MarginaliaError), repr(error)
 
 
 # ------------------------------------------------------------- the core, no Discord

@@ -23,9 +23,16 @@ from typing import Any
 
 import pytest
 
-from bot.errors import MarginaliaError
 from bot.ui.escaping import escape, escape_embed
-from tests.helpers import SCENE, Server, expect_refusal, make_server, post_scene, table_dump
+from tests.helpers import (
+    SCENE,
+    Server,
+    expect_refusal,
+    make_server,
+    only_domain_errors,
+    post_scene,
+    table_dump,
+)
 from tests.helpers import rows as query
 
 # ------------------------------------------------------------------ harness
@@ -152,12 +159,6 @@ def assert_nothing_pings(env: Any, server: Server) -> None:
 def unescaped(token: str, text: str) -> bool:
     """True if ``token`` occurs in ``text`` without a backslash escaping its first character."""
     return re.search(r"(?<!\\)" + re.escape(token), text) is not None
-
-
-def only_domain_errors(env: Any) -> None:
-    for error in env.errors:
-        original = getattr(error, "original", error)
-        assert isinstance(original, MarginaliaError), repr(error)
 
 
 # -------------------------------------------------------------- line specs

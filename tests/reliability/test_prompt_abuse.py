@@ -16,8 +16,8 @@ import discord
 import simcord
 
 from bot.errors import MarginaliaError
-from tests.e2e.test_prompts import NY_DUE, TICK, advance_to, setup, shown
-from tests.helpers import Server, count, expect_refusal
+from tests.helpers import NY_DUE, Server, advance_to, count, expect_refusal, setup, shown
+from tests.helpers import PROMPT_TICK as TICK
 
 EMBED_LIMIT = 4096
 
