@@ -13,6 +13,7 @@ import pytest
 
 from bench import dataset, pages
 from bench.measure import Series, percentile, proc_status_mb, sample_runs
+from bot.storage.database import load_migrations
 
 
 def test_memory_comes_from_proc_status() -> None:
@@ -58,12 +59,10 @@ def test_the_skewed_database_has_the_issues_shape(
     assert servers == dataset.SERVERS
     assert hottest > 10 * dataset.ORDINARY_MEAN  # a hot excerpt
     assert shape.guild_excerpts > 50  # the biggest server
-    assert version == len(dataset.load_migrations())  # every later migration applied
+    assert version == len(load_migrations())  # every later migration applied
 
 
-def test_the_pages_bench_runs_every_series(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_pages_bench_runs_every_series(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MARGINALIA_BENCH_CACHE", str(tmp_path / "cache"))
     lines: list[str] = []
     rows = pages.run(

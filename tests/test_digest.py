@@ -42,6 +42,7 @@ from bot.models import (
     Line,
     Reply,
 )
+from tests.helpers import thread_numbers as _md_thread_numbers
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 GENERATED = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
@@ -266,10 +267,6 @@ def test_format_may_be_given_as_its_option_value() -> None:
 
 def _markdown(**kwargs: Any) -> str:
     return _render(DigestFormat.MARKDOWN, **kwargs).content.decode("utf-8")
-
-
-def _md_thread_numbers(markdown: str) -> list[int]:
-    return [int(n) for n in re.findall(r"^- \*\*.*· #(\d+) · (?:open|resolved)", markdown, re.M)]
 
 
 @pytest.mark.parametrize("include_resolved", [False, True])

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from bot.models import Actor
 from bot.storage import Database
 from bot.text import parse_excerpt_text
 from bot.workshop import Workshop
+from tests.helpers import ROOT, Clock, Page, thread_numbers
 
 GUILD = 111_111
 OTHER_GUILD = 222_222
@@ -40,16 +40,7 @@ SCENE = (
     "He wrote the number in the log, underlined it twice, and went to make tea."
 )
 HOSTILE = "<script>alert(1)</script> strong start"
-ROOT = Path(__file__).resolve().parent.parent
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-@dataclass
-class Clock:
-    now: datetime = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTHOR) -> int:
@@ -68,7 +59,7 @@ async def _post(workshop: Workshop, guild: int, title: str, author: Actor = AUTH
 async def _build(path: Path, *, second_guild: bool) -> None:
     """Excerpt #1 with comments #1–#4 (quote, suggestion, hostile text, resolved) and a
     reply; #2 deleted; #3 by the author later, with one comment a week on."""
-    clock = Clock()
+    clock = Clock(T0)
     database = Database(path)
     await database.open()
     workshop = Workshop(database, clock=clock)
@@ -155,24 +146,6 @@ def one_error_line(run: Run, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment.lower() in line.lower(), (fragment, line)
     return line
-
-
-def thread_numbers(markdown: str) -> list[int]:
-    found = re.findall(r"^- \*\*.*· #(\d+) · (?:open|resolved)", markdown, re.M)
-    return [int(number) for number in found]
-
-
-class Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
 
 
 def anchored_texts(document: Any) -> dict[int, str]:

@@ -208,7 +208,7 @@ def test_never_repeats_within_a_cycle(server_size: int, library_size: int, seed:
     if server_size + library_size == 0:
         return
     server, library = _server(server_size), _library(library_size)
-    used = set()
+    used: set[str] = set()
     last_key: str | None = None
     order: list[str] = []
     everything = {key for key, _ in server} | {prompt.key for prompt in library}

@@ -10,6 +10,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest_asyncio
 from bot.storage import Database
 from bot.storage.database import READER_POOL_SIZE
 from bot.workshop import Workshop
-from tests.test_storage import AUTHOR, GUILD, OTHER_GUILD, READER, Clock, posted
+from tests.helpers import AUTHOR, GUILD, OTHER_GUILD, READER, Clock, posted
 
 # Counting to a few million in SQL: a read that keeps a reader busy for a good while.
 SLOW_READ = (
@@ -43,7 +44,7 @@ async def comment(workshop: Workshop, guild: int, number: int, text: str = "A no
 
 
 async def test_a_comment_answers_while_a_read_session_is_open(database):
-    workshop = Workshop(database, Clock())
+    workshop = Workshop(database, Clock(step=timedelta(seconds=1)))
     await posted(workshop, GUILD)
     quiet = await posted(workshop, OTHER_GUILD)
     async with database.read() as session:
@@ -54,7 +55,7 @@ async def test_a_comment_answers_while_a_read_session_is_open(database):
 
 
 async def test_a_comment_answers_while_a_long_query_runs(database):
-    workshop = Workshop(database, Clock())
+    workshop = Workshop(database, Clock(step=timedelta(seconds=1)))
     quiet = await posted(workshop, OTHER_GUILD)
     started = asyncio.Event()
 
@@ -77,7 +78,7 @@ async def test_a_comment_answers_while_a_long_query_runs(database):
 
 
 async def test_a_read_sees_every_acknowledged_write(database):
-    workshop = Workshop(database, Clock())
+    workshop = Workshop(database, Clock(step=timedelta(seconds=1)))
     number = await posted(workshop)
     for count in range(1, 6):
         await comment(workshop, GUILD, number, f"Note {count}.")
@@ -89,7 +90,7 @@ async def test_a_read_sees_every_acknowledged_write(database):
 
 
 async def test_a_read_session_is_one_snapshot(database):
-    workshop = Workshop(database, Clock())
+    workshop = Workshop(database, Clock(step=timedelta(seconds=1)))
     number = await posted(workshop)
     count = "SELECT count(*) FROM comments"
     async with database.read() as session:
@@ -108,7 +109,7 @@ async def test_readers_refuse_to_write(database):
 
 
 async def test_more_reads_than_readers_all_finish(database):
-    workshop = Workshop(database, Clock())
+    workshop = Workshop(database, Clock(step=timedelta(seconds=1)))
     number = await posted(workshop)
     await comment(workshop, GUILD, number)
     listings = await asyncio.gather(
@@ -186,7 +187,7 @@ async def test_the_start_up_purge_uses_the_unposted_index(database):
 
 
 async def test_the_purge_still_removes_only_unposted_excerpts(database):
-    workshop = Workshop(database, Clock())
+    workshop = Workshop(database, Clock(step=timedelta(seconds=1)))
     kept = await posted(workshop)
     title, parsed, warning = workshop.excerpts.prepare_excerpt("Draft", "One line.", None)
     await workshop.excerpts.create_excerpt(

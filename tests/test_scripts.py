@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.test_startup_safety import marginalia_database
+from tests.helpers import ROOT, marginalia_database
 
-ROOT = Path(__file__).resolve().parent.parent
 RUN_SH = ROOT / "scripts" / "run.sh"
 
 

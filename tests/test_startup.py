@@ -14,16 +14,14 @@ import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from typing import cast
 
 import discord
 import pytest
 
 from bot.__main__ import main
 from bot.storage import DatabaseInUse, DatabaseLock
-from tests.reliability.test_startup_safety import WELL_FORMED_TOKEN, marginalia_database
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, WELL_FORMED_TOKEN, marginalia_database
 
 
 @pytest.mark.parametrize(
@@ -78,7 +76,7 @@ def fake_discord(monkeypatch: pytest.MonkeyPatch) -> Iterator[ThreadingHTTPServe
     server.logins = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    host, port = server.server_address[:2]
+    host, port = cast(tuple[str, int], server.server_address[:2])
     monkeypatch.setattr(discord.http.Route, "BASE", f"http://{host}:{port}/api/v10")
     yield server
     server.shutdown()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import post_scene
+from tests.helpers import post_scene
 
 COMMENTS = 33_000
 LOW_LIMIT = 999

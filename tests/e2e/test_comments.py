@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import expect_refusal, make_server, post_scene
+from tests.helpers import expect_refusal, make_server, post_scene, rows
 
 
 def comment_rows(db_path: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT number, line_start, line_end, quote, suggestion, status, text FROM comments"
-            " ORDER BY number"
-        ).fetchall()
+    return rows(
+        db_path,
+        "SELECT number, line_start, line_end, quote, suggestion, status, text FROM comments"
+        " ORDER BY number",
+    )
 
 
 async def test_comment_in_thread_is_echoed_with_its_line(simcord_env, server, db_path):

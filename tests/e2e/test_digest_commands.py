@@ -10,14 +10,13 @@ import io
 import re
 import sys
 import zipfile
-from html.parser import HTMLParser
 from typing import Any
 
 import discord
 import docx
 import pytest
 
-from tests.conftest import Server, expect_refusal, make_server, post_scene
+from tests.helpers import Page, Server, expect_refusal, make_server, post_scene, thread_numbers
 
 HOSTILE = "<script>alert('x')</script> what an opening"
 LINE_1 = "The lighthouse keeper counted the gulls every morning."
@@ -50,35 +49,6 @@ async def digest_file(result: Any) -> tuple[str, bytes]:
     attachments = result.response.attachments
     assert len(attachments) == 1, result.response.content
     return attachments[0].filename, await attachments[0].read()
-
-
-def thread_numbers(markdown: str) -> list[int]:
-    """Comment numbers in the order the Markdown lists their threads."""
-    found = re.findall(r"^- \*\*.*· #(\d+) · (?:open|resolved)", markdown, re.M)
-    return [int(number) for number in found]
-
-
-class Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[str] = []
-        self.marks: list[str] = []
-        self.text: list[str] = []
-        self._open: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(tag)
-        if tag not in {"meta", "br"}:
-            self._open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._open and self._open.pop() != tag:
-            pass
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if "mark" in self._open:
-            self.marks.append(data)
 
 
 def anchored_texts(document: Any) -> dict[int, str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import docx
 
-from tests.conftest import SCENE, expect_refusal, post_scene
+from tests.helpers import SCENE, expect_refusal, post_scene
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import io
 import math
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import docx
 import pytest
 
-from tests.conftest import SCENE, Server, expect_refusal, post_scene
-
-
-def count(db_path: Path, sql: str, *params: Any) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql, params).fetchone()[0])
+from tests.helpers import SCENE, Server, count, expect_refusal, post_scene
 
 
 def thread_text(thread: Any) -> str:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
-from tests.conftest import make_server, post_scene
+from tests.helpers import make_server, post_scene
 
 
 async def test_a_comment_answers_while_a_long_read_is_in_flight(simcord_env, simcord_bot, server):

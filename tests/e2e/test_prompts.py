@@ -8,9 +8,7 @@ virtual day costs about half a real second, so far-off dates are reached with th
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -19,20 +17,20 @@ import simcord
 
 from bot.errors import MarginaliaError
 from bot.prompt_library import LibraryPrompt, library_key
-from tests.conftest import Server, expect_refusal, make_server
-
-TICK = timedelta(seconds=30)
-# 19:10 in New York on the first virtual evening.
-NY_DUE = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+from tests.helpers import (
+    NY_DUE,
+    advance_to,
+    count,
+    expect_refusal,
+    make_server,
+    setup,
+    shown,
+)
+from tests.helpers import PROMPT_TICK as TICK
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def count(db_path: Path, sql: str, *params: Any) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql, params).fetchone()[0])
 
 
 def prompts_in(channel: Any) -> list[discord.Message]:
@@ -65,40 +63,11 @@ def message_posts(env: Any, channel: Any) -> list[Any]:
     return [r for r in env.http_requests if r.method == "POST" and r.path == path]
 
 
-def shown(result: Any) -> str:
-    """Everything a response shows: content and embed descriptions."""
-    response = result.response
-    parts = [response.content, *(embed.description for embed in response.embeds)]
-    return "\n".join(part for part in parts if part)
-
-
-async def advance_to(env: Any, when: datetime) -> None:
-    # SimCord bounds one advance by real time, so long spans go a day at a time.
-    while env.now() < when:
-        await env.advance_time(min((when - env.now()).total_seconds(), 86_400))
-
-
 async def down_until(env: Any, bot: Any, when: datetime) -> None:
     """The bot is down until ``when``: its scheduler is stopped while the clock moves."""
     bot.get_cog("Prompts").scheduler.cancel()
     await env.settle()
     await env.advance_time((when - env.now()).total_seconds())
-
-
-async def setup(
-    server: Server, time: str, timezone: str, channel: Any = None, **options: Any
-) -> Any:
-    result = await server.moderator.slash(
-        server.channel,
-        "prompt setup",
-        channel=channel or server.channel,
-        time=time,
-        timezone=timezone,
-        **options,
-    )
-    assert result.response is not None and result.ephemeral, result
-    assert result.response.content.startswith("✅"), result.response.content
-    return result
 
 
 # ------------------------------------------------------------------ schedule

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
+from typing import Any
 
-from tests.conftest import SCENE, expect_refusal, post_scene
+from tests.helpers import SCENE, expect_refusal, post_scene, rows
 
 REVISED = (
     "Fog had settled on the island before dawn.\n\n"
@@ -14,12 +16,12 @@ REVISED = (
 )
 
 
-def anchors(db_path):
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT number, line_start, quote, anchor_state, revision, origin_line_start"
-            " FROM comments ORDER BY number"
-        ).fetchall()
+def anchors(db_path: Path) -> list[tuple[Any, ...]]:
+    return rows(
+        db_path,
+        "SELECT number, line_start, quote, anchor_state, revision, origin_line_start"
+        " FROM comments ORDER BY number",
+    )
 
 
 async def test_revision_carries_comments_and_marks_the_rest_outdated(simcord_env, server, db_path):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.conftest import post_scene
+from tests.helpers import post_scene
 
 
 async def test_post_and_comment(simcord_env, server):

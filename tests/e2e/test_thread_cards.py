@@ -12,7 +12,7 @@ import discord
 import pytest
 
 from bot.ui.comments import COMMENT_COLOUR, RESOLVED_COLOUR
-from tests.conftest import SCENE, Server, post_scene
+from tests.helpers import SCENE, Server, post_scene, rows
 
 
 def seen(thread: Any, reader: Any) -> list[discord.Message]:
@@ -55,11 +55,11 @@ def reply_cards(thread: Any, reader: Any, number: int) -> list[discord.Embed]:
 
 
 def card_ids(db_path: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT 'comment', number, card_message_id FROM comments UNION ALL"
-            " SELECT 'reply', comment_id, card_message_id FROM replies ORDER BY 1, 2"
-        ).fetchall()
+    return rows(
+        db_path,
+        "SELECT 'comment', number, card_message_id FROM comments UNION ALL"
+        " SELECT 'reply', comment_id, card_message_id FROM replies ORDER BY 1, 2",
+    )
 
 
 def last_words(thread: Any, reader: Any) -> str:
@@ -76,27 +76,27 @@ async def test_a_card_follows_its_comment_through_edit_resolve_reopen_and_delete
     await server.reader2.slash(thread, "comment reply", comment="1", text="Agreed, RE2.")
     # Each card's message is remembered, whether it was posted from inside or outside.
     assert [row[2] is not None for row in card_ids(db_path)] == [True, True, True]
-    assert "Why tea? Abusive words." in card(thread, reader, 1).description
+    assert "Why tea? Abusive words." in (card(thread, reader, 1).description or "")
     assert len(reply_cards(thread, reader, 1)) == 2
 
     # Edit: the card shows the new text, marked edited; the old words are gone.
     await server.reader.slash(thread, "comment edit", comment="1", text="Why tea, not rum?")
     shown = card(thread, reader, 1)
-    assert "Why tea, not rum?" in shown.description
-    assert "edited" in shown.footer.text and "open" in shown.footer.text
+    assert "Why tea, not rum?" in (shown.description or "")
+    assert "edited" in (shown.footer.text or "") and "open" in (shown.footer.text or "")
     assert "Abusive" not in visible_text(thread, reader)
 
     # Resolve inside the thread: colour and footer follow; the answer there says it.
     await server.author.slash(thread, "comment resolve", comment="1")
     shown = card(thread, reader, 1)
-    assert shown.colour == RESOLVED_COLOUR and "✅ resolved" in shown.footer.text
+    assert shown.colour == RESOLVED_COLOUR and "✅ resolved" in (shown.footer.text or "")
     assert "resolved by" in last_words(thread, reader)
 
     # Reopen from the main channel: the card turns back, and the thread says so.
     answer = await server.moderator.slash(server.channel, "comment reopen", comment="1")
     assert answer.ephemeral and "reopened" in answer.response.content
     shown = card(thread, reader, 1)
-    assert shown.colour == COMMENT_COLOUR and "· open ·" in shown.footer.text
+    assert shown.colour == COMMENT_COLOUR and "· open ·" in (shown.footer.text or "")
     assert last_words(thread, reader) == (
         "Comment **#1** (line 2 of excerpt #1) ↩️ reopened by workshop-mod."
     )

@@ -19,15 +19,12 @@ from bot.backup_cli import backup
 from bot.models import Actor, PostedMessage
 from bot.storage import Database
 from bot.workshop import Workshop
+from tests import helpers
+from tests.helpers import ROOT, rows
 from tests.reliability.crash_worker import GUILD_ID
-from tests.reliability.test_crash import ROOT, Acknowledged, check_database
+from tests.reliability.test_crash import Acknowledged, check_database
 
 GUILD = 77
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def numbers(db: Path, table: str, column: str = "number") -> list[int]:
@@ -36,18 +33,7 @@ def numbers(db: Path, table: str, column: str = "number") -> list[int]:
 
 def table_dump(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every user table's rows, sorted: two dumps are equal iff the contents are."""
-    with sqlite3.connect(db) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'"
-                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        return {
-            name: sorted(conn.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
-            for name in names
-        }
+    return helpers.table_dump(db, internal=False)
 
 
 async def open_workshop(path: Path) -> tuple[Database, Workshop]:

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Server, expect_refusal, post_scene
-from tests.reliability.test_hostile_input import only_domain_errors, table_dump
+from tests.helpers import Server, expect_refusal, only_domain_errors, post_scene, table_dump
 
 BROKEN = "Half an emoji: \ud83d here"  # the high half of 😀 without its low half
 

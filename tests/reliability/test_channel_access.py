@@ -8,25 +8,23 @@ it: every read, list, autocomplete, digest and write answers exactly as for a mi
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import discord
 import pytest
 
-from tests.conftest import SCENE, Server, expect_refusal
+from tests.helpers import SCENE, Server, count, expect_refusal
 
 Deny = discord.PermissionOverwrite
 
 
 def counts(db_path: Path) -> tuple[int, int, int]:
-    with sqlite3.connect(db_path) as conn:
-        return (
-            conn.execute("SELECT COUNT(*) FROM excerpts").fetchone()[0],
-            conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0],
-            conn.execute("SELECT COUNT(*) FROM replies").fetchone()[0],
-        )
+    return (
+        count(db_path, "SELECT COUNT(*) FROM excerpts"),
+        count(db_path, "SELECT COUNT(*) FROM comments"),
+        count(db_path, "SELECT COUNT(*) FROM replies"),
+    )
 
 
 def public_messages(channel: Any) -> list[tuple[int, str, int]]:
@@ -93,7 +91,7 @@ async def test_a_member_who_cannot_view_the_channel_finds_no_trace_of_its_excerp
         ("excerpt revise", {"excerpt": "1", "file": ("r.txt", b"New text.")}),
         ("excerpt revise", {"excerpt": "1"}),
     ]:
-        result = await reader.slash(public, command, **options)
+        result = await reader.slash(public, command, **cast(dict[str, Any], options))
         assert expect_refusal(env, result, "no excerpt #1") == hidden_excerpt, command
         assert result.modal is None and not result.followups, command
 

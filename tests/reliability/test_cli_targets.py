@@ -21,7 +21,7 @@ import pytest
 
 import bot.storage.database as database_module
 from bot.__main__ import main as bot_main
-from tests.reliability.test_startup_safety import ROOT, marginalia_database
+from tests.helpers import ROOT, marginalia_database
 
 
 def digest_of(path: Path) -> str:

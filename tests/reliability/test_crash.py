@@ -26,9 +26,9 @@ import pytest
 
 from bot.storage import Database
 from bot.workshop import Workshop
+from tests.helpers import ROOT
 from tests.reliability.crash_worker import GUILD_ID
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TRIALS = 30
 SLOW_TRIALS = 250
 

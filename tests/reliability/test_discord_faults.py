@@ -7,7 +7,6 @@ crashes, and the next command works.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +14,12 @@ import discord
 import pytest
 
 from bot.errors import MarginaliaError
-from tests.conftest import SCENE, Server, post_scene
-
-
-def count(db_path: Path, sql: str) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql).fetchone()[0])
+from tests.helpers import SCENE, Server, count, post_scene, unposted
 
 
 def excerpt_tables(db_path: Path) -> dict[str, int]:
     tables = ("excerpts", "revisions", "lines", "excerpt_messages", "comments", "replies")
     return {table: count(db_path, f"SELECT COUNT(*) FROM {table}") for table in tables}
-
-
-def unposted(db_path: Path) -> int:
-    return count(db_path, "SELECT COUNT(*) FROM excerpts WHERE thread_id IS NULL")
 
 
 def private_answer(result: Any) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,27 +23,19 @@ from typing import Any
 
 import pytest
 
-from bot.errors import MarginaliaError
 from bot.ui.escaping import escape, escape_embed
-from tests.conftest import SCENE, Server, expect_refusal, make_server, post_scene
+from tests.helpers import (
+    SCENE,
+    Server,
+    expect_refusal,
+    make_server,
+    only_domain_errors,
+    post_scene,
+    table_dump,
+)
+from tests.helpers import rows as query
 
 # ------------------------------------------------------------------ harness
-
-
-def table_dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with sqlite3.connect(db_path) as conn:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        return {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in names}
-
-
-def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 @dataclass
@@ -168,12 +159,6 @@ def assert_nothing_pings(env: Any, server: Server) -> None:
 def unescaped(token: str, text: str) -> bool:
     """True if ``token`` occurs in ``text`` without a backslash escaping its first character."""
     return re.search(r"(?<!\\)" + re.escape(token), text) is not None
-
-
-def only_domain_errors(env: Any) -> None:
-    for error in env.errors:
-        original = getattr(error, "original", error)
-        assert isinstance(original, MarginaliaError), repr(error)
 
 
 # -------------------------------------------------------------- line specs

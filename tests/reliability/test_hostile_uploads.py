@@ -20,9 +20,7 @@ import pytest
 
 from bot.ui.escaping import CONTINUATION
 from bot.upload_worker import UploadReader
-from tests.conftest import Server, expect_refusal, post_scene
-from tests.helpers import loop_lag_probe
-from tests.reliability.test_hostile_input import table_dump
+from tests.helpers import Server, expect_refusal, loop_lag_probe, post_scene, rows, table_dump
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 ANSWER_WITHIN = 3.0  # Discord's limit for the first answer to a command
@@ -46,8 +44,7 @@ def unpacked(data: bytes) -> int:
 
 
 def stored_lines(db_path: Path) -> list[str]:
-    with sqlite3.connect(db_path) as conn:
-        return [row[0] for row in conn.execute("SELECT text FROM lines ORDER BY number")]
+    return [row[0] for row in rows(db_path, "SELECT text FROM lines ORDER BY number")]
 
 
 # ----------------------------------------------------------- 2,100 backslashes

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from bot.models import Actor, PostedMessage
 from bot.storage import Database
 from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
-from tests.conftest import Server, post_scene
+from tests.helpers import Server, post_scene, rows
 
 MEMBERS = 50
 EXCERPTS = 10
@@ -63,11 +62,11 @@ async def fire_concurrently(
 
 
 def comment_rows(db_path: Path) -> list[tuple[int, int, str, int]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT c.number, c.author_id, c.text, e.number FROM comments AS c"
-            " JOIN excerpts AS e ON e.id = c.excerpt_id ORDER BY c.number"
-        ).fetchall()
+    return rows(
+        db_path,
+        "SELECT c.number, c.author_id, c.text, e.number FROM comments AS c"
+        " JOIN excerpts AS e ON e.id = c.excerpt_id ORDER BY c.number",
+    )
 
 
 def echoed_numbers(thread: Any) -> list[int]:

@@ -9,7 +9,6 @@ server's ids.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ import discord
 import pytest
 
 from bot.errors import MarginaliaError
-from tests.conftest import SCENE, Server, expect_refusal, make_server, post_scene
+from tests.helpers import SCENE, Server, expect_refusal, make_server, post_scene
+from tests.helpers import table_dump as dump
 
 REVISED = SCENE.replace("thirteen", "fourteen")
 
@@ -59,14 +59,6 @@ ALL_ATTEMPTS = EXCERPT_ATTEMPTS + COMMENT_ATTEMPTS
 def attempt_id(attempt: Attempt) -> str:
     command, _options, state, who, _fragment = attempt
     return f"{command.replace(' ', '-')}{'-' + state if state else ''}-by-{who}"
-
-
-def dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    with sqlite3.connect(db_path) as conn:
-        names = [
-            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        ]
-        return {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in names}
 
 
 async def prepare(env: Any, server: Server, state: str) -> Any:
@@ -123,7 +115,7 @@ async def test_wrong_member_is_refused_and_nothing_changes(
 async def _other_guild_attempts(
     simcord_env: Any, server: Server, db_path: Path, actor: Any, channel: Any
 ) -> None:
-    attempts = [
+    attempts: list[tuple[str, dict[str, Any]]] = [
         ("excerpt close", {"excerpt": "1"}),
         ("excerpt reopen", {"excerpt": "1"}),
         ("excerpt delete", {"excerpt": "1"}),

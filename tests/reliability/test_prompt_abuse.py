@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,10 @@ import discord
 import simcord
 
 from bot.errors import MarginaliaError
-from tests.conftest import Server, expect_refusal
-from tests.e2e.test_prompts import NY_DUE, TICK, advance_to, setup, shown
+from tests.helpers import NY_DUE, Server, advance_to, count, expect_refusal, setup, shown
+from tests.helpers import PROMPT_TICK as TICK
 
 EMBED_LIMIT = 4096
-
-
-def count(db_path: Path, sql: str) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql).fetchone()[0])
 
 
 async def lock_the_channel_and_miss_a_day(env: Any, server: Server) -> None:

@@ -221,7 +221,7 @@ async def test_comments_added_while_the_late_ones_are_planned_are_relocated_too(
     # 60 arrive during the first plan, 20 more while those 60 are being planned:
     # the last ones are only seen under the write lock, and planned off the loop there.
     line_maps = 0
-    original = bot.workshop._revise.build_line_map
+    original = bot.workshop._revise.build_line_map  # type: ignore[attr-defined]
 
     def counted(*args: Any) -> Any:
         nonlocal line_maps

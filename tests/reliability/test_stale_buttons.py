@@ -7,20 +7,18 @@ before a restart gets a polite private answer instead of "This interaction faile
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from bot.ui import views
-from tests.conftest import Server, expect_refusal, post_scene
+from tests.helpers import Server, expect_refusal, post_scene, rows
 
 TIMEOUT = getattr(views, "CONFIRM_TIMEOUT_SECONDS", 120)  # seconds a question waits
 
 
 def excerpt_status(db_path: Path) -> str:
-    with sqlite3.connect(db_path) as conn:
-        return str(conn.execute("SELECT status FROM excerpts WHERE number = 1").fetchone()[0])
+    return str(rows(db_path, "SELECT status FROM excerpts WHERE number = 1")[0][0])
 
 
 def buttons(message: Any) -> list[dict[str, Any]]:

@@ -13,21 +13,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main as bot_main
-from bot.models import Actor, PostedMessage
 from bot.storage import Database, DatabaseInUse, DatabaseLock, UnusableDatabase
-from bot.workshop import Workshop
-
-ROOT = Path(__file__).resolve().parents[2]
-# The shape of a bot token (id . time . signature); Discord is never reached with it.
-WELL_FORMED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789AB"
-GUILD = 5
-AUTHOR = Actor(1, "Author")
+from tests.helpers import ROOT, WELL_FORMED_TOKEN, marginalia_database, unposted
 
 
 def start_bot(database: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -66,40 +58,6 @@ def fingerprint(folder: Path) -> dict[str, str]:
         path.name: hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "dir"
         for path in sorted(folder.iterdir())
     }
-
-
-async def marginalia_database(path: Path, *, in_flight: bool = False) -> None:
-    """A real database with one posted excerpt (and one still being posted, if asked)."""
-    database = Database(path)
-    await database.open()
-    workshop = Workshop(database, clock=lambda: datetime.now(UTC))
-    try:
-        posted = await workshop.excerpts.create_excerpt(
-            guild_id=GUILD,
-            channel_id=7,
-            author=AUTHOR,
-            title="Posted",
-            lines=["One.", "Two."],
-            content_warning=None,
-        )
-        await workshop.excerpts.mark_posted(posted, 900, [PostedMessage(901, 1, 2)])
-        if in_flight:
-            await workshop.excerpts.create_excerpt(
-                guild_id=GUILD,
-                channel_id=7,
-                author=AUTHOR,
-                title="Being posted right now",
-                lines=["Three."],
-                content_warning=None,
-            )
-    finally:
-        await database.close()
-
-
-def unposted(path: Path) -> int:
-    with sqlite3.connect(path) as conn:
-        found = conn.execute("SELECT COUNT(*) FROM excerpts WHERE thread_id IS NULL").fetchone()
-    return int(found[0])
 
 
 # --- item 15: a bad database ---------------------------------------------------------

@@ -7,7 +7,6 @@ and a revision Discord cut short must be recorded as such and repostable.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,14 +15,9 @@ from typing import Any
 import discord
 import simcord
 
-from tests.conftest import Server, expect_refusal, post_scene
+from tests.helpers import Server, count, expect_refusal, post_scene
 
 RATE_LIMIT_WAIT = 4.0  # seconds the thread's bucket held the echo in the reported case
-
-
-def count(db_path: Path, sql: str) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql).fetchone()[0])
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import pytest_asyncio
@@ -17,6 +17,8 @@ from bot.prompt_library import LibraryPrompt, library_key
 from bot.prompts import PromptService
 from bot.storage import Database
 from bot.storage import prompts as prompt_sql
+from tests import helpers
+from tests.helpers import Clock
 
 GUILD = 100
 OTHER = 200
@@ -29,14 +31,6 @@ def at(text: str) -> datetime:
 
 def library(*texts: str) -> tuple[LibraryPrompt, ...]:
     return tuple(LibraryPrompt(library_key(text), "plot", text) for text in texts)
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -69,8 +63,8 @@ async def claim_at(service: PromptService, clock: Clock, when: str) -> list[Any]
 
 
 def rows(service: PromptService, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(service.db.path) as conn:
-        return conn.execute(sql, params).fetchall()
+    # The raw SQL reads the SQLite file behind the service's store.
+    return helpers.rows(cast(Database, service.db).path, sql, *params)
 
 
 # ------------------------------------------------------------------ schedule

@@ -1,84 +1,15 @@
-"""Storage and the workshop core, without Discord: migrations, transactions, rules."""
+"""The workshop services without Discord: numbering, the comment rules, retries, posting state."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from bot.models import Actor, CommentStatus, PostedMessage
-from bot.storage import Database, MigrationError
-from bot.storage.database import load_migrations
-from bot.workshop import Workshop, parse_number
-
-AUTHOR = Actor(1, "Ann")
-READER = Actor(2, "Ben")
-MODERATOR = Actor(3, "Mo", is_moderator=True)
-GUILD = 100
-OTHER_GUILD = 200
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 12, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
-
-
-@pytest_asyncio.fixture
-async def workshop(tmp_path: Path) -> AsyncIterator[Workshop]:
-    database = Database(tmp_path / "w.db")
-    await database.open()
-    yield Workshop(database, Clock())
-    await database.close()
-
-
-async def posted(workshop: Workshop, guild: int = GUILD, lines: int = 5) -> int:
-    title, parsed, warning = workshop.excerpts.prepare_excerpt(
-        "Title", "\n".join(f"Line {n} of the keeper's tale." for n in range(1, lines + 1)), None
-    )
-    excerpt = await workshop.excerpts.create_excerpt(
-        guild_id=guild,
-        channel_id=1,
-        author=AUTHOR,
-        title=title,
-        lines=parsed,
-        content_warning=warning,
-    )
-    await workshop.excerpts.mark_posted(
-        excerpt, thread_id=1000 + excerpt.id, messages=[PostedMessage(5, 1, lines)]
-    )
-    return excerpt.number
-
-
-async def test_migrations_apply_once_and_record_versions(tmp_path):
-    path = tmp_path / "m.db"
-    for _ in range(2):
-        database = Database(path)
-        await database.open()
-        await database.close()
-    with sqlite3.connect(path) as conn:
-        versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations")]
-        assert versions == [m.version for m in load_migrations()]
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-
-async def test_a_newer_database_is_refused(tmp_path):
-    path = tmp_path / "n.db"
-    database = Database(path)
-    await database.open()
-    await database.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
-    with pytest.raises(MigrationError, match="newer"):
-        await Database(path).open()
+from bot.models import Actor, CommentStatus
+from bot.workshop import parse_number
+from tests.helpers import AUTHOR, GUILD, MODERATOR, OTHER_GUILD, READER, posted
 
 
 async def test_a_failed_action_writes_nothing(workshop):
@@ -98,16 +29,6 @@ async def test_a_failed_action_writes_nothing(workshop):
             " FROM comments"
         )
     assert tuple(next(iter(rows))) == (0, None)
-
-
-async def test_transaction_rolls_back_on_error(workshop):
-    with pytest.raises(RuntimeError):
-        async with workshop.db.transaction() as tx:
-            await tx.connection.execute("INSERT INTO guild_sequences VALUES (1, 'x', 1)")
-            raise RuntimeError("boom")
-    async with workshop.db.read() as session:
-        rows = await session.connection.execute_fetchall("SELECT COUNT(*) FROM guild_sequences")
-    assert [tuple(row) for row in rows] == [(0,)]
 
 
 async def test_numbers_are_per_guild_and_never_reused(workshop):
@@ -198,19 +119,6 @@ async def test_closed_excerpts_take_no_new_feedback(workshop):
         await workshop.excerpts.set_excerpt_open(GUILD, number, READER, open_=True)
 
 
-async def test_backup_is_a_consistent_copy(workshop, tmp_path):
-    number = await posted(workshop)
-    await workshop.comments.add_comment(
-        guild_id=GUILD, excerpt_number=number, member=READER, line_spec="1", text="x"
-    )
-    target = tmp_path / "backup.db"
-    await workshop.db.backup_to(target)
-    with sqlite3.connect(target) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 1
-        assert conn.execute("SELECT COUNT(*) FROM lines").fetchone()[0] == 5
-
-
 @pytest.mark.parametrize(("raw", "expected"), [("12", 12), ("#12", 12), ("E12", 12), (" c 7 ", 7)])
 def test_ids_accept_common_spellings(raw, expected):
     assert parse_number(raw, "excerpt") == expected
@@ -234,17 +142,6 @@ async def test_comment_numbers_are_never_reused(workshop):
     assert [await add("x"), await add("y")] == [1, 2]
     await workshop.comments.delete_comment(guild_id=GUILD, comment_number=2, member=READER)
     assert await add("y") == 3
-
-
-def test_errors_escape_only_the_user_text_they_repeat():
-    from bot.errors import InvalidInput
-
-    error = InvalidInput("“{typed}” is not **valid**.", typed="*x*")
-    assert str(error) == "“*x*” is not **valid**."
-    assert error.render(lambda text: text.replace("*", "\\*")) == "“\\*x\\*” is not **valid**."
-    assert (
-        InvalidInput("Braces {kept} as written.").render(str.upper) == "Braces {kept} as written."
-    )
 
 
 async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(workshop):
@@ -275,21 +172,6 @@ async def test_a_retried_comment_or_reply_is_stored_once_within_the_window(works
         guild_id=GUILD, comment_number=2, member=AUTHOR, text="Thanks!"
     )
     assert other.reply.id != first.reply.id and not other.repeated
-
-
-async def test_reply_counts_take_more_ids_than_one_statement_can_bind(workshop):
-    limit = sqlite3.connect(":memory:").getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    number = await posted(workshop)
-    added = await workshop.comments.add_comment(
-        guild_id=GUILD, excerpt_number=number, member=READER, line_spec="2", text="Good."
-    )
-    comment = added.comment
-    await workshop.comments.reply(
-        guild_id=GUILD, comment_number=comment.number, member=AUTHOR, text="Thanks!"
-    )
-    async with workshop.db.read() as session:
-        counts = await session.comments.count_replies([*range(-limit, 0), comment.id])
-    assert counts == {comment.id: 1}
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -70,6 +71,7 @@ def test_header_rides_in_the_first_message():
     messages = excerpt_messages(make_excerpt(1, warning="gore"), lines)
     assert len(messages) == 1
     embeds, plan = messages[0]
+    assert embeds[0].title is not None and embeds[0].description is not None
     assert embeds[0].title.startswith("📖") and "||gore||" in embeds[0].description
     assert embeds[1].description == "`1` Hello."
     assert (plan.first_line, plan.last_line) == (1, 1)
@@ -112,7 +114,9 @@ def test_packing_keeps_every_line_once_in_order_within_limits(texts):
             if piece.startswith(CONTINUATION):
                 placed.append((placed[-1][0], message_index))
             else:
-                placed.append((int(re.match(r"`(\d+)`", piece)[1]), message_index))
+                placed.append(
+                    (int(cast(re.Match[str], re.match(r"`(\d+)`", piece))[1]), message_index)
+                )
     assert list(dict.fromkeys(n for n, _ in placed)) == list(range(1, len(lines) + 1))
     for number in range(1, len(lines) + 1):
         messages_used = {m for n, m in placed if n == number}
@@ -158,7 +162,7 @@ hostile_text = st.text(
     alphabet=st.one_of(
         st.sampled_from("\\\\\\*_~`|>#-[]()<@!:. \n1"),
         st.sampled_from("\u0301\u0308\u20dd\u200d\u200c\ufe0f\u0e31"),  # marks and joiners
-        st.characters(blacklist_categories=("Cs",)),
+        st.characters(blacklist_categories=["Cs"]),
     ),
     max_size=700,
 ) | st.builds(
@@ -231,7 +235,7 @@ def _comment_on(line: Line, quote: str) -> Comment:
 def test_a_quote_never_turns_story_text_into_a_live_masked_link():
     line = Line(3, "She clicked [the archive](https://evil.example/login) and waited.")
     comment = _comment_on(line, "the archive")
-    description = comment_embed(comment, make_excerpt(3), [line]).description
+    description = comment_embed(comment, make_excerpt(3), [line]).description or ""
     assert "**the archive**" in description
     assert not _LIVE_LINK.search(description), description
 

@@ -25,8 +25,7 @@ import pytest
 from bot.__main__ import main as cli_main
 from bot.ui.client import MarginaliaBot
 from bot.ui.sandbox import DEMO_TITLE, build_world, run_sandbox, seed_demo
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def free_port() -> int:
