@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.digest import DigestFormat, ExcerptFeedback, render_digest
+from bot.digest_formats import DigestFormat, ExcerptFeedback, render_digest
 from bot.models import (
     Anchor,
     AnchorState,
@@ -232,7 +232,7 @@ async def time_loading(feedback: ExcerptFeedback) -> tuple[float, int]:
 
             async def load() -> None:
                 async with database.read() as session:
-                    loaded.append(await session.digests.excerpt_feedback(excerpt))
+                    loaded.append(await session.feedback.excerpt_feedback(excerpt))
 
             seconds = await _best_of_async(REPEATS, load)
         finally:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.digest import build_feedback
-from bot.digest import ExcerptFeedback
+from bot.digest_formats import ExcerptFeedback
 from bot.models import Actor, CommentStatus, Excerpt, PostedMessage
 from bot.storage import Database
 from bot.storage import database as database_module
@@ -145,7 +145,7 @@ async def _measure(path: Path, pool_size: int, busy: Excerpt, quiet: int) -> Res
 
     async def digest_load() -> None:
         async with store.read() as session:
-            await session.digests.excerpt_feedback(busy)
+            await session.feedback.excerpt_feedback(busy)
 
     async def comment_list() -> None:
         await workshop.comments.list_comments(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from bot.errors import InvalidInput
+from bot.formatting import one_line
 from bot.models import CONTEXT_CHARS, Anchor
 from bot.text import check_storable, normalize_newlines
 
@@ -18,13 +19,6 @@ _ECHO_CHARS = 60
 # hold typographic ones, so in the lenient pass each matches its whole family.
 _SINGLE_QUOTES = "'‘’‛′`"
 _DOUBLE_QUOTES = '"“”„‟″'
-
-
-def _shorten(text: str) -> str:
-    flat = " ".join(text.split())
-    if len(flat) > _ECHO_CHARS:
-        return flat[: _ECHO_CHARS - 1] + "…"
-    return flat
 
 
 def _lenient_pattern(quote: str) -> str:
@@ -98,7 +92,7 @@ def build_anchor(lines: Sequence[str], line_start: int, line_end: int, quote: st
         raise InvalidInput(
             f"I couldn't find “{{quote}}” in {where}. A quote must be copied exactly "
             "from the text and lie within one line; check the line number too.",
-            quote=_shorten(wanted),
+            quote=one_line(wanted, _ECHO_CHARS),
         )
     number, found = hit
     text = lines[number - 1]

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bot.config import ConfigError, read_environment, settings_from
+from bot.formatting import file_size
 from bot.storage.database import side_files
 
 EXIT_OK = 0
@@ -50,7 +51,7 @@ class BackupReport:
     def summary(self) -> str:
         counted = ", ".join(f"{count:,} {table}" for table, count in self.counts.items())
         return (
-            f"Backed up {self.source} to {self.target} ({_format_size(self.size_bytes)}"
+            f"Backed up {self.source} to {self.target} ({file_size(self.size_bytes)}"
             f"{'; ' + counted if counted else ''}); integrity check ok."
         )
 
@@ -199,10 +200,3 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:
         return False
-
-
-def _format_size(size: int) -> str:
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} bytes"

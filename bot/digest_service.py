@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.anchors import build_anchor
-from bot.digest import DigestFormat, RenderedDigest, reader_ids, render_digest
+from bot.digest_formats import DigestFormat, RenderedDigest, reader_ids, render_digest
 from bot.errors import InvalidInput
 from bot.models import Anchor, AnchorState, CommentStatus, Excerpt, ExcerptFeedback
 from bot.storage import Session
@@ -102,7 +102,7 @@ class Digests:
             excerpt = require_live(await session.excerpts.get_excerpt(guild_id, number), number)
             if revision is not None:
                 require_revision(excerpt, revision, number=number)
-            feedback = await session.digests.excerpt_feedback(excerpt, revision)
+            feedback = await session.feedback.excerpt_feedback(excerpt, revision)
         if feedback.revision != excerpt.revision:
             feedback = as_written(feedback)
         return await self._render([feedback], DigestFormat(fmt), include_resolved, title=None)
@@ -120,10 +120,10 @@ class Digests:
         """The feedback on all of an author's excerpts in a server, as one file
         (``/digest mine``); with ``since``, only threads active on or after that day."""
         async with self.db.read() as session:
-            feedback = await session.digests.author_feedback(guild_id, author_id, since=since)
+            feedback = await session.feedback.author_feedback(guild_id, author_id, since=since)
             has_excerpts = bool(feedback) or (
                 since is not None
-                and await session.digests.author_excerpt_count(guild_id, author_id) > 0
+                and await session.feedback.author_excerpt_count(guild_id, author_id) > 0
             )
         if not has_excerpts:
             return NoDigest(
@@ -150,7 +150,7 @@ class Digests:
     async def guild_ids(self) -> list[int]:
         """Servers with posted excerpts, for a command line that wasn't told which one."""
         async with self.db.read() as session:
-            return await session.digests.guild_ids()
+            return await session.feedback.guild_ids()
 
     async def _render(
         self,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, read_environment, settings_from
-from bot.digest import DigestFormat
+from bot.digest_formats import DigestFormat
 from bot.digest_service import Digest, Digests, NoDigest, NoDigestKind, parse_since
 from bot.errors import MarginaliaError
 from bot.storage import Database, UnusableDatabase

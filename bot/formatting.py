@@ -24,3 +24,11 @@ def upload_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"
     return f"{max(1, round(size / 1024)):,} KB"
+
+
+def file_size(size: int) -> str:
+    """A size in plain words: ``5 MB``, ``1.5 MB``, ``12 KB``, ``6 bytes``."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"

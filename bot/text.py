@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.docx_text import read_docx
 from bot.errors import InvalidInput
+from bot.formatting import file_size
 
 MAX_CHARS = 200_000
 MAX_LINES = 2_000
@@ -50,14 +51,6 @@ def check_storable(text: str, what: str) -> None:
         )
 
 
-def _format_bytes(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{size} bytes"
-
-
 def _accepted_types() -> str:
     *others, last = (f"`{ext}`" for ext in ACCEPTED_EXTENSIONS)
     return f"{', '.join(others)} or {last}"
@@ -77,7 +70,7 @@ def _check_size(size: int, max_bytes: int) -> None:
             f"That file is empty. Attach a {_accepted_types()} file with the excerpt's text."
         )
     if size > max_bytes:
-        shown, limit = _format_bytes(size), _format_bytes(max_bytes)
+        shown, limit = file_size(size), file_size(max_bytes)
         # Rounding can make both sizes read the same; "4 MB; the limit is 4 MB" would puzzle.
         over = "just over the limit" if shown == limit else shown
         raise InvalidInput(

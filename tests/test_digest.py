@@ -23,15 +23,15 @@ from docx import Document
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.digest import (
+from bot.digest_formats import (
     DigestFormat,
     ExcerptFeedback,
     RenderedDigest,
     clean_text,
     render_digest,
 )
-from bot.digest.markdown import escape as md_escape
-from bot.digest.word import initials_of
+from bot.digest_formats.markdown import escape as md_escape
+from bot.digest_formats.word import initials_of
 from bot.models import (
     Anchor,
     AnchorState,

@@ -3,7 +3,7 @@
 Services hold a :class:`Store` and work through its sessions' repositories
 (:mod:`bot.storage.interface`); :class:`Database` is the SQLite store, with its
 connection and migrations in :mod:`bot.storage.database` and one module per table
-group (``excerpts``, ``comments``, ``prompts``, ``digests``). ``_sql`` and ``_rows``
+group (``excerpts``, ``comments``, ``prompts``, ``feedback``). ``_sql`` and ``_rows``
 are private to the package: shared SQL helpers, and rows to records by column name.
 """
 
@@ -18,8 +18,8 @@ from bot.storage.database import (
 )
 from bot.storage.interface import (
     CommentStore,
-    DigestStore,
     ExcerptStore,
+    FeedbackStore,
     PromptStore,
     Session,
     Store,
@@ -31,8 +31,8 @@ __all__ = [
     "DatabaseBusy",
     "DatabaseInUse",
     "DatabaseLock",
-    "DigestStore",
     "ExcerptStore",
+    "FeedbackStore",
     "MigrationError",
     "PromptStore",
     "Session",

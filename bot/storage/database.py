@@ -28,8 +28,8 @@ from types import TracebackType
 import aiosqlite
 
 from bot.storage.comments import SqliteComments
-from bot.storage.digests import SqliteDigests
 from bot.storage.excerpts import SqliteExcerpts
+from bot.storage.feedback import SqliteFeedback
 from bot.storage.prompts import SqlitePrompts
 
 try:
@@ -104,7 +104,7 @@ class SqliteSession:
         self.excerpts = SqliteExcerpts(connection)
         self.comments = SqliteComments(connection)
         self.prompts = SqlitePrompts(connection)
-        self.digests = SqliteDigests(connection)
+        self.feedback = SqliteFeedback(connection)
 
 
 class Database:

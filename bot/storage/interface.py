@@ -361,7 +361,7 @@ class PromptStore(Protocol):
         ...
 
 
-class DigestStore(Protocol):
+class FeedbackStore(Protocol):
     """Everything a feedback digest shows, a few queries whatever its size."""
 
     async def excerpt_feedback(
@@ -404,7 +404,7 @@ class Session(Protocol):
     def prompts(self) -> PromptStore: ...
 
     @property
-    def digests(self) -> DigestStore: ...
+    def feedback(self) -> FeedbackStore: ...
 
 
 class Store(Protocol):

@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import date
 
-from bot.digest import DigestFormat
+from bot.digest_formats import DigestFormat
 from bot.digest_service import Digest
 from bot.formatting import upload_size
 from bot.ui.escaping import escape

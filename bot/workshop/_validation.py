@@ -11,6 +11,7 @@ import unicodedata
 from datetime import timedelta
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.formatting import one_line
 from bot.linespec import parse_line_spec
 from bot.models import Actor, Comment, Excerpt, ExcerptStatus, Viewer
 from bot.text import MAX_LINES, check_storable, is_invisible
@@ -39,7 +40,7 @@ def parse_number(text: str, what: str) -> int:
         raise InvalidInput(
             f"“{{typed}}” is not {_article(what)} {what} id. "
             "Ids are numbers such as `12`; start typing and pick one from the list.",
-            typed=_shorten(text, 40),
+            typed=one_line(text or "", 40),
         )
     return int(match[1])
 
@@ -61,11 +62,6 @@ def clean_text(text: str, what: str, max_chars: int, *, single_line: bool = Fals
             f"The {what} is {len(cleaned):,} characters long; the limit is {max_chars:,}."
         )
     return cleaned
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def can_resolve(member: Actor, comment: Comment, excerpt: Excerpt) -> bool:

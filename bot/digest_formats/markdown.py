@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from bot.digest import (
+from bot.digest_formats import (
     DigestPlan,
     FeedbackCounts,
     LineFeedback,

@@ -20,7 +20,7 @@ from bot.storage._rows import COMMENT_COLUMNS, E_EXCERPT_COLUMNS, FROM_COMMENTS,
 from bot.storage._sql import chunks, marks
 
 
-class SqliteDigests:
+class SqliteFeedback:
     """Everything a feedback digest shows, in one SQLite session."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from html import escape as _escape
 
-from bot.digest import (
+from bot.digest_formats import (
     DigestPlan,
     FeedbackCounts,
     LineFeedback,

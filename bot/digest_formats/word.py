@@ -28,7 +28,7 @@ from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from bot.digest import (
+from bot.digest_formats import (
     DigestPlan,
     FeedbackCounts,
     SectionPlan,

@@ -443,15 +443,15 @@ def render_digest(
     )
     # Imported here so a Markdown export never pays for loading python-docx.
     if fmt == DigestFormat.MARKDOWN:
-        from bot.digest.markdown import render_markdown
+        from bot.digest_formats.markdown import render_markdown
 
         content = render_markdown(plan)
     elif fmt == DigestFormat.HTML:
-        from bot.digest.html import render_html
+        from bot.digest_formats.html import render_html
 
         content = render_html(plan)
     else:
-        from bot.digest.word import render_docx
+        from bot.digest_formats.word import render_docx
 
         content = render_docx(plan)
     return RenderedDigest(
