@@ -169,11 +169,13 @@ def _best_of(repeats: int, action: Callable[[], object]) -> float:
     return best
 
 
-async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
+async def store_feedback(
+    database: Database, feedback: ExcerptFeedback, guild_id: int = 1
+) -> Excerpt:
     """The feedback written through the bot's own storage functions, in one transaction."""
     async with database.transaction() as tx:
         excerpt = await tx.excerpts.insert_excerpt(
-            guild_id=1,
+            guild_id=guild_id,
             title=feedback.excerpt.title,
             author_id=1,
             author_name=feedback.excerpt.author_name,
@@ -186,7 +188,7 @@ async def _store(database: Database, feedback: ExcerptFeedback) -> Excerpt:
         await tx.excerpts.mark_posted(excerpt.id, 1, 2, [])
         for comment in feedback.comments:
             stored, _new = await tx.comments.insert_comment(
-                guild_id=1,
+                guild_id=guild_id,
                 excerpt_id=excerpt.id,
                 excerpt_number=excerpt.number,
                 revision=1,
@@ -227,7 +229,7 @@ async def time_loading(feedback: ExcerptFeedback) -> tuple[float, int]:
         database = Database(Path(folder) / "bench.db", synchronous="OFF")
         await database.open()
         try:
-            excerpt = await _store(database, feedback)
+            excerpt = await store_feedback(database, feedback)
             loaded: list[ExcerptFeedback] = []
 
             async def load() -> None:

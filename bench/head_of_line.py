@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.digest import build_feedback
-from bot.digest_formats import ExcerptFeedback
-from bot.models import Actor, CommentStatus, Excerpt, PostedMessage
+from bench.digest import build_feedback, store_feedback
+from bot.models import Actor, Excerpt, PostedMessage
 from bot.storage import Database
 from bot.storage import database as database_module
 from bot.workshop import Workshop
@@ -46,49 +45,6 @@ class Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(milliseconds=1)
         return self.now
-
-
-async def _store_busy(database: Database, feedback: ExcerptFeedback) -> Excerpt:
-    """The busy server's excerpt and its comments (replies too), in one transaction."""
-    async with database.transaction() as tx:
-        excerpt = await tx.excerpts.insert_excerpt(
-            guild_id=BUSY,
-            title=feedback.excerpt.title,
-            author_id=1,
-            author_name=feedback.excerpt.author_name,
-            channel_id=1,
-            content_warning=None,
-            lines=[line.text for line in feedback.lines],
-            word_count=feedback.excerpt.word_count,
-            now=feedback.excerpt.created_at,
-        )
-        await tx.excerpts.mark_posted(excerpt.id, 1, 2, [])
-        for comment in feedback.comments:
-            stored, _new = await tx.comments.insert_comment(
-                guild_id=BUSY,
-                excerpt_id=excerpt.id,
-                excerpt_number=excerpt.number,
-                revision=1,
-                author_id=comment.author_id,
-                author_name=comment.author_name,
-                text=comment.text,
-                anchor=comment.anchor,
-                suggestion=comment.suggestion,
-                now=comment.created_at,
-            )
-            if comment.status is CommentStatus.RESOLVED:
-                await tx.comments.set_comment_status(
-                    stored.id, CommentStatus.RESOLVED, 1, comment.updated_at
-                )
-            for reply in comment.replies:
-                await tx.comments.insert_reply(
-                    comment_id=stored.id,
-                    author_id=reply.author_id,
-                    author_name=reply.author_name,
-                    text=reply.text,
-                    now=reply.created_at,
-                )
-    return excerpt
 
 
 async def _post_quiet(workshop: Workshop) -> int:
@@ -174,7 +130,7 @@ async def _run(report: Callable[[str], None]) -> None:
         path = Path(folder) / "head_of_line.db"
         setup = Database(path, synchronous="OFF")
         await setup.open()
-        busy = await _store_busy(setup, build_feedback())
+        busy = await store_feedback(setup, build_feedback(), guild_id=BUSY)
         quiet = await _post_quiet(Workshop(setup, Clock()))
         await setup.close()
         for label, pool_size in (("one connection", 0), ("reader pool", 2)):
