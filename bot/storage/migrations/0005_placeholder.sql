@@ -1,0 +1,1 @@
+-- Reserved: another change takes this version. Intentionally empty.
