@@ -145,7 +145,8 @@ class ExcerptService:
             first, last = parse_line_spec(spec, total) if spec else (1, total)
             start, stop = first, last
             if window is not None:
-                start, stop = max(first, window[0]), min(last, window[0] + window[1] - 1)
+                start = max(first, window[0])
+                stop = min(last, start + window[1] - 1)
             lines = await session.excerpts.get_lines(excerpt.id, shown, start, stop)
             counts = (
                 await session.excerpts.comment_counts_by_line(excerpt.id, start, stop)
