@@ -17,11 +17,11 @@ from bot.models import CommentStatus, Excerpt
 from bot.ui.checks import actor_of, viewer_of
 from bot.ui.client import MarginaliaBot
 from bot.ui.comments import (
+    CommentListPages,
     card_edit,
     card_url,
     comment_embed,
     deletion_changes,
-    list_pages,
     older_revision_note,
     reply_embed,
 )
@@ -356,9 +356,11 @@ class Comments(commands.Cog):
         status: StatusChoice = "all",
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        # An excerpt with tens of thousands of comments can outlast Discord's 3 seconds.
+        # Each page is one bounded read; deferring keeps Discord's 3 seconds safe anyway.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        listing = await self.workshop.comments.list_comments(
+        source = CommentListPages(
+            self.workshop.comments,
+            original=revision is not None,
             guild_id=guild_id_of(interaction),
             excerpt_number=await excerpt_number_for(interaction, excerpt),
             line_spec=line,
@@ -366,15 +368,13 @@ class Comments(commands.Cog):
             revision=revision,
             viewer=viewer_of(interaction),
         )
-        if not listing.comments:
+        if not await Paginator(interaction.user.id, source).start(interaction):
+            number = source.excerpt.number if source.excerpt else excerpt
             await interaction.followup.send(
                 f"No {'' if status == 'all' else status + ' '}comments"
-                f"{' on those lines' if line else ''} on excerpt #{listing.excerpt.number} yet.",
+                f"{' on those lines' if line else ''} on excerpt #{number} yet.",
                 ephemeral=True,
             )
-            return
-        pages = list_pages(listing, original=revision is not None)
-        await Paginator(interaction.user.id, pages).start(interaction)
 
     # ---------------------------------------------------------------- menu
 

@@ -17,14 +17,14 @@ from bot.ui.checks import actor_of, require_excerpt_posting_rights, viewer_of
 from bot.ui.client import MarginaliaBot
 from bot.ui.escaping import escape
 from bot.ui.excerpts import (
+    ExcerptListPages,
+    ShowPages,
     excerpt_messages,
-    list_pages,
     not_yet_posted,
     posted_note,
     posting_failure,
     revision_summary,
     revision_where,
-    show_pages,
     unposted_note,
 )
 from bot.ui.threads import (
@@ -257,13 +257,23 @@ class Excerpts(commands.Cog):
         lines: str | None = None,
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        # Reading a long excerpt with many comments can outlast Discord's 3 seconds.
+        # Each page is one bounded read; deferring keeps Discord's 3 seconds safe anyway.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        listing = await self.workshop.excerpts.show_lines(
-            guild_id_of(interaction), excerpt, lines, revision, viewer=viewer_of(interaction)
+
+        async def note(shown: Excerpt, shown_revision: int) -> str | None:
+            return await self._unposted_note(interaction, shown, shown_revision)
+
+        source = ShowPages(
+            self.workshop.excerpts,
+            note,
+            guild_id=guild_id_of(interaction),
+            number=excerpt,
+            spec=lines,
+            revision=revision,
+            viewer=viewer_of(interaction),
         )
-        footer = await self._unposted_note(interaction, listing.excerpt, listing.revision)
-        await Paginator(interaction.user.id, show_pages(listing, footer)).start(interaction)
+        if not await Paginator(interaction.user.id, source).start(interaction):
+            await interaction.followup.send("No lines to show.", ephemeral=True)
 
     async def _unposted_note(
         self, interaction: discord.Interaction, excerpt: Excerpt, revision: int
@@ -280,19 +290,19 @@ class Excerpts(commands.Cog):
     async def list_(
         self, interaction: discord.Interaction, author: discord.Member | None = None
     ) -> None:
-        # A busy server's list can outlast Discord's 3 seconds (3.6 s measured at 10M comments).
+        # Each page is one bounded read; deferring keeps Discord's 3 seconds safe anyway.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        summaries = await self.workshop.excerpts.list_excerpts(
-            guild_id_of(interaction), author.id if author else None, viewer=viewer_of(interaction)
+        source = ExcerptListPages(
+            self.workshop.excerpts,
+            guild_id=guild_id_of(interaction),
+            author_id=author.id if author else None,
+            viewer=viewer_of(interaction),
         )
-        if not summaries:
+        if not await Paginator(interaction.user.id, source).start(interaction):
             whose = f" by {escape(author.display_name)}" if author else ""
             await interaction.followup.send(
                 f"No excerpts{whose} yet. Post one with `/excerpt post`.", ephemeral=True
             )
-            return
-        pages = list_pages(summaries)
-        await Paginator(interaction.user.id, pages).start(interaction)
 
     # ------------------------------------------------------------ managing
 

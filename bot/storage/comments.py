@@ -26,6 +26,28 @@ _SAME_REPLY = """
     WHERE comment_id = ?1 AND author_id = ?2 AND text = ?4 AND created_at >= ?6
 """
 
+# The comments /comment list shows, before its order (parameters by name).
+_LISTED = f"""
+    SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+    WHERE c.excerpt_id = :excerpt_id
+        AND (:first_line IS NULL OR c.line_end >= :first_line)
+        AND (:last_line IS NULL OR c.line_start <= :last_line)
+        AND (:status IS NULL OR c.status = :status)
+        AND (:origin_revision IS NULL OR c.origin_revision = :origin_revision)
+"""
+
+# Where a comment stands in list order: (outdated, first line, number).
+ListKey = tuple[bool, int, int]
+
+
+def list_key(comment: Comment) -> ListKey:
+    """The keyset position right after ``comment`` in /comment list order."""
+    return (
+        comment.anchor_state is AnchorState.OUTDATED,
+        comment.anchor.line_start,
+        comment.number,
+    )
+
 
 class SqliteComments:
     """Comments and their replies, in one SQLite session."""
@@ -179,29 +201,50 @@ class SqliteComments:
         last_line: int | None = None,
         status: CommentStatus | None = None,
         origin_revision: int | None = None,
+        after: ListKey | None = None,
+        limit: int | None = None,
     ) -> list[Comment]:
-        """Comments of an excerpt in line order, optionally those touching a line range
-        or those written on one revision."""
-        list_comments = f"""
-            SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-            WHERE c.excerpt_id = :excerpt_id
-                AND (:first_line IS NULL OR c.line_end >= :first_line)
-                AND (:last_line IS NULL OR c.line_start <= :last_line)
-                AND (:status IS NULL OR c.status = :status)
-                AND (:origin_revision IS NULL OR c.origin_revision = :origin_revision)
-            ORDER BY c.anchor_state = 'outdated', c.line_start, c.number
-        """
-        rows = await self._conn.execute_fetchall(
-            list_comments,
-            {
-                "excerpt_id": excerpt_id,
-                "first_line": first_line,
-                "last_line": last_line,
-                "status": None if status is None else status.value,
-                "origin_revision": origin_revision,
-            },
-        )
-        return [_rows.comment(row) for row in rows]
+        """Comments of an excerpt in line order (outdated ones last), optionally those
+        touching a line range or those written on one revision; with ``limit``, one page
+        of them following ``after`` (see :func:`list_key`)."""
+        filters = {
+            "excerpt_id": excerpt_id,
+            "first_line": first_line,
+            "last_line": last_line,
+            "status": None if status is None else status.value,
+            "origin_revision": origin_revision,
+        }
+        if limit is None:
+            rows = await self._conn.execute_fetchall(
+                f"{_LISTED} ORDER BY c.anchor_state = 'outdated', c.line_start, c.number",
+                filters,
+            )
+            return [_rows.comment(row) for row in rows]
+        # Keyset paging along comments_in_list_order: one index range per part (current
+        # anchors, then outdated ones), so a later page costs what the first one does.
+        outdated, line, number = after if after is not None else (False, 0, 0)
+        found: list[Comment] = []
+        for part in (False, True):
+            if part < outdated or len(found) >= limit:
+                continue
+            page_part = f"""
+                {_LISTED} AND (c.anchor_state = 'outdated') = :outdated
+                    AND (c.line_start, c.number) > (:after_line, :after_number)
+                ORDER BY c.line_start, c.number LIMIT :limit
+            """
+            start_line, start_number = (line, number) if part == outdated else (0, 0)
+            rows = await self._conn.execute_fetchall(
+                page_part,
+                {
+                    **filters,
+                    "outdated": int(part),
+                    "after_line": start_line,
+                    "after_number": start_number,
+                    "limit": limit - len(found),
+                },
+            )
+            found.extend(_rows.comment(row) for row in rows)
+        return found
 
     async def comments_to_carry(self, excerpt_id: int) -> list[Comment]:
         """Comments a new revision must re-anchor: all that are not already outdated."""

@@ -245,22 +245,31 @@ class SqliteExcerpts:
         *,
         author_id: int | None = None,
         viewer: Viewer | None = None,
+        before: int | None = None,
+        limit: int | None = None,
     ) -> list[ExcerptSummary]:
-        """Live excerpts of a guild ``viewer`` can see, newest first, with comment counts."""
+        """Live excerpts of a guild ``viewer`` can see, newest first, with comment counts:
+        those numbered below ``before`` (keyset paging), at most ``limit`` of them."""
         visible, visible_params = visible_to(viewer, "e")
+        # The counts are kept by triggers (migration 0006): one page reads one page of rows.
         list_excerpts = f"""
-            SELECT {E_EXCERPT_COLUMNS},
-                (SELECT COUNT(*) FROM comments c
-                 WHERE c.excerpt_id = e.id AND c.status = 'open') AS open_comments,
-                (SELECT COUNT(*) FROM comments c
-                 WHERE c.excerpt_id = e.id AND c.status = 'resolved') AS resolved_comments
+            SELECT {E_EXCERPT_COLUMNS}, e.open_comments, e.resolved_comments
             FROM excerpts AS e
-            WHERE e.guild_id = ? AND e.status != 'deleted' AND e.thread_id IS NOT NULL
-                AND (? IS NULL OR e.author_id = ?){visible}
+            WHERE e.guild_id = ? AND e.number < ? AND e.status != 'deleted'
+                AND e.thread_id IS NOT NULL AND (? IS NULL OR e.author_id = ?){visible}
             ORDER BY e.number DESC
+            LIMIT ?
         """
         rows = await self._conn.execute_fetchall(
-            list_excerpts, (guild_id, author_id, author_id, *visible_params)
+            list_excerpts,
+            (
+                guild_id,
+                before if before is not None else 2**62,
+                author_id,
+                author_id,
+                *visible_params,
+                limit if limit is not None else -1,
+            ),
         )
         return [
             ExcerptSummary(
@@ -268,6 +277,30 @@ class SqliteExcerpts:
             )
             for row in rows
         ]
+
+    async def count_excerpts(
+        self,
+        guild_id: int,
+        *,
+        author_id: int | None = None,
+        viewer: Viewer | None = None,
+        cap: int,
+    ) -> int:
+        """How many excerpts :meth:`list_excerpts` would list, counting no further than
+        ``cap`` (a page counter needs no more, and the count stays bounded)."""
+        visible, visible_params = visible_to(viewer, "e")
+        count_excerpts = f"""
+            SELECT COUNT(*) AS listed FROM (
+                SELECT 1 FROM excerpts AS e
+                WHERE e.guild_id = ? AND e.status != 'deleted' AND e.thread_id IS NOT NULL
+                    AND (? IS NULL OR e.author_id = ?){visible}
+                LIMIT ?
+            )
+        """
+        rows = await self._conn.execute_fetchall(
+            count_excerpts, (guild_id, author_id, author_id, *visible_params, cap)
+        )
+        return int(next(iter(rows))["listed"])
 
     async def search_excerpts(
         self,
@@ -325,18 +358,29 @@ class SqliteExcerpts:
             await self._conn.execute(delete_feedback, (excerpt_id,))
         await self.set_status(excerpt_id, ExcerptStatus.DELETED, now)
 
+    async def comment_counts(self, excerpt_id: int) -> tuple[int, int]:
+        """(open, resolved) comments of an excerpt, as the triggers of migration 0006 keep them."""
+        comment_counts = "SELECT open_comments, resolved_comments FROM excerpts WHERE id = ?"
+        rows = await self._conn.execute_fetchall(comment_counts, (excerpt_id,))
+        for row in rows:
+            return int(row["open_comments"]), int(row["resolved_comments"])
+        return 0, 0
+
     async def comment_counts_by_line(
         self, excerpt_id: int, first: int, last: int
     ) -> dict[int, tuple[int, int]]:
         """line -> (open, resolved) for comments covering lines first..last: a range comment
         counts on every line it spans, not only its first."""
         # One row per distinct (clipped range, status): a handful however many comments.
+        # No comment spans more than widest_comment_span lines (kept by migration 0006), so
+        # the index range on line_start stays near the lines asked for.
         counts_by_range = """
             SELECT MAX(line_start, ?1) AS first_line, MIN(line_end, ?2) AS last_line, status,
                 COUNT(*) AS comments
             FROM comments
             WHERE excerpt_id = ?3 AND line_start <= ?2 AND line_end >= ?1
                 AND anchor_state != 'outdated'
+                AND line_start >= ?1 - (SELECT widest_comment_span FROM excerpts WHERE id = ?3)
             GROUP BY 1, 2, 3
         """
         rows = await self._conn.execute_fetchall(counts_by_range, (first, last, excerpt_id))

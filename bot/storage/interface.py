@@ -113,9 +113,27 @@ class ExcerptStore(Protocol):
     ) -> None: ...
 
     async def list_excerpts(
-        self, guild_id: int, *, author_id: int | None = None, viewer: Viewer | None = None
+        self,
+        guild_id: int,
+        *,
+        author_id: int | None = None,
+        viewer: Viewer | None = None,
+        before: int | None = None,
+        limit: int | None = None,
     ) -> list[ExcerptSummary]:
-        """Live excerpts of a guild ``viewer`` can see, newest first, with comment counts."""
+        """Live excerpts of a guild ``viewer`` can see, newest first, with comment counts:
+        those numbered below ``before`` (keyset paging), at most ``limit`` of them."""
+        ...
+
+    async def count_excerpts(
+        self,
+        guild_id: int,
+        *,
+        author_id: int | None = None,
+        viewer: Viewer | None = None,
+        cap: int,
+    ) -> int:
+        """How many excerpts ``list_excerpts`` would list, counting no further than ``cap``."""
         ...
 
     async def search_excerpts(
@@ -129,6 +147,10 @@ class ExcerptStore(Protocol):
     async def delete_excerpt(self, excerpt_id: int, now: datetime) -> None:
         """Remove the text and all feedback; keep a tombstone so the id is never reused
         and a stale reference gets 'was deleted' rather than a confusing 'not found'."""
+        ...
+
+    async def comment_counts(self, excerpt_id: int) -> tuple[int, int]:
+        """(open, resolved) comments of an excerpt, kept in step with every comment write."""
         ...
 
     async def comment_counts_by_line(
@@ -208,9 +230,12 @@ class CommentStore(Protocol):
         last_line: int | None = None,
         status: CommentStatus | None = None,
         origin_revision: int | None = None,
+        after: tuple[bool, int, int] | None = None,
+        limit: int | None = None,
     ) -> list[Comment]:
-        """Comments of an excerpt in line order, optionally those touching a line range
-        or those written on one revision."""
+        """Comments of an excerpt in line order (outdated ones last), optionally those
+        touching a line range or those written on one revision; with ``limit``, one page
+        of them after the keyset position ``after`` (outdated, first line, number)."""
         ...
 
     async def comments_to_carry(self, excerpt_id: int) -> list[Comment]:

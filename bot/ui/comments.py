@@ -4,15 +4,17 @@ the tombstone a deleted one leaves, where one stands, list entries and choice na
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 
 from bot.formatting import shorten
 from bot.models import AnchorState, Comment, CommentStatus, Excerpt, Line, Reply
 from bot.ui.escaping import escape, escape_embed, escape_fragment, plain
-from bot.ui.pages import pages_of
+from bot.ui.pages import fill_page, pages_estimate, pages_of
 from bot.ui.threads import CardChange
-from bot.workshop import CommentContext, CommentListing, MessageLines
+from bot.ui.views import Page
+from bot.workshop import CommentContext, CommentListing, CommentService, MessageLines
 
 COMMENT_COLOUR = discord.Colour(0xE0A526)
 
@@ -212,16 +214,71 @@ def list_entry(comment: Comment, where: str, replies: int) -> str:
 
 def list_pages(listing: CommentListing, *, original: bool) -> list[discord.Embed]:
     """Comments in line order, ten to a page; ``original``: where each was written."""
-    title = f"Comments on #{listing.excerpt.number} · {escape(listing.excerpt.title)}"
-    entries = [
+    entries = _list_entries(listing, listing.comments, original=original)
+    return [
+        discord.Embed(title=_list_title(listing.excerpt), description=page, colour=COMMENT_COLOUR)
+        for page in pages_of(entries, per_page=COMMENTS_PER_PAGE)
+    ]
+
+
+def _list_title(excerpt: Excerpt) -> str:
+    return shorten(f"Comments on #{excerpt.number} · {escape(excerpt.title)}", 256)
+
+
+def _list_entries(
+    listing: CommentListing, comments: Sequence[Comment], *, original: bool
+) -> list[str]:
+    return [
         list_entry(
             c,
             comment_location(c, listing.excerpt.revision, original=original),
             listing.reply_counts.get(c.id, 0),
         )
-        for c in listing.comments
+        for c in comments
     ]
-    return [
-        discord.Embed(title=shorten(title, 256), description=page, colour=COMMENT_COLOUR)
-        for page in pages_of(entries, per_page=10)
-    ]
+
+
+# Where a comment stands in list order: (outdated, first line, number).
+ListKey = tuple[bool, int, int]
+COMMENTS_PER_PAGE = 10
+
+
+class CommentListPages:
+    """/comment list, one page per button press: keyset reads in list order, with the
+    reply counts of that page's comments only."""
+
+    def __init__(self, service: CommentService, *, original: bool, **query: Any) -> None:
+        self._service = service
+        self._original = original
+        self._query = query  # guild_id, excerpt_number, line_spec, status, revision, viewer
+        self._shown_before: dict[int, int] = {1: 0}  # page number -> entries before it
+        self.excerpt: Excerpt | None = None
+
+    async def page(self, key: ListKey | None, number: int) -> Page[ListKey] | None:
+        listing = await self._service.list_comments(
+            **self._query, after=key, limit=COMMENTS_PER_PAGE + 1
+        )
+        self.excerpt = listing.excerpt
+        if not listing.comments:
+            return None
+        fetched = listing.comments[:COMMENTS_PER_PAGE]
+        text, taken = fill_page(
+            _list_entries(listing, fetched, original=self._original), per_page=COMMENTS_PER_PAGE
+        )
+        before = self._shown_before.get(number, 0)
+        self._shown_before[number + 1] = before + taken
+        total = None
+        if listing.total is not None:
+            total = pages_estimate(number, listing.total - before - taken, COMMENTS_PER_PAGE)
+        last = fetched[taken - 1]
+        following: ListKey | None = None
+        if len(listing.comments) > taken:
+            following = (
+                last.anchor_state is AnchorState.OUTDATED,
+                last.anchor.line_start,
+                last.number,
+            )
+        embed = discord.Embed(
+            title=_list_title(listing.excerpt), description=text, colour=COMMENT_COLOUR
+        )
+        return Page(embed, following, total)

@@ -4,22 +4,33 @@ messages, the revision notice, the list and the line-by-line view, failure notes
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import discord
 
 from bot.formatting import plural, shorten
-from bot.models import AnchorState, Excerpt, ExcerptStatus, ExcerptSummary, Line, PostedMessage
+from bot.models import (
+    AnchorState,
+    Excerpt,
+    ExcerptStatus,
+    ExcerptSummary,
+    Line,
+    PostedMessage,
+    Viewer,
+)
 from bot.ui.escaping import escape, plain, split_long
 from bot.ui.pages import (
     EMBED_DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,
     MESSAGE_EMBED_TOTAL_LIMIT,
     embed_size,
+    fill_page,
+    pages_estimate,
     pages_of,
 )
-from bot.workshop import LineListing, RevisionOutcome
+from bot.ui.views import Page
+from bot.workshop import ExcerptService, LineListing, RevisionOutcome
 
 EXCERPT_COLOUR = discord.Colour(0x5B7DB1)
 
@@ -273,19 +284,73 @@ def line_with_counts(line: Line, counts: tuple[int, int] | None) -> str:
     return rendered
 
 
+LINES_PER_PAGE = 40
+EXCERPTS_PER_PAGE = 10
+# /excerpt list counts at most this many excerpts for its "Page N/M": beyond it, "Page N".
+EXCERPT_COUNT_CAP = 1_000
+
+
 def show_pages(listing: LineListing, footer: str | None) -> list[discord.Embed]:
     """An excerpt's lines with their comment counts, 40 to a page."""
     entries = [line_with_counts(line, listing.counts.get(line.number)) for line in listing.lines]
+    pages = [_show_embed(listing, page, footer) for page in pages_of(entries, per_page=40)]
+    return pages
+
+
+def _show_embed(listing: LineListing, text: str, footer: str | None) -> discord.Embed:
     title = f"#{listing.excerpt.number} · {escape(listing.excerpt.title)}"
     if listing.revision != listing.excerpt.revision:
         title += f" (revision {listing.revision})"
-    pages = [
-        discord.Embed(title=title[:256], description=page, colour=EXCERPT_COLOUR)
-        for page in pages_of(entries, per_page=40)
-    ]
-    for page in pages if footer else ():
-        page.set_footer(text=footer)
-    return pages
+    embed = discord.Embed(title=title[:256], description=text, colour=EXCERPT_COLOUR)
+    if footer:
+        embed.set_footer(text=footer)
+    return embed
+
+
+class ShowPages:
+    """/excerpt show, one page per button press: the page's lines and the counts of the
+    comments touching them, read when the page is shown."""
+
+    def __init__(
+        self,
+        service: ExcerptService,
+        note: Callable[[Excerpt, int], Awaitable[str | None]],
+        *,
+        guild_id: int,
+        number: int,
+        spec: str | None,
+        revision: int | None,
+        viewer: Viewer | None,
+    ) -> None:
+        self._service = service
+        self._note = note  # the footer, from the first page's excerpt and revision
+        self._footer: str | None = None
+        self._query = (guild_id, number, spec, revision)
+        self._viewer = viewer
+
+    async def page(self, key: int | None, number: int) -> Page[int] | None:
+        guild_id, excerpt_number, spec, revision = self._query
+        listing = await self._service.show_lines(
+            guild_id,
+            excerpt_number,
+            spec,
+            revision,
+            viewer=self._viewer,
+            window=(key if key is not None else 1, LINES_PER_PAGE),
+        )
+        if not listing.lines:
+            return None
+        if key is None:
+            self._footer = await self._note(listing.excerpt, listing.revision)
+        entries = [
+            line_with_counts(line, listing.counts.get(line.number)) for line in listing.lines
+        ]
+        text, taken = fill_page(entries, per_page=LINES_PER_PAGE)
+        last_shown = listing.lines[taken - 1].number
+        remaining = listing.last - last_shown
+        embed = _show_embed(listing, text, self._footer)
+        following = last_shown + 1 if remaining > 0 else None
+        return Page(embed, following, pages_estimate(number, remaining, LINES_PER_PAGE))
 
 
 def list_entry(summary: ExcerptSummary) -> str:
@@ -301,5 +366,50 @@ def list_entry(summary: ExcerptSummary) -> str:
 def list_pages(summaries: Sequence[ExcerptSummary]) -> list[discord.Embed]:
     return [
         discord.Embed(title="Excerpts", description=page, colour=EXCERPT_COLOUR)
-        for page in pages_of([list_entry(s) for s in summaries], per_page=10)
+        for page in pages_of([list_entry(s) for s in summaries], per_page=EXCERPTS_PER_PAGE)
     ]
+
+
+class ExcerptListPages:
+    """/excerpt list, one page per button press: the next excerpts below the last number
+    shown (keyset), with the comment counts the storage layer keeps."""
+
+    def __init__(
+        self,
+        service: ExcerptService,
+        *,
+        guild_id: int,
+        author_id: int | None,
+        viewer: Viewer | None,
+    ) -> None:
+        self._service = service
+        self._guild_id = guild_id
+        self._author_id = author_id
+        self._viewer = viewer
+        self._listed: int | None = None  # counted once, on the first page, up to the cap
+        self._shown_before: dict[int, int] = {1: 0}
+
+    async def page(self, key: int | None, number: int) -> Page[int] | None:
+        if self._listed is None:
+            self._listed = await self._service.count_excerpts(
+                self._guild_id, self._author_id, viewer=self._viewer, cap=EXCERPT_COUNT_CAP + 1
+            )
+        summaries = await self._service.list_excerpts(
+            self._guild_id,
+            self._author_id,
+            viewer=self._viewer,
+            before=key,
+            limit=EXCERPTS_PER_PAGE + 1,
+        )
+        if not summaries:
+            return None
+        fetched = summaries[:EXCERPTS_PER_PAGE]
+        text, taken = fill_page([list_entry(s) for s in fetched], per_page=EXCERPTS_PER_PAGE)
+        before = self._shown_before.get(number, 0)
+        self._shown_before[number + 1] = before + taken
+        total = None
+        if self._listed <= EXCERPT_COUNT_CAP:
+            total = pages_estimate(number, self._listed - before - taken, EXCERPTS_PER_PAGE)
+        following = fetched[taken - 1].excerpt.number if len(summaries) > taken else None
+        embed = discord.Embed(title="Excerpts", description=text, colour=EXCERPT_COLOUR)
+        return Page(embed, following, total)

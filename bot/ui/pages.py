@@ -41,3 +41,30 @@ def pages_of(
     if current:
         pages.append("\n".join(current))
     return pages
+
+
+def fill_page(
+    entries: Sequence[str], *, per_page: int, limit: int = EMBED_DESCRIPTION_LIMIT
+) -> tuple[str, int]:
+    """The first page :func:`pages_of` would make of ``entries``, and how many it holds:
+    a page fetched on its own looks exactly like the same page of the whole list."""
+    page = pages_of(entries[:per_page], per_page=per_page, limit=limit)[:1]
+    if not page:
+        return "", 0
+    return page[0], _held(page[0], entries, limit)
+
+
+def _held(page: str, entries: Sequence[str], limit: int) -> int:
+    """How many of ``entries`` open ``page`` (joined by newlines)."""
+    size = -1
+    for count, entry in enumerate(entries, start=1):
+        size += len(shorten(entry, limit)) + 1
+        if size >= len(page):
+            return count
+    return len(entries)
+
+
+def pages_estimate(number: int, shown_after: int, per_page: int) -> int:
+    """Page ``number`` of a list with ``shown_after`` entries still after it: how many
+    pages in all, if the rest fill whole pages."""
+    return number + -(-max(0, shown_after) // per_page)

@@ -13,7 +13,8 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import discord
 
@@ -25,6 +26,8 @@ VIEW_TIMEOUT_SECONDS = 300
 CONFIRM_TIMEOUT_SECONDS = 120
 CUSTOM_ID_PREFIX = "marginalia:"
 EXPIRED = "This button has expired; please run the command again."
+
+K = TypeVar("K")
 
 
 class OpenViews:
@@ -122,35 +125,81 @@ class OwnedView(discord.ui.View):
                 await self.message.edit(view=self)
 
 
-class Paginator(OwnedView):
-    """Pages of embeds with previous/next buttons and a page counter."""
+@dataclass(frozen=True, slots=True)
+class Page(Generic[K]):
+    """One page a :class:`PageSource` built, and where the following page starts."""
 
-    def __init__(self, owner_id: int, pages: Sequence[discord.Embed]) -> None:
-        super().__init__(owner_id)
-        if not pages:
-            raise ValueError("a paginator needs at least one page")
+    embed: discord.Embed
+    next_key: K | None  # None: this is the last page
+    total_pages: int | None = None  # when the source knows it without counting rows
+
+
+class PageSource(Protocol[K]):
+    """Builds page ``number`` starting at ``key`` (None: the first page) on demand, so a
+    list holds one page, not all of them. None: there is nothing (left) to show."""
+
+    async def page(self, key: K | None, number: int) -> Page[K] | None: ...
+
+
+class StaticPages:
+    """Pages built up front (short lists)."""
+
+    def __init__(self, pages: Sequence[discord.Embed]) -> None:
         self.pages = list(pages)
+
+    async def page(self, key: int | None, number: int) -> Page[int] | None:
+        index = key or 0
+        if index >= len(self.pages):
+            return None
+        following = index + 1 if index + 1 < len(self.pages) else None
+        return Page(self.pages[index], following, len(self.pages))
+
+
+class Paginator(OwnedView):
+    """Pages with first/previous/next buttons and a page counter; each press asks the
+    source for just the page it shows."""
+
+    def __init__(self, owner_id: int, source: PageSource[Any] | Sequence[discord.Embed]) -> None:
+        super().__init__(owner_id)
+        self.source: PageSource[Any] = (
+            StaticPages(source) if isinstance(source, Sequence) else source
+        )
         self.index = 0
-        self._update_page()
+        self._keys: list[Any] = [None]  # where each page seen so far starts
+        self._page: Page[Any] | None = None
 
     @property
     def current(self) -> discord.Embed:
-        return self.pages[self.index]
+        assert self._page is not None, "start() fetches the first page"
+        return self._page.embed
 
     def _update_page(self) -> None:
-        total = len(self.pages)
-        for number, page in enumerate(self.pages, start=1):
-            footer = page.footer.text or ""
-            marker = f"Page {number}/{total}"
-            if total > 1 and marker not in footer:
-                page.set_footer(text=f"{footer} · {marker}" if footer else marker)
-        self.previous_page.disabled = self.index == 0
-        self.next_page.disabled = self.index >= total - 1
+        page = self._page
+        assert page is not None
+        number = self.index + 1
+        if number > 1 or page.next_key is not None:
+            total = page.total_pages
+            if page.next_key is None:
+                total = number
+            elif total is not None and total <= number:
+                total = None  # the list grew since it was counted: no promise
+            marker = f"Page {number}/{total}" if total is not None else f"Page {number}"
+            footer = page.embed.footer.text or ""
+            if marker not in footer:  # static pages come back with theirs
+                page.embed.set_footer(text=f"{footer} · {marker}" if footer else marker)
+        self.first_page.disabled = self.previous_page.disabled = self.index == 0
+        self.next_page.disabled = page.next_key is None
 
-    async def start(self, interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
-        """Send the first page, replying to the interaction (or following up if deferred)."""
-        view = self if len(self.pages) > 1 else discord.utils.MISSING
-        if len(self.pages) > 1:
+    async def start(self, interaction: discord.Interaction, *, ephemeral: bool = True) -> bool:
+        """Send the first page, replying to the interaction (or following up if deferred).
+        False, having sent nothing, when the source has nothing to show."""
+        self._page = await self.source.page(None, 1)
+        if self._page is None:
+            return False
+        self._update_page()
+        several = self._page.next_key is not None
+        view = self if several else discord.utils.MISSING
+        if several:
             self.track(interaction.client)
         if interaction.response.is_done():
             self.message = await interaction.followup.send(
@@ -161,26 +210,49 @@ class Paginator(OwnedView):
                 embed=self.current, view=view, ephemeral=ephemeral
             )
             self.message = await interaction.original_response()
-        if len(self.pages) == 1:
+        if not several:
             self.stop()
+        return True
 
-    async def _show(self, interaction: discord.Interaction) -> None:
+    async def _go(self, interaction: discord.Interaction, index: int) -> None:
+        page = await self.source.page(self._keys[index], index + 1)
+        if page is None:
+            # What was there is gone (deleted since): start again from the top.
+            index, page = 0, await self.source.page(None, 1)
+            del self._keys[1:]
+        if page is None:
+            self.stop()
+            await interaction.response.edit_message(
+                content="Nothing is left to show.", embed=None, view=None
+            )
+            return
+        self.index, self._page = index, page
         self._update_page()
         await interaction.response.edit_message(embed=self.current, view=self)
+
+    @discord.ui.button(label="First", emoji="⏮️", style=discord.ButtonStyle.secondary)
+    async def first_page(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[Paginator]
+    ) -> None:
+        await self._go(interaction, 0)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous_page(
         self, interaction: discord.Interaction, _button: discord.ui.Button[Paginator]
     ) -> None:
-        self.index = max(0, self.index - 1)
-        await self._show(interaction)
+        await self._go(interaction, max(0, self.index - 1))
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
     async def next_page(
         self, interaction: discord.Interaction, _button: discord.ui.Button[Paginator]
     ) -> None:
-        self.index = min(len(self.pages) - 1, self.index + 1)
-        await self._show(interaction)
+        assert self._page is not None
+        if self._page.next_key is None:  # a double click past the end: show the last again
+            await self._go(interaction, self.index)
+            return
+        del self._keys[self.index + 1 :]
+        self._keys.append(self._page.next_key)
+        await self._go(interaction, self.index + 1)
 
 
 class Confirm(OwnedView):

@@ -175,7 +175,11 @@ class CommentService:
         status: CommentStatus | None,
         revision: int | None = None,
         viewer: Viewer | None = None,
+        after: tuple[bool, int, int] | None = None,
+        limit: int | None = None,
     ) -> CommentListing:
+        """The comments asked for; with ``limit``, one page of them after the keyset
+        position ``after`` (outdated, first line, number), reply counts for that page."""
         async with self.db.read() as session:
             excerpt = require_live(
                 seen_by(viewer, await session.excerpts.get_excerpt(guild_id, excerpt_number)),
@@ -193,9 +197,20 @@ class CommentService:
                 last_line=last,
                 status=status,
                 origin_revision=revision,
+                after=after,
+                limit=limit,
             )
             counts = await session.comments.count_replies([c.id for c in found])
-        return CommentListing(excerpt, found, counts)
+            total = None
+            if first is None and revision is None:
+                # Kept by the storage layer: no rows counted.
+                open_count, resolved = await session.excerpts.comment_counts(excerpt.id)
+                total = {
+                    None: open_count + resolved,
+                    CommentStatus.OPEN: open_count,
+                    CommentStatus.RESOLVED: resolved,
+                }[status]
+        return CommentListing(excerpt, found, counts, total)
 
     async def search_comments(
         self,

@@ -128,7 +128,10 @@ class ExcerptService:
         revision: int | None = None,
         *,
         viewer: Viewer | None = None,
+        window: tuple[int, int] | None = None,
     ) -> LineListing:
+        """The lines ``spec`` names with their comment counts; with ``window`` (start line,
+        how many), only that page of them, so a page costs the same at any length."""
         async with self.db.read() as session:
             excerpt = require_live(
                 seen_by(viewer, await session.excerpts.get_excerpt(guild_id, number)), number
@@ -140,20 +143,45 @@ class ExcerptService:
             if shown != excerpt.revision:
                 total = len(await session.excerpts.get_lines(excerpt.id, shown))
             first, last = parse_line_spec(spec, total) if spec else (1, total)
-            lines = await session.excerpts.get_lines(excerpt.id, shown, first, last)
+            start, stop = first, last
+            if window is not None:
+                start = max(first, window[0])
+                stop = min(last, start + window[1] - 1)
+            lines = await session.excerpts.get_lines(excerpt.id, shown, start, stop)
             counts = (
-                await session.excerpts.comment_counts_by_line(excerpt.id, first, last)
-                if shown == excerpt.revision
+                await session.excerpts.comment_counts_by_line(excerpt.id, start, stop)
+                if shown == excerpt.revision and lines
                 else {}
             )
-        return LineListing(excerpt, shown, lines, counts)
+        return LineListing(excerpt, shown, lines, counts, first, last)
 
     async def list_excerpts(
-        self, guild_id: int, author_id: int | None = None, *, viewer: Viewer | None = None
+        self,
+        guild_id: int,
+        author_id: int | None = None,
+        *,
+        viewer: Viewer | None = None,
+        before: int | None = None,
+        limit: int | None = None,
     ) -> list[ExcerptSummary]:
+        """Newest first; with ``limit``, one page: those numbered below ``before``."""
         async with self.db.read() as session:
             return await session.excerpts.list_excerpts(
-                guild_id, author_id=author_id, viewer=viewer
+                guild_id, author_id=author_id, viewer=viewer, before=before, limit=limit
+            )
+
+    async def count_excerpts(
+        self,
+        guild_id: int,
+        author_id: int | None = None,
+        *,
+        viewer: Viewer | None = None,
+        cap: int,
+    ) -> int:
+        """How many excerpts the list holds, counted no further than ``cap``."""
+        async with self.db.read() as session:
+            return await session.excerpts.count_excerpts(
+                guild_id, author_id=author_id, viewer=viewer, cap=cap
             )
 
     async def search_excerpts(

@@ -16,6 +16,9 @@ class LineListing:
     revision: int
     lines: list[Line]
     counts: dict[int, tuple[int, int]]  # line -> (open, resolved)
+    # The lines asked for; ``lines`` may be one page of them.
+    first: int = 1
+    last: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +86,4 @@ class CommentListing:
     excerpt: Excerpt
     comments: list[Comment]
     reply_counts: dict[int, int]
+    total: int | None = None  # comments matching in all, when known without counting rows
