@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from bot.config import ConfigError, read_environment, settings_from
 from bot.formatting import file_size
-from bot.storage.database import side_files
+from bot.storage import side_files
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -22,8 +22,7 @@ from bot.config import ConfigError, read_environment, settings_from
 from bot.digest_formats import DigestFormat
 from bot.digest_service import Digest, Digests, NoDigest, NoDigestKind, parse_since
 from bot.errors import MarginaliaError
-from bot.storage import Database, UnusableDatabase
-from bot.storage.database import side_files
+from bot.storage import Database, UnusableDatabase, side_files
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]

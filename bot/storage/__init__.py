@@ -3,19 +3,19 @@
 Services hold a :class:`Store` and work through its sessions' repositories
 (:mod:`bot.storage.interface`); :class:`Database` is the SQLite store, with its
 connection and migrations in :mod:`bot.storage.database` and one module per table
-group (``excerpts``, ``comments``, ``prompts``, ``feedback``). ``_sql`` and ``_rows``
-are private to the package: shared SQL helpers, and rows to records by column name.
+group (``excerpts``, ``comments``, ``prompts``, ``feedback``). ``_sql``, ``_rows`` and
+``_files`` are private to the package: shared SQL helpers, rows to records by column
+name, and the database file's safety checks and lock.
 """
 
-from bot.storage.database import (
-    Database,
+from bot.storage._files import (
     DatabaseBusy,
     DatabaseInUse,
     DatabaseLock,
-    MigrationError,
-    SqliteSession,
     UnusableDatabase,
+    side_files,
 )
+from bot.storage.database import Database, MigrationError, SqliteSession
 from bot.storage.interface import (
     CommentStore,
     ExcerptStore,
@@ -39,4 +39,5 @@ __all__ = [
     "SqliteSession",
     "Store",
     "UnusableDatabase",
+    "side_files",
 ]
