@@ -54,7 +54,8 @@ def settings_from(
     if need_token and not token:
         raise ConfigError(
             "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot's token "
-            "(Discord Developer Portal → your application → Bot → Reset Token)."
+            "(Discord Developer Portal → your application → Bot → Reset Token), or try the "
+            "bot offline first with `bash scripts/run.sh sandbox`."
         )
     database = overrides.pop("database", None) or _configured_path(
         values.get("MARGINALIA_DATABASE"), DEFAULT_DATABASE

@@ -58,3 +58,5 @@ def test_starting_without_a_token_prints_one_line_and_stops():
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and ".env" in lines[0]
+    # A newcomer's first run leads somewhere even without a Discord application.
+    assert "scripts/run.sh sandbox" in lines[0]
