@@ -38,7 +38,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -49,7 +49,7 @@ import simcord
 
 from bot import create_bot
 from bot.errors import MarginaliaError
-from bot.models import Actor, PostedMessage
+from bot.models import Actor, Anchor, AnchorState, Comment, CommentStatus, PostedMessage
 from bot.storage import Database
 from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
@@ -165,6 +165,32 @@ def only_domain_errors(env: Any) -> None:
 
 
 # ------------------------------------------------------------- the core, no Discord
+
+
+def make_comment(anchor: Anchor, **changes: object) -> Comment:
+    """An open, anchored comment record on ``anchor``, for rendering tests; ``changes``
+    replace any field."""
+    comment = Comment(
+        id=1,
+        guild_id=1,
+        number=4,
+        excerpt_id=1,
+        excerpt_number=1,
+        author_id=2,
+        author_name="Ruth",
+        text="Hm.",
+        anchor=anchor,
+        suggestion=None,
+        status=CommentStatus.OPEN,
+        anchor_state=AnchorState.ANCHORED,
+        revision=1,
+        origin_revision=1,
+        origin_line_start=anchor.line_start,
+        origin_line_end=anchor.line_end,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return replace(comment, **changes)  # type: ignore[arg-type]
 
 
 @dataclass

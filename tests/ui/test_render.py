@@ -14,9 +14,7 @@ from hypothesis import strategies as st
 
 from bot.models import (
     Anchor,
-    AnchorState,
     Comment,
-    CommentStatus,
     Excerpt,
     ExcerptStatus,
     Line,
@@ -30,6 +28,7 @@ from bot.ui.pages import (
     MESSAGE_EMBED_TOTAL_LIMIT,
     embed_size,
 )
+from tests.helpers import make_comment
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -210,23 +209,12 @@ _LIVE_LINK = re.compile(r"(?<!\\)(?:\\\\)*\[[^\]]*\]\(")
 
 def _comment_on(line: Line, quote: str) -> Comment:
     offset = line.text.index(quote)
-    return Comment(
-        id=1,
-        guild_id=1,
+    return make_comment(
+        Anchor(line.number, line.number, quote, line.number, offset),
         number=1,
-        excerpt_id=1,
         excerpt_number=7,
-        author_id=2,
         author_name="Bea",
         text="Where does this go?",
-        anchor=Anchor(line.number, line.number, quote, line.number, offset),
-        suggestion=None,
-        status=CommentStatus.OPEN,
-        anchor_state=AnchorState.ANCHORED,
-        revision=1,
-        origin_revision=1,
-        origin_line_start=line.number,
-        origin_line_end=line.number,
         created_at=NOW,
         updated_at=NOW,
     )

@@ -9,41 +9,18 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.models import Anchor, AnchorState, Comment, CommentStatus, Excerpt, ExcerptStatus, Line
+from bot.models import Anchor, AnchorState, Comment, Excerpt, ExcerptStatus, Line
 from bot.ui.comments import comment_embed, comment_location, marked_line
 from bot.ui.escaping import escape, escape_embed
+from tests.helpers import make_comment
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 USER = "<@123456789012345678>"
 
 
-def _comment(anchor: Anchor, **changes: object) -> Comment:
-    comment = Comment(
-        id=1,
-        guild_id=1,
-        number=4,
-        excerpt_id=1,
-        excerpt_number=1,
-        author_id=2,
-        author_name="Ruth",
-        text="Hm.",
-        anchor=anchor,
-        suggestion=None,
-        status=CommentStatus.OPEN,
-        anchor_state=AnchorState.ANCHORED,
-        revision=1,
-        origin_revision=1,
-        origin_line_start=anchor.line_start,
-        origin_line_end=anchor.line_end,
-        created_at=T0,
-        updated_at=T0,
-    )
-    return replace(comment, **changes)  # type: ignore[arg-type]
-
-
 def _quoted(text: str, phrase: str, number: int = 7) -> Comment:
     offset = text.index(phrase)
-    return _comment(Anchor(number, number, phrase, number, offset))
+    return make_comment(Anchor(number, number, phrase, number, offset))
 
 
 # --- the line around a quote ---------------------------------------------------
@@ -78,7 +55,7 @@ def test_a_long_line_is_cut_to_the_budget_around_the_quote(
 
 
 def test_locations_read_as_plain_words() -> None:
-    moved = _comment(
+    moved = make_comment(
         Anchor(3, 6),
         anchor_state=AnchorState.MOVED,
         revision=2,
@@ -91,7 +68,7 @@ def test_locations_read_as_plain_words() -> None:
         "⌛ outdated (written on lines 3–4 of revision 1, whose text is gone)"
     )
     assert comment_location(moved, 2, original=True) == "line 3 of revision 1"
-    assert comment_location(_comment(Anchor(5, 5)), 1) == "line 5"
+    assert comment_location(make_comment(Anchor(5, 5)), 1) == "line 5"
     assert "(s)" not in comment_location(moved, 2) + comment_location(outdated, 2)
 
 
