@@ -35,6 +35,7 @@ from bot.storage._files import (
 )
 from bot.storage.comments import SqliteComments
 from bot.storage.excerpts import SqliteExcerpts
+from bot.storage.exchange import SqliteExchange
 from bot.storage.feedback import SqliteFeedback
 from bot.storage.prompts import SqlitePrompts
 
@@ -89,6 +90,7 @@ class SqliteSession:
         self.comments = SqliteComments(connection)
         self.prompts = SqlitePrompts(connection)
         self.feedback = SqliteFeedback(connection)
+        self.exchange = SqliteExchange(connection)
 
 
 class Database:

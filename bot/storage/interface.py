@@ -35,6 +35,7 @@ from bot.models import (
     ServerPrompt,
     Viewer,
 )
+from bot.storage.exchange_interface import ExchangeStore
 
 
 class ExcerptStore(Protocol):
@@ -430,6 +431,9 @@ class Session(Protocol):
 
     @property
     def feedback(self) -> FeedbackStore: ...
+
+    @property
+    def exchange(self) -> ExchangeStore: ...
 
 
 class Store(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.exchange import CritiqueMeter
 from bot.storage import Store
 from bot.workshop._comments import CommentService
 from bot.workshop._excerpts import ExcerptService
@@ -64,4 +65,4 @@ class Workshop:
     def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
         self.db = database
         self.excerpts = ExcerptService(database, clock)
-        self.comments = CommentService(database, clock)
+        self.comments = CommentService(database, clock, CritiqueMeter())
