@@ -121,6 +121,7 @@ class Comment:
     # The phrase as the reader quoted it, kept for the record when ``anchor.quote``
     # follows the text into later revisions (even into the suggested words).
     origin_quote: str | None = None
+    thanked_at: datetime | None = None  # when the excerpt's author thanked it
 
     @property
     def suggested_against(self) -> str | None:

@@ -150,6 +150,9 @@ class Excerpts(commands.Cog):
         # Typed inside a thread (another excerpt's, or a forum post): the new excerpt is
         # announced in the parent channel, or only to the poster, never in that thread.
         elsewhere = isinstance(interaction.channel, discord.Thread)
+        # With the critique exchange on, a short balance is refused privately, before
+        # the public "thinking…" appears.
+        await self.workshop.excerpts.check_credits(guild_id, actor_of(interaction))
         await interaction.response.defer(thinking=True, ephemeral=elsewhere)
         excerpt = await self.workshop.excerpts.create_excerpt(
             guild_id=guild_id,

@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.config import Settings, token_refused
 from bot.digest_service import Digests
+from bot.exchange import ExchangeService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
 from bot.storage import Database, DatabaseLock, UnusableDatabase
@@ -21,7 +22,13 @@ from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.excerpts", "cogs.comments", "cogs.prompts", "cogs.digest")
+EXTENSIONS = (
+    "cogs.excerpts",
+    "cogs.comments",
+    "cogs.prompts",
+    "cogs.digest",
+    "cogs.exchange",
+)
 
 
 class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
@@ -45,6 +52,7 @@ class MarginaliaBot(commands.Bot):
         self.database = Database(settings.database)
         self.workshop = Workshop(self.database, clock=discord.utils.utcnow)
         self.digests = Digests(self.database, clock=discord.utils.utcnow)
+        self.exchange = ExchangeService(self.database, clock=discord.utils.utcnow)
         self.prompts = PromptService(
             self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
         )

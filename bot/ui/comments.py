@@ -94,6 +94,8 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
     notes = [f"Excerpt #{excerpt.number}", comment_status_label(comment)]
     if comment.edited_at is not None:
         notes.append("✏️ edited")
+    if comment.thanked_at is not None:
+        notes.append("🙏 thanked by the author")
     notes.append(f"reply with /comment reply comment:{comment.number}")
     embed.set_footer(text=" · ".join(notes))
     return embed

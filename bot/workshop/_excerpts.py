@@ -53,6 +53,12 @@ class ExcerptService:
         clean_title, warning = self.check_details(title, content_warning)
         return clean_title, parse_excerpt_text(text), warning
 
+    async def check_credits(self, guild_id: int, author: Actor) -> None:
+        """Refuse early (``NotEnoughCredits``) an author who can't pay for a new excerpt,
+        before anything is shown in the channel; :meth:`create_excerpt` checks again."""
+        async with self.db.transaction() as tx:
+            await check_can_post(tx.exchange, guild_id, author.id, self._now())
+
     async def create_excerpt(
         self,
         *,
