@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.errors import InvalidInput, NotAllowed
@@ -28,8 +28,6 @@ MAX_REASON_CHARS = 200
 SHOWN_ENTRIES = 10
 QUEUE_PAGE = 10
 SUGGESTED = 3
-# Days waiting count for at most min(6·days, 60): ten steps.
-WAIT_DAYS = 10
 # /queue next names at most this many uncommented ranges.
 SHOWN_GAPS = 3
 
@@ -73,14 +71,9 @@ class QueuePick:
     focus: str | None = None
 
 
-def wait_cutoffs(now: datetime) -> list[datetime]:
-    """The moments 1..10 whole days ago: an excerpt posted before the d-th waited d days."""
-    return [now - timedelta(days=day) for day in range(1, WAIT_DAYS + 1)]
-
-
 def score(item: QueueItem, now: datetime) -> float:
     """The SPEC's score: 10·R − min(6·days, 60) − 5·√min(C, 100) − 20 if first."""
-    days = max(0, (now - item.posted_at).days)
+    days = max(0, (now.date() - item.posted_at.date()).days)  # whole UTC days
     return item.base / 1000 - min(6 * days, 60)
 
 
@@ -220,7 +213,7 @@ class ExchangeService:
         async with self.db.read() as session:
             total = await session.exchange.queue_size(guild_id)
             items = await session.exchange.queue(
-                guild_id, wait_cutoffs(self._now()), offset=page * QUEUE_PAGE, limit=QUEUE_PAGE
+                guild_id, self._now().date(), offset=page * QUEUE_PAGE, limit=QUEUE_PAGE
             )
         return items, total
 
@@ -251,7 +244,7 @@ async def _suggest(
     critiqued: the queue read just far enough past those they already critiqued."""
     done = await exchange.critiqued_by(guild_id, reader_id)
     items = await exchange.queue(
-        guild_id, wait_cutoffs(now), offset=0, limit=wanted + len(done), skip_author=reader_id
+        guild_id, now.date(), offset=0, limit=wanted + len(done), skip_author=reader_id
     )
     return [item for item in items if item.excerpt_number not in done][:wanted]
 

@@ -6,8 +6,7 @@ queue's base score) are kept here in the same transaction as the write that chan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
@@ -20,6 +19,8 @@ from bot.exchange_models import (
 )
 
 _QUEUE_COLUMNS = "excerpt_number, author_id, critiques, posted_at, base"
+# Days waiting count for at most min(6·days, 60): ten days.
+WAIT_DAYS = 10
 
 
 def _queue_item(row: aiosqlite.Row) -> QueueItem:
@@ -53,13 +54,12 @@ def _entry(row: aiosqlite.Row) -> LedgerEntry:
     )
 
 
-def _score_order(cutoffs: Sequence[str]) -> str:
-    """ORDER BY for the queue: base − 1000·min(6·days waiting, 60), then oldest first.
-    ``cutoffs[d]`` is the moment d+1 whole days ago; parameters ?1..?10 hold them."""
-    steps = " ".join(
-        f"WHEN posted_at <= ?{day} THEN {6000 * day}" for day in range(len(cutoffs), 0, -1)
-    )
-    return f"base - CASE {steps} ELSE 0 END, posted_at, excerpt_number"
+# The queue's order: base − 6000·min(days waiting, 10), i.e. base + 6000·max(posted_day,
+# today − 10), then oldest first. ``:horizon`` is today − 10 (as a date ordinal).
+_SCORE_ORDER = """
+    base + 6000 * CASE WHEN posted_day < :horizon THEN :horizon ELSE posted_day END,
+    posted_at, excerpt_number
+"""
 
 
 class SqliteExchange:
@@ -321,8 +321,8 @@ class SqliteExchange:
         """A newly posted excerpt joins the queue (first excerpt: none of the author's before)."""
         enqueue = """
             INSERT INTO exchange_excerpts (excerpt_id, guild_id, excerpt_number, author_id,
-                posted_at, first_excerpt, base)
-            SELECT ?1, ?2, ?3, ?4, ?5, f.first, -CAST(?6 AS INTEGER) - 20000 * f.first
+                posted_at, posted_day, first_excerpt, base)
+            SELECT ?1, ?2, ?3, ?4, ?5, ?7, f.first, -CAST(?6 AS INTEGER) - 20000 * f.first
             FROM (SELECT CASE WHEN EXISTS (
                 SELECT 1 FROM excerpts WHERE guild_id = ?2 AND author_id = ?4 AND number < ?3
                     AND thread_id IS NOT NULL) THEN 0 ELSE 1 END AS first) AS f
@@ -330,7 +330,16 @@ class SqliteExchange:
             ON CONFLICT (excerpt_id) DO NOTHING
         """
         await self._conn.execute(
-            enqueue, (excerpt_id, guild_id, excerpt_number, author_id, now.isoformat(), penalty)
+            enqueue,
+            (
+                excerpt_id,
+                guild_id,
+                excerpt_number,
+                author_id,
+                now.isoformat(),
+                penalty,
+                now.date().toordinal(),
+            ),
         )
 
     async def set_closed(self, excerpt_id: int, closed: bool) -> None:
@@ -365,26 +374,29 @@ class SqliteExchange:
     async def queue(
         self,
         guild_id: int,
-        cutoffs: Sequence[datetime],
+        today: date,
         *,
         offset: int,
         limit: int,
         skip_author: int | None = None,
     ) -> list[QueueItem]:
-        """The queue in score order (lowest first, oldest first on ties); ``cutoffs`` are
-        the moments 1..10 whole days ago. ``skip_author``'s excerpts left out."""
-        stamps = [moment.isoformat() for moment in cutoffs]
-        n = len(stamps)
+        """The queue in score order (lowest first, oldest first on ties) as of ``today``
+        (UTC); ``skip_author``'s excerpts left out."""
         queue = f"""
             SELECT {_QUEUE_COLUMNS} FROM exchange_excerpts
-            WHERE guild_id = ?{n + 1} AND queued = 1
-                AND (CAST(?{n + 2} AS INTEGER) IS NULL OR author_id <> ?{n + 2})
-            ORDER BY {_score_order(stamps)}
-            LIMIT ?{n + 3} OFFSET ?{n + 4}
+            WHERE guild_id = :guild_id AND queued = 1
+                AND (CAST(:skip AS INTEGER) IS NULL OR author_id <> :skip)
+            ORDER BY {_SCORE_ORDER}
+            LIMIT :limit OFFSET :offset
         """
-        rows = await self._conn.execute_fetchall(
-            queue, (*stamps, guild_id, skip_author, limit, offset)
-        )
+        parameters = {
+            "guild_id": guild_id,
+            "skip": skip_author,
+            "horizon": today.toordinal() - WAIT_DAYS,
+            "limit": limit,
+            "offset": offset,
+        }
+        rows = await self._conn.execute_fetchall(queue, parameters)
         return [_queue_item(row) for row in rows]
 
     async def commented_ranges(self, excerpt_id: int) -> list[tuple[int, int]]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.exchange_models import (
@@ -95,7 +94,7 @@ class ExchangeStore(Protocol):
     async def queue(
         self,
         guild_id: int,
-        cutoffs: Sequence[datetime],
+        today: date,
         *,
         offset: int,
         limit: int,

@@ -84,7 +84,7 @@ class QueuePages:
         pages = max(1, -(-total // QUEUE_PAGE))
         lines = []
         for position, item in enumerate(items, start=index * QUEUE_PAGE + 1):
-            days = max(0, (self.now - item.posted_at).days)
+            days = max(0, (self.now.date() - item.posted_at.date()).days)
             lines.append(
                 f"{position}. **#{item.excerpt_number}** by <@{item.author_id}> · "
                 f"{plural(item.critiques, 'critique')} · waiting {plural(days, 'day')}"

@@ -61,12 +61,14 @@ CREATE TABLE exchange_members (
 
 -- Per posted excerpt: substantive critiques received (R) and its place in the queue.
 -- base = 1000 × (10·R − 5·√min(C, 100) − 20 if first), rounded; queued = 0/1.
+-- Days waiting are whole UTC days since posted_day, so the order is one integer sum a row.
 CREATE TABLE exchange_excerpts (
     excerpt_id     INTEGER PRIMARY KEY,
     guild_id       INTEGER NOT NULL,
     excerpt_number INTEGER NOT NULL,
     author_id      INTEGER NOT NULL,
     posted_at      TEXT    NOT NULL,
+    posted_day     INTEGER NOT NULL,            -- the UTC day posted (date ordinal)
     critiques      INTEGER NOT NULL DEFAULT 0,
     first_excerpt  INTEGER NOT NULL,
     base           INTEGER NOT NULL,
