@@ -243,8 +243,28 @@ async def _suggest(
     """The first ``wanted`` excerpts of the queue the reader has neither written nor
     critiqued: the queue read just far enough past those they already critiqued."""
     done = await exchange.critiqued_by(guild_id, reader_id)
+    today = now.date()
+    limit = wanted + len(done)
+    # The first eligible excerpts in base order (an index walk, no sort) bound the answer:
+    # a score is base − 6000·min(days, 10), so an excerpt whose base is above the worst of
+    # their scores + 60,000 cannot win. Only those under the bound are sorted by score.
+    horizon = today.toordinal() - 10
+    in_base_order = await exchange.queue(
+        guild_id, today, offset=0, limit=limit, skip_author=reader_id, by_base=True
+    )
+    eligible = [item for item in in_base_order if item.excerpt_number not in done][:wanted]
+    if not eligible:
+        return []
+    worst = max(
+        item.base + 6000 * max(item.posted_at.date().toordinal(), horizon) for item in eligible
+    )
     items = await exchange.queue(
-        guild_id, now.date(), offset=0, limit=wanted + len(done), skip_author=reader_id
+        guild_id,
+        today,
+        offset=0,
+        limit=limit,
+        skip_author=reader_id,
+        max_base=worst - 6000 * horizon,
     )
     return [item for item in items if item.excerpt_number not in done][:wanted]
 

@@ -379,19 +379,24 @@ class SqliteExchange:
         offset: int,
         limit: int,
         skip_author: int | None = None,
+        max_base: int | None = None,
+        by_base: bool = False,
     ) -> list[QueueItem]:
         """The queue in score order (lowest first, oldest first on ties) as of ``today``
-        (UTC); ``skip_author``'s excerpts left out."""
+        (UTC); ``skip_author``'s excerpts left out, and those with a base above
+        ``max_base``. ``by_base``: in base order instead (an index walk, no sort)."""
         queue = f"""
             SELECT {_QUEUE_COLUMNS} FROM exchange_excerpts
             WHERE guild_id = :guild_id AND queued = 1
                 AND (CAST(:skip AS INTEGER) IS NULL OR author_id <> :skip)
-            ORDER BY {_SCORE_ORDER}
+                AND (CAST(:max_base AS INTEGER) IS NULL OR base <= :max_base)
+            ORDER BY {"base, posted_at" if by_base else _SCORE_ORDER}
             LIMIT :limit OFFSET :offset
         """
         parameters = {
             "guild_id": guild_id,
             "skip": skip_author,
+            "max_base": max_base,
             "horizon": today.toordinal() - WAIT_DAYS,
             "limit": limit,
             "offset": offset,

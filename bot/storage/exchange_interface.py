@@ -99,6 +99,8 @@ class ExchangeStore(Protocol):
         offset: int,
         limit: int,
         skip_author: int | None = None,
+        max_base: int | None = None,
+        by_base: bool = False,
     ) -> list[QueueItem]: ...
 
     async def commented_ranges(self, excerpt_id: int) -> list[tuple[int, int]]: ...
