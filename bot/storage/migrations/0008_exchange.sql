@@ -1,0 +1,1 @@
+-- Placeholder for the critique exchange's migration (issue 15); replaced when merged.
