@@ -153,6 +153,13 @@ def suggestion_pair(comment: Comment) -> tuple[str, str] | None:
     return before, comment.suggestion
 
 
+def suggestion_status(comment: Comment) -> str:
+    """Where a suggestion stands: open, applied (into which revision), or resolved."""
+    if comment.applied_revision is not None:
+        return f"applied in revision {comment.applied_revision}"
+    return "open" if comment.status is CommentStatus.OPEN else "resolved"
+
+
 def location(thread: Thread) -> str:
     """Where a comment sits: ``line 12`` or ``lines 12–14``."""
     return thread.comment.anchor.describe()

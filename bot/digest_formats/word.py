@@ -39,6 +39,7 @@ from bot.digest_formats import (
     hidden_note,
     location,
     suggestion_pair,
+    suggestion_status,
     unplaced_note,
 )
 from bot.formatting import plural
@@ -124,7 +125,7 @@ def _comment_paragraphs(thread: Thread, note: str | None) -> list[str]:
     quote = comment.anchor.quote
     pair = suggestion_pair(comment)
     if pair is not None:
-        paragraphs.append(f"Suggestion: {pair[0]} → {pair[1]}")
+        paragraphs.append(f"Suggestion: {pair[0]} → {pair[1]} ({suggestion_status(comment)})")
     # A reply's own line breaks stay inside its paragraph (as Word line breaks).
     paragraphs.extend(f"↳ {reply.author_name}: {reply.text}" for reply in thread.replies)
     if note is not None:
