@@ -7,28 +7,7 @@ import pytest
 from simcord.backend.errors import SetupError
 
 from tests.helpers import count, expect_refusal, rows
-from tests.suggestions.story import STORY
-
-SUGGESTIONS = [
-    ("1", "Typo.", "scents", "since"),
-    ("2", "You're, not your.", "Your right", "You're right"),
-    ("3", "Tighter.", "climbed the stair", "climbed the stairs"),
-    ("3", "Which stair?", "the stair with", "the spiral stair with"),
-]
-
-
-async def story_thread(env, server):
-    posted = await server.author.slash(
-        server.channel, "excerpt post", title="The Storm", file=("storm.txt", STORY.encode())
-    )
-    assert not posted.ephemeral
-    thread = server.channel.threads[-1] if hasattr(server.channel, "threads") else None
-    assert thread is not None
-    for line, text, quote, suggestion in SUGGESTIONS:
-        await server.reader.slash(
-            thread, "comment add", line=line, text=text, quote=quote, suggestion=suggestion
-        )
-    return thread
+from tests.suggestions.story import story_thread
 
 
 async def test_apply_all_previews_then_makes_revision_2(simcord_env, server, db_path):

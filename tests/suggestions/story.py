@@ -3,6 +3,8 @@ that overlap."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.models import Actor, Excerpt, PostedMessage
 from bot.workshop import Workshop
 from tests.helpers import AUTHOR, GUILD, READER
@@ -46,3 +48,26 @@ async def story(workshop: Workshop, author: Actor = AUTHOR) -> Excerpt:
             suggestion=suggestion,
         )
     return excerpt
+
+
+# The same story in Discord: (line, text, quote, suggestion) by the reader, in order.
+SUGGESTIONS = [
+    ("1", "Typo.", "scents", "since"),
+    ("2", "You're, not your.", "Your right", "You're right"),
+    ("3", "Tighter.", "climbed the stair", "climbed the stairs"),
+    ("3", "Which stair?", "the stair with", "the spiral stair with"),
+]
+
+
+async def story_thread(env: Any, server: Any) -> Any:
+    posted = await server.author.slash(
+        server.channel, "excerpt post", title="The Storm", file=("storm.txt", STORY.encode())
+    )
+    assert not posted.ephemeral
+    thread = server.channel.threads[-1] if hasattr(server.channel, "threads") else None
+    assert thread is not None
+    for line, text, quote, suggestion in SUGGESTIONS:
+        await server.reader.slash(
+            thread, "comment add", line=line, text=text, quote=quote, suggestion=suggestion
+        )
+    return thread
