@@ -15,6 +15,7 @@ from bot.models import Excerpt, Line
 from bot.text import check_upload
 from bot.ui.checks import actor_of, require_excerpt_posting_rights, viewer_of
 from bot.ui.client import MarginaliaBot
+from bot.ui.comments import card_edit
 from bot.ui.escaping import escape
 from bot.ui.excerpts import (
     ExcerptListPages,
@@ -47,6 +48,7 @@ from cogs.common import guild_id_of
 log = logging.getLogger(__name__)
 
 PASTE_LIMIT = 4000  # Discord's limit for one modal text field
+CARDS_UPDATED = 10  # applied comments whose cards a revision edits (rate limits)
 
 
 class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
@@ -249,6 +251,15 @@ class Excerpts(commands.Cog):
             refused=posting is not None and posting.refused,
         )
         await interaction.followup.send(notice + where + extra, ephemeral=True)
+        if outcome.applied:
+            # The few applied comments' cards say so; many are left to the notice.
+            cards = await self.workshop.suggestions.applied_cards(
+                excerpt, outcome.applied, limit=CARDS_UPDATED
+            )
+            edits = [change for context in cards for change in card_edit(context)]
+            if edits and not await update_thread(interaction, excerpt.thread_id, None, edits):
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.followup.send(THREAD_NOT_UPDATED, ephemeral=True)
 
     @excerpt.command(name="apply", description="Put readers' suggestions into a new revision")
     @app_commands.describe(

@@ -18,7 +18,7 @@ from bot.models import Actor, AnchorState, Comment, Excerpt
 from bot.reanchor import Relocation
 from bot.storage import Session, Store
 from bot.suggestions import Application, Refusal, apply_suggestions
-from bot.workshop._records import RevisionOutcome
+from bot.workshop._records import CommentContext, RevisionOutcome
 from bot.workshop._revise import RevisionPlan, apply_revision, plan_revision, revision_outcome
 from bot.workshop._validation import require_author, require_live, require_thread_writer, seen_by
 
@@ -99,6 +99,32 @@ class SuggestionService:
         plan = _with_applied(plan, application)
         updated, moves = await apply_revision(self.db, plan, guild_id=guild_id, now=self._now)
         return revision_outcome(updated, plan, moves), application
+
+    async def applied_cards(
+        self, excerpt: Excerpt, numbers: Sequence[int], *, limit: int
+    ) -> list[CommentContext]:
+        """The first ``limit`` applied comments with a card, as their cards now show them
+        (status applied, on the new words). More are left to the revision notice."""
+        async with self.db.read() as session:
+            found = await session.comments.comments_by_numbers(
+                excerpt.guild_id, list(numbers)[:limit]
+            )
+            carded = await session.comments.attach_replies(
+                [c for c in found if c.card_message_id is not None and c.is_applied]
+            )
+            return [
+                CommentContext(
+                    comment,
+                    excerpt,
+                    await session.excerpts.get_lines(
+                        excerpt.id,
+                        comment.revision,
+                        comment.anchor.line_start,
+                        comment.anchor.line_end,
+                    ),
+                )
+                for comment in carded
+            ]
 
 
 async def _read(

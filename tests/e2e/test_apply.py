@@ -56,6 +56,16 @@ async def test_apply_all_previews_then_makes_revision_2(simcord_env, server, db_
     ]
     # The thread got the notice and the new lines.
     assert any("2 suggestions applied" in (m.content or "") for m in thread.history())
+    # The applied comments' cards say so; the others' stay open.
+    footers = {
+        e.title.split(" ·")[0]: e.footer.text
+        for m in thread.history()
+        for e in m.embeds
+        if (e.title or "").startswith("💬 Comment #")
+    }
+    assert "applied in revision 2" in footers["💬 Comment #1"]
+    assert "applied in revision 2" in footers["💬 Comment #2"]
+    assert "applied" not in footers["💬 Comment #3"]
     listing = await server.author.slash(thread, "comment list", status="all")
     assert "applied in revision 2" in listing.response.embeds[0].description
 
