@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import PostingFailed
+from bot.errors import MarginaliaError, PostingFailed
 from bot.models import Excerpt, Line
 from bot.text import check_upload
 from bot.ui.checks import actor_of, require_excerpt_posting_rights, viewer_of
@@ -28,7 +28,13 @@ from bot.ui.excerpts import (
     revision_where,
     unposted_note,
 )
-from bot.ui.suggestions import APPLYING, applied_reply, preview_embed, preview_question
+from bot.ui.suggestions import (
+    APPLYING,
+    applied_reply,
+    preview_embed,
+    preview_question,
+    refusal,
+)
 from bot.ui.threads import (
     THREAD_NOT_UPDATED,
     announce,
@@ -281,13 +287,18 @@ class Excerpts(commands.Cog):
         async def confirmed(click: discord.Interaction) -> None:
             # Rights and text are judged again at the click, against the same revision.
             await click.response.edit_message(content=APPLYING, view=None)
-            outcome, application = await self.workshop.suggestions.apply(
-                guild_id=guild_id,
-                number=excerpt,
-                member=actor_of(click),
-                chosen=chosen,
-                revision=preview.excerpt.revision,
-            )
+            try:
+                outcome, application = await self.workshop.suggestions.apply(
+                    guild_id=guild_id,
+                    number=excerpt,
+                    member=actor_of(click),
+                    chosen=chosen,
+                    revision=preview.excerpt.revision,
+                )
+            except MarginaliaError as error:
+                # The preview becomes the refusal, so it never says "Applying…" forever.
+                await click.edit_original_response(content=refusal(error), embed=None)
+                return
             await self.send_revision(click, outcome, applied_reply(application))
 
         ask = Confirm(interaction.user.id, "Apply", confirmed)

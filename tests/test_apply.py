@@ -97,3 +97,20 @@ async def test_a_suggestion_applied_by_hand_is_detected(workshop):
     assert first.is_applied and first.anchor.quote == "since"
     second = await _comment(workshop, 2)
     assert second.status is CommentStatus.OPEN
+
+
+async def test_reopening_an_applied_comment_makes_it_an_open_suggestion_again(workshop):
+    excerpt = await story(workshop)
+    await workshop.suggestions.apply(
+        guild_id=GUILD, number=excerpt.number, member=AUTHOR, chosen=(1,), revision=1
+    )
+    await workshop.comments.set_resolved(
+        guild_id=GUILD, comment_number=1, member=AUTHOR, resolved=False
+    )
+    reopened = await _comment(workshop, 1)
+    assert reopened.status is CommentStatus.OPEN and not reopened.is_applied
+    # Its quote now reads its own suggestion: applying it again is refused as a no-op.
+    with pytest.raises(InvalidInput, match="#1's suggestion is the same as its quote"):
+        await workshop.suggestions.preview(
+            guild_id=GUILD, number=excerpt.number, member=AUTHOR, chosen=(1,)
+        )

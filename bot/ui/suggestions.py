@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.errors import MarginaliaError
 from bot.formatting import plural, shorten
 from bot.suggestions import Application, ChangedLine, Refusal, word_diff
 from bot.ui.escaping import escape, escape_fragment
@@ -95,6 +96,11 @@ def refusals_text(refused: Sequence[Refusal], limit: int) -> str:
             break
         kept.append(line)
     return "\n".join(kept)
+
+
+def refusal(error: MarginaliaError) -> str:
+    """Apply refused at the click (revised meanwhile, rights lost): the preview says why."""
+    return f"⚠️ Nothing was applied: {error.render(escape)}"
 
 
 def applied_reply(application: Application) -> str:

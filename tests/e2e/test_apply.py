@@ -7,7 +7,7 @@ import pytest
 from simcord.backend.errors import SetupError
 
 from tests.helpers import count, expect_refusal, rows
-from tests.suggestions.story import story_thread
+from tests.suggestions.story import STORY, story_thread
 
 
 async def test_apply_all_previews_then_makes_revision_2(simcord_env, server, db_path):
@@ -82,3 +82,16 @@ async def test_cancel_changes_nothing_and_nothing_applicable_is_refused(
     junk = await server.author.slash(thread, "excerpt apply", excerpt="1", comments="one")
     expect_refusal(simcord_env, junk, "by number")
     assert count(db_path, "SELECT revision FROM excerpts") == 1
+
+
+async def test_a_revision_after_the_preview_refuses_apply(simcord_env, server, db_path):
+    thread = await story_thread(simcord_env, server)
+    asked = await server.author.slash(thread, "excerpt apply", excerpt="1", comments="1")
+    await server.author.slash(
+        thread, "excerpt revise", excerpt="1", file=("v2.txt", (STORY + "\n\nThe end.").encode())
+    )
+    late = await server.author.click(asked.response, label="Apply")
+    assert "another revision since the preview" in late.response.content
+    assert late.response.content.startswith("⚠️ Nothing was applied")
+    assert count(db_path, "SELECT revision FROM excerpts") == 2
+    assert count(db_path, "SELECT COUNT(*) FROM comments WHERE applied_revision IS NOT NULL") == 0
