@@ -9,7 +9,7 @@ import importlib
 import inspect
 import sys
 
-SUITES = ("spine", "reanchor", "digest", "scheduler", "pages", "exchange")
+SUITES = ("spine", "reanchor", "digest", "scheduler", "pages", "exchange", "suggestions")
 
 
 def split(argv: list[str]) -> list[tuple[str, list[str]]]:

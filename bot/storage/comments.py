@@ -179,11 +179,31 @@ class SqliteComments:
         resolved_by_id: int | None,
         now: datetime,
     ) -> None:
+        # Reopening an applied comment makes it an open suggestion again.
         set_status = """
-            UPDATE comments SET status = ?, resolved_by_id = ?, updated_at = ? WHERE id = ?
+            UPDATE comments SET status = ?1, resolved_by_id = ?2, updated_at = ?3,
+                applied_at = CASE WHEN ?1 = 'open' THEN NULL ELSE applied_at END,
+                applied_revision = CASE WHEN ?1 = 'open' THEN NULL ELSE applied_revision END
+            WHERE id = ?4
         """
         await self._conn.execute(
             set_status, (status.value, resolved_by_id, now.isoformat(), comment_id)
+        )
+
+    async def mark_applied(
+        self, comment_ids: Sequence[int], applied_by_id: int, revision: int, now: datetime
+    ) -> None:
+        """These comments' suggestions went into ``revision``: each becomes resolved (the
+        kept counts follow) and applied."""
+        mark_applied = """
+            UPDATE comments SET status = 'resolved', resolved_by_id = ?, applied_at = ?,
+                applied_revision = ?, updated_at = ?
+            WHERE id = ?
+        """
+        stamp = now.isoformat()
+        await self._conn.executemany(
+            mark_applied,
+            [(applied_by_id, stamp, revision, stamp, comment_id) for comment_id in comment_ids],
         )
 
     async def update_comment_text(self, comment_id: int, text: str, now: datetime) -> None:
@@ -255,6 +275,28 @@ class SqliteComments:
         """
         rows = await self._conn.execute_fetchall(comments_to_carry, (excerpt_id,))
         return [_rows.comment(row) for row in rows]
+
+    async def open_suggestions(self, excerpt_id: int) -> list[Comment]:
+        """An excerpt's open comments that carry a suggestion, by number."""
+        open_suggestions = f"""
+            SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+            WHERE c.excerpt_id = ? AND c.status = 'open' AND c.suggestion IS NOT NULL
+            ORDER BY c.number
+        """
+        rows = await self._conn.execute_fetchall(open_suggestions, (excerpt_id,))
+        return [_rows.comment(row) for row in rows]
+
+    async def comments_by_numbers(self, guild_id: int, numbers: Sequence[int]) -> list[Comment]:
+        """The comments of a server with these numbers (missing ones left out), by number."""
+        found: list[Comment] = []
+        for chunk in chunks(list(numbers)):
+            by_numbers = f"""
+                SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+                WHERE c.guild_id = ? AND c.number IN ({marks(len(chunk))})
+            """
+            rows = await self._conn.execute_fetchall(by_numbers, (guild_id, *chunk))
+            found.extend(_rows.comment(row) for row in rows)
+        return sorted(found, key=lambda comment: comment.number)
 
     async def move_anchors(
         self,

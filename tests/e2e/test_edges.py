@@ -18,8 +18,8 @@ async def digest_text(member: Any, channel: Any, **options: Any) -> str:
     return (await result.response.attachments[0].read()).decode("utf-8")
 
 
-async def digest_docx(member: Any, channel: Any) -> docx.document.Document:
-    result = await member.slash(channel, "digest excerpt", excerpt="1", format="docx")
+async def digest_docx(member: Any, channel: Any, **options: Any) -> docx.document.Document:
+    result = await member.slash(channel, "digest excerpt", excerpt="1", format="docx", **options)
     return docx.Document(io.BytesIO(await result.response.attachments[0].read()))
 
 
@@ -59,20 +59,22 @@ async def test_a_suggestion_applied_by_hand_keeps_its_original_phrase(simcord_en
         quote="went to make tea",
         suggestion="brewed the tea",
     )
-    await server.author.slash(
+    revised = await server.author.slash(
         thread, "excerpt revise", excerpt="1", file=("v2.txt", APPLIED.encode())
     )
+    assert "1 suggestion applied (#1)." in revised.response.content
     with sqlite3.connect(db_path) as conn:
         quote, origin_quote = conn.execute("SELECT quote, origin_quote FROM comments").fetchone()
     assert (quote, origin_quote) == ("brewed the tea", "went to make tea")
 
-    markdown = await digest_text(server.author, thread)
-    assert "Suggestion: went to make tea → brewed the tea" in markdown
-    html = await digest_text(server.author, thread, format="html")
+    # Applied by hand, it is resolved: digests that list resolved comments show it so.
+    markdown = await digest_text(server.author, thread, include_resolved=True)
+    assert "Suggestion: went to make tea → brewed the tea (applied in revision 2)" in markdown
+    html = await digest_text(server.author, thread, format="html", include_resolved=True)
     assert "<del><bdi>went to make tea</bdi></del>" in html
-    assert "<ins><bdi>brewed the tea</bdi></ins>" in html
-    assert "Suggestion: went to make tea → brewed the tea" in docx_text(
-        await digest_docx(server.author, thread)
+    assert "<ins><bdi>brewed the tea</bdi></ins> (applied in revision 2)" in html
+    assert "Suggestion: went to make tea → brewed the tea (applied in revision 2)" in docx_text(
+        await digest_docx(server.author, thread, include_resolved=True)
     )
 
 
