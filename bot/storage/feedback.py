@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-import aiosqlite
-
 from bot.models import Comment, Excerpt, ExcerptFeedback, Line, Reply
 from bot.storage import _rows
+from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import COMMENT_COLUMNS, E_EXCERPT_COLUMNS, FROM_COMMENTS, R_REPLY_COLUMNS
 from bot.storage._sql import chunks, marks
 
@@ -23,8 +22,9 @@ from bot.storage._sql import chunks, marks
 class SqliteFeedback:
     """Everything a feedback digest shows, in one SQLite session."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection, dialect: Dialect = SQLITE) -> None:
         self._conn = conn
+        self._dialect = dialect
 
     async def excerpt_feedback(
         self, excerpt: Excerpt, revision: int | None = None
