@@ -136,7 +136,7 @@ class SqliteExcerpts:
         """Remove excerpts a crash left unposted: their author was never told they exist."""
         purge_unposted = "DELETE FROM excerpts WHERE thread_id IS NULL"
         cursor = await self._conn.execute(purge_unposted)
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
     async def get_excerpt(self, guild_id: int, number: int) -> Excerpt | None:
         get_excerpt = f"""

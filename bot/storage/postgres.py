@@ -25,8 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.storage._dialect import POSTGRESQL_READ, POSTGRESQL_WRITE, Dialect
 from bot.storage import DEFAULT_POOL_SIZE
+from bot.storage._dialect import POSTGRESQL_READ, POSTGRESQL_WRITE, Dialect
 from bot.storage._files import UnusableDatabase
 from bot.storage.comments import SqliteComments
 from bot.storage.database import Migration, MigrationError, read_migrations

@@ -281,7 +281,8 @@ class SqlitePrompts:
         """How many ``/prompt now`` posts a server has claimed since ``since`` (failed ones
         excluded: nobody saw them) and when the latest of all such posts was claimed."""
         extra_posts = """
-            SELECT COALESCE(SUM(CASE WHEN claimed_at >= ? THEN 1 ELSE 0 END), 0) AS recent, MAX(claimed_at) AS latest
+            SELECT COALESCE(SUM(CASE WHEN claimed_at >= ? THEN 1 ELSE 0 END), 0) AS recent,
+                MAX(claimed_at) AS latest
             FROM prompt_posts
             WHERE guild_id = ? AND kind = 'now' AND status != 'failed'
         """
