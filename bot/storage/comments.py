@@ -30,10 +30,10 @@ _SAME_REPLY = """
 _LISTED = f"""
     SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
     WHERE c.excerpt_id = :excerpt_id
-        AND (:first_line IS NULL OR c.line_end >= :first_line)
-        AND (:last_line IS NULL OR c.line_start <= :last_line)
-        AND (:status IS NULL OR c.status = :status)
-        AND (:origin_revision IS NULL OR c.origin_revision = :origin_revision)
+        AND (CAST(:first_line AS INTEGER) IS NULL OR c.line_end >= :first_line)
+        AND (CAST(:last_line AS INTEGER) IS NULL OR c.line_start <= :last_line)
+        AND (CAST(:status AS TEXT) IS NULL OR c.status = :status)
+        AND (CAST(:origin_revision AS INTEGER) IS NULL OR c.origin_revision = :origin_revision)
 """
 
 # Where a comment stands in list order: (outdated, first line, number).

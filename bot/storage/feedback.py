@@ -144,7 +144,7 @@ class SqliteFeedback:
         for chunk in chunks(excerpt_ids):
             active_comments = f"""
                 SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-                WHERE (? IS NULL OR c.created_at >= ? OR EXISTS (
+                WHERE (CAST(? AS TEXT) IS NULL OR c.created_at >= ? OR EXISTS (
                         SELECT 1 FROM replies AS r
                         WHERE r.comment_id = c.id AND r.created_at >= ?))
                     AND c.excerpt_id IN ({marks(len(chunk))})
