@@ -58,12 +58,12 @@ class PostgresServer:
     template: str
     _names: Iterator[int]
 
-    def new_database(self) -> str:
-        """A fresh, migrated database: its URL."""
+    def new_database(self, *, migrated: bool = True) -> str:
+        """A fresh database (migrated, or else empty): its URL."""
         name = f"marginalia_test_{os.getpid()}_{next(self._names)}"
-        run_sync(
-            lambda: _admin(self.admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        )
+        template = self.template if migrated else "template0"
+        create = f'CREATE DATABASE "{name}" TEMPLATE "{template}"'
+        run_sync(lambda: _admin(self.admin_url, create))
         return with_database(self.admin_url, name)
 
     def drop_database(self, url: str) -> None:
