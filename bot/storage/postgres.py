@@ -268,7 +268,12 @@ def newest_known() -> int:
 
 async def schema_version(conn: asyncpg.Connection) -> int:
     """The database's schema version: 0 for an empty one."""
-    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    # A query on pg_tables, not to_regclass(): after an advisory lock, the catalog cache
+    # may not yet know of a table another process has just created and committed.
+    exists = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema()"
+        " AND tablename = 'schema_migrations')"
+    )
     if not exists:
         return 0
     return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
