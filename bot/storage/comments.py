@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply, Viewer
 from bot.storage import _rows
+from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import COMMENT_COLUMNS, COMMENT_FIELDS, FROM_COMMENTS, REPLY_FIELDS
 from bot.storage._sql import SEARCH_WINDOW, chunks, marks, search_terms, visible_to
 
@@ -18,7 +17,8 @@ from bot.storage._sql import SEARCH_WINDOW, chunks, marks, search_terms, visible
 _SAME_COMMENT = """
     FROM comments
     WHERE excerpt_id = ?2 AND line_start = ?6 AND line_end = ?7 AND author_id = ?3
-        AND text = ?5 AND quote IS ?8 AND suggestion IS ?13 AND created_at >= ?16
+        AND text = ?5 AND quote IS NOT DISTINCT FROM ?8
+        AND suggestion IS NOT DISTINCT FROM ?13 AND created_at >= ?16
 """
 # The reply a retried submission would repeat; parameters as in insert_reply.
 _SAME_REPLY = """
@@ -30,10 +30,10 @@ _SAME_REPLY = """
 _LISTED = f"""
     SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
     WHERE c.excerpt_id = :excerpt_id
-        AND (:first_line IS NULL OR c.line_end >= :first_line)
-        AND (:last_line IS NULL OR c.line_start <= :last_line)
-        AND (:status IS NULL OR c.status = :status)
-        AND (:origin_revision IS NULL OR c.origin_revision = :origin_revision)
+        AND (CAST(:first_line AS INTEGER) IS NULL OR c.line_end >= :first_line)
+        AND (CAST(:last_line AS INTEGER) IS NULL OR c.line_start <= :last_line)
+        AND (CAST(:status AS TEXT) IS NULL OR c.status = :status)
+        AND (CAST(:origin_revision AS INTEGER) IS NULL OR c.origin_revision = :origin_revision)
 """
 
 # Where a comment stands in list order: (outdated, first line, number).
@@ -52,8 +52,9 @@ def list_key(comment: Comment) -> ListKey:
 class SqliteComments:
     """Comments and their replies, in one SQLite session."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection, dialect: Dialect = SQLITE) -> None:
         self._conn = conn
+        self._dialect = dialect
 
     async def insert_comment(
         self,
@@ -257,7 +258,7 @@ class SqliteComments:
                 page_part,
                 {
                     **filters,
-                    "outdated": int(part),
+                    "outdated": part,
                     "after_line": start_line,
                     "after_number": start_number,
                     "limit": limit - len(found),
@@ -350,7 +351,7 @@ class SqliteComments:
         window sorts that excerpt's entries of ``comments_by_excerpt``: 30 ms at 30,000
         comments; an index on ``(excerpt_id, number)`` would make it one page too.)"""
         number, number_prefix, text_pattern = search_terms(typed)
-        visible, visible_params = visible_to(viewer, "e")
+        visible, visible_params = visible_to(viewer, "e", self._dialect)
         scope = "excerpt_id = ?" if excerpt_id is not None else "guild_id = ?"
         search_comments = f"""
             SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}

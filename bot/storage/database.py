@@ -62,15 +62,21 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The shipped migrations, in version order."""
-    folder = resources.files("bot.storage").joinpath("migrations")
+def read_migrations(backend: str) -> list[Migration]:
+    """One backend's shipped migrations (``migrations/<backend>/``), in version order."""
+    folder = resources.files("bot.storage").joinpath("migrations").joinpath(backend)
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
+    return found
+
+
+def load_migrations() -> list[Migration]:
+    """The shipped SQLite migrations, in version order."""
+    found = read_migrations("sqlite")
     versions = [m.version for m in found]
     if versions != list(range(1, len(found) + 1)):
         raise MigrationError(f"migrations must be numbered 1..n without gaps, found {versions}")

@@ -6,9 +6,8 @@ queue's base score) are kept here in the same transaction as the write that chan
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
-
-import aiosqlite
 
 from bot.exchange_models import (
     CritiqueCredit,
@@ -17,13 +16,14 @@ from bot.exchange_models import (
     LedgerEntry,
     QueueItem,
 )
+from bot.storage._dialect import Connection
 
 _QUEUE_COLUMNS = "excerpt_number, author_id, critiques, posted_at, base"
 # Days waiting count for at most min(6·days, 60): ten days.
 WAIT_DAYS = 10
 
 
-def _queue_item(row: aiosqlite.Row) -> QueueItem:
+def _queue_item(row: sqlite3.Row) -> QueueItem:
     return QueueItem(
         excerpt_number=int(row["excerpt_number"]),
         author_id=int(row["author_id"]),
@@ -33,7 +33,7 @@ def _queue_item(row: aiosqlite.Row) -> QueueItem:
     )
 
 
-def _settings(row: aiosqlite.Row) -> ExchangeSettings:
+def _settings(row: sqlite3.Row) -> ExchangeSettings:
     return ExchangeSettings(
         guild_id=int(row["guild_id"]),
         enabled=bool(row["enabled"]),
@@ -43,7 +43,7 @@ def _settings(row: aiosqlite.Row) -> ExchangeSettings:
     )
 
 
-def _entry(row: aiosqlite.Row) -> LedgerEntry:
+def _entry(row: sqlite3.Row) -> LedgerEntry:
     return LedgerEntry(
         halves=int(row["halves"]),
         kind=EntryKind(row["kind"]),
@@ -63,9 +63,9 @@ _SCORE_ORDER = """
 
 
 class SqliteExchange:
-    """The exchange's tables, in one SQLite session."""
+    """The exchange's tables, in one session (SQLite's SQL, portable to PostgreSQL)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     # Settings

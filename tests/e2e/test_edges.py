@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 from typing import Any
 
 import docx
 
-from tests.helpers import SCENE, expect_refusal, post_scene
+from tests.helpers import SCENE, expect_refusal, post_scene, rows
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -63,8 +62,7 @@ async def test_a_suggestion_applied_by_hand_keeps_its_original_phrase(simcord_en
         thread, "excerpt revise", excerpt="1", file=("v2.txt", APPLIED.encode())
     )
     assert "1 suggestion applied (#1)." in revised.response.content
-    with sqlite3.connect(db_path) as conn:
-        quote, origin_quote = conn.execute("SELECT quote, origin_quote FROM comments").fetchone()
+    [(quote, origin_quote)] = rows(db_path, "SELECT quote, origin_quote FROM comments")
     assert (quote, origin_quote) == ("brewed the tea", "went to make tea")
 
     # Applied by hand, it is resolved: digests that list resolved comments show it so.
@@ -144,10 +142,7 @@ async def test_line_labels_as_the_bot_writes_them_are_accepted(simcord_env, serv
     for spec in ("L2", "#3", "L1-L2", "lines 3–4"):
         result = await server.reader.slash(thread, "comment add", line=spec, text="Noted.")
         assert not result.ephemeral, result.response.content
-    with sqlite3.connect(db_path) as conn:
-        ranges = conn.execute(
-            "SELECT line_start, line_end FROM comments ORDER BY number"
-        ).fetchall()
+    ranges = rows(db_path, "SELECT line_start, line_end FROM comments ORDER BY number")
     assert ranges == [(2, 2), (3, 3), (1, 2), (3, 4)]
     shown = await server.reader.slash(server.channel, "excerpt show", excerpt="1", lines="L2-3")
     assert "`2`" in shown.response.embeds[0].description

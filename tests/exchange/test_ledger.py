@@ -14,7 +14,7 @@ import pytest_asyncio
 from bot.errors import InvalidInput, NotAllowed
 from bot.exchange import ExchangeService, NotEnoughCredits, credit_halves
 from bot.models import Actor
-from bot.storage import Database
+from bot.storage import store_for
 from bot.workshop import Workshop
 from tests.helpers import AUTHOR, GUILD, MODERATOR, READER, Clock, posted
 
@@ -23,8 +23,8 @@ OTHER = Actor(5, "Cy")
 
 
 @pytest_asyncio.fixture
-async def services(tmp_path: Path) -> AsyncIterator[tuple[Workshop, ExchangeService]]:
-    database = Database(tmp_path / "x.db")
+async def services(db_path: Path | str) -> AsyncIterator[tuple[Workshop, ExchangeService]]:
+    database = store_for(db_path)
     await database.open()
     clock = Clock(step=timedelta(seconds=1))
     yield Workshop(database, clock), ExchangeService(database, clock)

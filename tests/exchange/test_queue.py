@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from bot.exchange import ExchangeService, uncommented
 from bot.models import Actor
-from bot.storage import Database
+from bot.storage import store_for
 from bot.workshop import Workshop
 from tests.helpers import AUTHOR, GUILD, READER, Clock, posted
 
@@ -19,8 +19,8 @@ OTHER = Actor(5, "Cy")
 
 
 @pytest_asyncio.fixture
-async def setup(tmp_path: Path) -> AsyncIterator[tuple[Workshop, ExchangeService, Clock]]:
-    database = Database(tmp_path / "q.db")
+async def setup(db_path: Path | str) -> AsyncIterator[tuple[Workshop, ExchangeService, Clock]]:
+    database = store_for(db_path)
     await database.open()
     clock = Clock()
     yield Workshop(database, clock), ExchangeService(database, clock), clock
