@@ -19,6 +19,26 @@ class CommentStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Intensity(StrEnum):
+    """How blunt the author wants readers to be."""
+
+    GENTLE = "gentle"
+    STANDARD = "standard"
+    THICK_SKIN = "thick skin"
+
+
+class CommentKind(StrEnum):
+    """What a comment is about."""
+
+    TYPO = "typo"
+    LINE = "line"
+    STRUCTURE = "structure"
+    CHARACTER = "character"
+    PACING = "pacing"
+    PRAISE = "praise"
+    QUESTION = "question"
+
+
 class AnchorState(StrEnum):
     """Where a comment stands against the excerpt's current revision."""
 
@@ -81,6 +101,8 @@ class Excerpt:
     line_count: int
     created_at: datetime
     updated_at: datetime
+    focus: str | None = None  # what the author wants feedback on
+    intensity: Intensity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +143,8 @@ class Comment:
     # The phrase as the reader quoted it, kept for the record when ``anchor.quote``
     # follows the text into later revisions (even into the suggested words).
     origin_quote: str | None = None
+    kind: CommentKind | None = None
+    review_id: int | None = None  # submitted in this review: its card is the review's message
 
     @property
     def suggested_against(self) -> str | None:

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.errors import InvalidInput, WrongState
 from bot.formatting import shorten
-from bot.models import CommentStatus, Excerpt
+from bot.models import CommentKind, CommentStatus, Excerpt
 from bot.ui.checks import actor_of, viewer_of
 from bot.ui.client import MarginaliaBot
 from bot.ui.comments import (
@@ -27,7 +27,7 @@ from bot.ui.comments import (
 )
 from bot.ui.escaping import escape
 from bot.ui.threads import THREAD_NOT_UPDATED, CardChange, thread_of, update_thread
-from bot.ui.transformers import CommentId, OptionalExcerptId
+from bot.ui.transformers import CommentId, KindOption, OptionalExcerptId, parse_kind
 from bot.ui.views import ErrorAwareModal, Paginator
 from bot.workshop import require_open, require_thread_writer
 from cogs.common import excerpt_number_for, guild_id_of
@@ -53,6 +53,13 @@ class CommentModal(ErrorAwareModal, title="Comment on a line"):
         max_length=1500,
         custom_id="text",
     )
+    kind: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+        label="Kind (optional)",
+        required=False,
+        max_length=20,
+        placeholder=", ".join(kind.value for kind in CommentKind),
+        custom_id="kind",
+    )
 
     def __init__(self, cog: Comments, excerpt: Excerpt, first: int, last: int) -> None:
         super().__init__()
@@ -70,6 +77,7 @@ class CommentModal(ErrorAwareModal, title="Comment on a line"):
             text=self.text.value,
             quote=self.quote.value or None,
             suggestion=None,
+            kind=parse_kind(self.kind.value),
         )
 
 
@@ -99,6 +107,7 @@ class Comments(commands.Cog):
         excerpt="The excerpt (defaults to the one whose thread you are in)",
         quote="A phrase inside those lines to pin the comment to, copied exactly",
         suggestion="Replacement for the quoted phrase",
+        kind="What the comment is about",
     )
     async def add(
         self,
@@ -108,6 +117,7 @@ class Comments(commands.Cog):
         excerpt: OptionalExcerptId = None,
         quote: app_commands.Range[str, 1, 1000] | None = None,
         suggestion: app_commands.Range[str, 1, 1000] | None = None,
+        kind: KindOption = None,
     ) -> None:
         await self.add_and_echo(
             interaction,
@@ -117,6 +127,7 @@ class Comments(commands.Cog):
             text=text,
             quote=quote,
             suggestion=suggestion,
+            kind=kind,
         )
 
     async def add_and_echo(
@@ -129,6 +140,7 @@ class Comments(commands.Cog):
         text: str,
         quote: str | None,
         suggestion: str | None,
+        kind: CommentKind | None = None,
     ) -> None:
         context = await self.workshop.comments.add_comment(
             guild_id=guild_id_of(interaction),
@@ -139,6 +151,7 @@ class Comments(commands.Cog):
             text=text,
             quote=quote,
             suggestion=suggestion,
+            kind=kind,
         )
         comment = context.comment
 
@@ -347,6 +360,7 @@ class Comments(commands.Cog):
         line='Only comments touching this line ("12") or range ("10-20")',
         status="Which comments to show (default: all)",
         revision="Only comments written on this earlier revision",
+        kind="Only comments of this kind",
     )
     async def list_(
         self,
@@ -355,6 +369,7 @@ class Comments(commands.Cog):
         line: str | None = None,
         status: StatusChoice = "all",
         revision: app_commands.Range[int, 1] | None = None,
+        kind: KindOption = None,
     ) -> None:
         # Each page is one bounded read; deferring keeps Discord's 3 seconds safe anyway.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -367,11 +382,13 @@ class Comments(commands.Cog):
             status=None if status == "all" else CommentStatus(status),
             revision=revision,
             viewer=viewer_of(interaction),
+            kind=kind,
         )
         if not await Paginator(interaction.user.id, source).start(interaction):
             number = source.excerpt.number if source.excerpt else excerpt
             await interaction.followup.send(
-                f"No {'' if status == 'all' else status + ' '}comments"
+                f"No {'' if status == 'all' else status + ' '}"
+                f"{'' if kind is None else kind.value + ' '}comments"
                 f"{' on those lines' if line else ''} on excerpt #{number} yet.",
                 ephemeral=True,
             )

@@ -22,12 +22,14 @@ from bot.models import (
     Anchor,
     AnchorState,
     Comment,
+    CommentKind,
     CommentStatus,
     Excerpt,
     ExcerptFeedback,
     ExcerptStatus,
     ExcerptSummary,
     Failure,
+    Intensity,
     Line,
     PostedMessage,
     Reply,
@@ -52,6 +54,8 @@ class ExcerptStore(Protocol):
         lines: Sequence[str],
         word_count: int,
         now: datetime,
+        focus: str | None = None,
+        intensity: Intensity | None = None,
     ) -> Excerpt:
         """Store a new, not yet posted excerpt with its first revision."""
         ...
@@ -178,6 +182,8 @@ class CommentStore(Protocol):
         suggestion: str | None,
         now: datetime,
         retry_window: timedelta | None = None,
+        kind: CommentKind | None = None,
+        review_id: int | None = None,
     ) -> tuple[Comment, bool]:
         """Insert in one statement, so it is atomic and durable on its own: the number comes
         from the guild's sequence, which a trigger advances (see migration 0001). The quote
@@ -232,6 +238,7 @@ class CommentStore(Protocol):
         origin_revision: int | None = None,
         after: tuple[bool, int, int] | None = None,
         limit: int | None = None,
+        kind: CommentKind | None = None,
     ) -> list[Comment]:
         """Comments of an excerpt in line order (outdated ones last), optionally those
         touching a line range or those written on one revision; with ``limit``, one page

@@ -92,6 +92,8 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
             inline=False,
         )
     notes = [f"Excerpt #{excerpt.number}", comment_status_label(comment)]
+    if comment.kind is not None:
+        notes.insert(1, comment.kind.value)
     if comment.edited_at is not None:
         notes.append("✏️ edited")
     notes.append(f"reply with /comment reply comment:{comment.number}")
@@ -203,6 +205,8 @@ def older_revision_note(found: MessageLines, guild_id: int) -> str:
 
 def list_entry(comment: Comment, where: str, replies: int) -> str:
     marks = []
+    if comment.kind is not None:
+        marks.append(comment.kind.value)
     if comment.status is CommentStatus.RESOLVED:
         marks.append("✅ resolved")
     if replies:

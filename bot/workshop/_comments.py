@@ -12,7 +12,17 @@ from datetime import datetime
 from bot.anchors import build_anchor, check_suggestion
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from bot.linespec import parse_line_spec
-from bot.models import Actor, Anchor, Comment, CommentStatus, Excerpt, Line, Reply, Viewer
+from bot.models import (
+    Actor,
+    Anchor,
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Excerpt,
+    Line,
+    Reply,
+    Viewer,
+)
 from bot.storage import Session, Store
 from bot.workshop._records import CommentContext, CommentListing, ReplyContext
 from bot.workshop._validation import (
@@ -48,6 +58,7 @@ class CommentService:
         thread_id: int | None = None,
         quote: str | None = None,
         suggestion: str | None = None,
+        kind: CommentKind | None = None,
     ) -> CommentContext:
         """Comment on the excerpt named, or else on the one whose thread ``thread_id`` is."""
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
@@ -81,6 +92,7 @@ class CommentService:
                 suggestion=checked_suggestion,
                 now=self._now(),
                 retry_window=RETRY_WINDOW,
+                kind=kind,
             )
         return CommentContext(comment, live, lines, repeated=not inserted)
 
@@ -177,6 +189,7 @@ class CommentService:
         viewer: Viewer | None = None,
         after: tuple[bool, int, int] | None = None,
         limit: int | None = None,
+        kind: CommentKind | None = None,
     ) -> CommentListing:
         """The comments asked for; with ``limit``, one page of them after the keyset
         position ``after`` (outdated, first line, number), reply counts for that page."""
@@ -199,10 +212,11 @@ class CommentService:
                 origin_revision=revision,
                 after=after,
                 limit=limit,
+                kind=kind,
             )
             counts = await session.comments.count_replies([c.id for c in found])
             total = None
-            if first is None and revision is None:
+            if first is None and revision is None and kind is None:
                 # Kept by the storage layer: no rows counted.
                 open_count, resolved = await session.excerpts.comment_counts(excerpt.id)
                 total = {

@@ -11,7 +11,15 @@ from datetime import datetime
 
 from bot.errors import WrongState
 from bot.linespec import parse_line_spec
-from bot.models import Actor, Excerpt, ExcerptStatus, ExcerptSummary, PostedMessage, Viewer
+from bot.models import (
+    Actor,
+    Excerpt,
+    ExcerptStatus,
+    ExcerptSummary,
+    Intensity,
+    PostedMessage,
+    Viewer,
+)
 from bot.storage import Store
 from bot.text import count_words, parse_excerpt_text
 from bot.workshop._records import LineListing, MessageLines, RevisionOutcome
@@ -19,6 +27,7 @@ from bot.workshop._revise import apply_revision, fully_posted, plan_revision, re
 from bot.workshop._validation import (
     AUTOCOMPLETE_LIMIT,
     MAX_CONTENT_WARNING_CHARS,
+    MAX_FOCUS_CHARS,
     MAX_TITLE_CHARS,
     clean_text,
     require_author,
@@ -45,6 +54,12 @@ class ExcerptService:
             )
         return clean_title, warning
 
+    def check_focus(self, focus: str | None) -> str | None:
+        """What the author wants feedback on, cleaned; None when not said."""
+        if not focus or not focus.strip():
+            return None
+        return clean_text(focus, "focus", MAX_FOCUS_CHARS, single_line=True)
+
     def prepare_excerpt(
         self, title: str, text: str, content_warning: str | None
     ) -> tuple[str, list[str], str | None]:
@@ -61,10 +76,14 @@ class ExcerptService:
         title: str,
         lines: Sequence[str],
         content_warning: str | None,
+        focus: str | None = None,
+        intensity: Intensity | None = None,
     ) -> Excerpt:
         """Store a validated excerpt, not yet visible: :meth:`mark_posted` makes it live."""
         async with self.db.transaction() as tx:
             return await tx.excerpts.insert_excerpt(
+                focus=self.check_focus(focus),
+                intensity=intensity,
                 guild_id=guild_id,
                 title=title,
                 author_id=author.id,
