@@ -256,3 +256,58 @@ class ServerPrompt:
         """Its key in the usage history; the "s:" prefix keeps server keys apart from
         library keys, which have no colon."""
         return f"s:{self.number}"
+
+
+class NotifyMode(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class NotifyEvent(StrEnum):
+    """What a notification tells of."""
+
+    COMMENT = "comment"  # a new comment on the member's excerpt
+    REPLY = "reply"  # a reply on the member's excerpt, or to the member's comment
+    REVIEW = "review"  # a whole review submitted on the member's excerpt
+    RESOLVED = "resolved"  # the member's comment was resolved
+    APPLIED = "applied"  # the member's suggestion was applied
+    THANKED = "thanked"  # the author thanked the member for a comment
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """How a member hears of feedback, across all servers."""
+
+    member_id: int
+    mode: NotifyMode = NotifyMode.DAILY
+    at: time = time(18, 0)
+    time_zone: str = "UTC"
+    introduced: bool = False  # a message has already said how to change this
+    dm_closed: bool = False  # Discord refused a direct message; nothing is sent until /notify
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One event a member is to hear of (a row of the outbox)."""
+
+    member_id: int
+    guild_id: int
+    excerpt_id: int
+    excerpt_number: int
+    excerpt_title: str
+    thread_id: int | None
+    event: NotifyEvent
+    actor_name: str
+    detail: str
+    comment_id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueMember:
+    """A member whose next message is due, with their oldest event not yet sent."""
+
+    settings: NotifySettings
+    due: datetime
+    oldest: datetime | None

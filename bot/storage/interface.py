@@ -24,6 +24,7 @@ from bot.models import (
     Comment,
     CommentKind,
     CommentStatus,
+    DueMember,
     Excerpt,
     ExcerptFeedback,
     ExcerptStatus,
@@ -31,6 +32,8 @@ from bot.models import (
     Failure,
     Intensity,
     Line,
+    Notice,
+    NotifySettings,
     PostedMessage,
     Reply,
     Schedule,
@@ -423,6 +426,48 @@ class FeedbackStore(Protocol):
         ...
 
 
+class NotificationStore(Protocol):
+    """Each member's notification setting and the outbox of events (Unix-second instants)."""
+
+    async def enqueue(self, notice: Notice, *, now: datetime, default_daily: datetime) -> None:
+        """Store an event (unless its member turned notifications off) and schedule their
+        next message; a member new to notifications gets the defaults."""
+        ...
+
+    async def get_settings(self, member_id: int) -> NotifySettings | None: ...
+
+    async def save_settings(
+        self, settings: NotifySettings, *, next_daily: datetime, now: datetime
+    ) -> None: ...
+
+    async def due_members(self, now: datetime, limit: int) -> list[DueMember]: ...
+
+    async def earliest_due(self) -> datetime | None: ...
+
+    async def reschedule(
+        self, moves: Sequence[tuple[int, datetime | None, datetime | None]]
+    ) -> None: ...
+
+    async def claim(
+        self, claims: Sequence[tuple[int, datetime, datetime]], now: datetime
+    ) -> dict[int, list[Notice]]:
+        """Claim each (member, due seen, next daily slot) still due at that instant, and
+        their waiting events: member -> events. Committed before anything is sent."""
+        ...
+
+    async def release(self, member_id: int, claimed_at: datetime, due: datetime) -> None: ...
+
+    async def mark_dm_closed(self, member_id: int) -> None: ...
+
+    async def owed_dm_notices(self) -> list[int]: ...
+
+    async def mark_dm_notice_told(self, member_id: int) -> None: ...
+
+    async def bulk_settings(
+        self, rows: Sequence[tuple[int, str, str, str, int, int | None]]
+    ) -> None: ...
+
+
 class Session(Protocol):
     """The repositories of one read, transaction or exclusive session."""
 
@@ -438,6 +483,9 @@ class Session(Protocol):
     @property
     def feedback(self) -> FeedbackStore: ...
 
+    @property
+    def notifications(self) -> NotificationStore: ...
+
 
 class Store(Protocol):
     """Where the bot keeps its data: opened once, closed once, used through sessions."""
@@ -447,6 +495,11 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+    @property
+    def notices_written(self) -> int:
+        """How many notification events were written since the store opened."""
+        ...
 
     def read(self) -> AbstractAsyncContextManager[Session]:
         """A consistent snapshot for several reads."""

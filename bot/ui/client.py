@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.config import Settings, token_refused
 from bot.digest_service import Digests
+from bot.notifications import NotificationService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
 from bot.storage import Database, DatabaseLock, UnusableDatabase
@@ -21,7 +22,7 @@ from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.excerpts", "cogs.comments", "cogs.prompts", "cogs.digest")
+EXTENSIONS = ("cogs.excerpts", "cogs.comments", "cogs.prompts", "cogs.digest", "cogs.notify")
 
 
 class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
@@ -48,6 +49,7 @@ class MarginaliaBot(commands.Bot):
         self.prompts = PromptService(
             self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
         )
+        self.notifications = NotificationService(self.database, clock=discord.utils.utcnow)
         # Clicks on our buttons that no open view holds (after a restart) get a polite answer.
         self.open_views = OpenViews()
         self.add_listener(self.open_views.on_interaction, "on_interaction")

@@ -20,9 +20,11 @@ from bot.models import (
     CommentStatus,
     Excerpt,
     Line,
+    NotifyEvent,
     Reply,
     Viewer,
 )
+from bot.notifications import comment_detail, notice_for, record
 from bot.storage import Session, Store
 from bot.workshop._records import CommentContext, CommentListing, ReplyContext
 from bot.workshop._validation import (
@@ -65,9 +67,10 @@ class CommentService:
         checked_suggestion = check_suggestion(quote, suggestion)
         if excerpt_number is None and thread_id is None:
             raise InvalidInput(WHICH_EXCERPT)
-        # The hot path: one read and one single-statement insert under the lock.
+        # The hot path: one read and one insert (with the author's notification, in the
+        # same transaction) under the lock.
         wanted_first, wanted_last = lines_to_fetch(line_spec)
-        async with self.db.exclusive() as session:
+        async with self.db.transaction() as session:
             found, lines = await session.excerpts.get_excerpt_with_lines(
                 guild_id,
                 wanted_first,
@@ -94,6 +97,20 @@ class CommentService:
                 retry_window=RETRY_WINDOW,
                 kind=kind,
             )
+            if inserted:
+                await record(
+                    session,
+                    notice_for(
+                        live.author_id,
+                        live,
+                        NotifyEvent.COMMENT,
+                        member.display_name,
+                        comment_detail(comment),
+                        comment.id,
+                    ),
+                    actor_id=member.id,
+                    now=comment.created_at,
+                )
         return CommentContext(comment, live, lines, repeated=not inserted)
 
     async def reply(
@@ -114,6 +131,23 @@ class CommentService:
                 now=self._now(),
                 retry_window=RETRY_WINDOW,
             )
+            if inserted:
+                # The excerpt's author and the comment's author hear of it, once each.
+                detail = comment_detail(comment, reply.text)
+                for listener in dict.fromkeys((excerpt.author_id, comment.author_id)):
+                    await record(
+                        tx,
+                        notice_for(
+                            listener,
+                            excerpt,
+                            NotifyEvent.REPLY,
+                            member.display_name,
+                            detail,
+                            comment.id,
+                        ),
+                        actor_id=member.id,
+                        now=reply.created_at,
+                    )
         return ReplyContext(reply, comment, excerpt, repeated=not inserted)
 
     async def record_comment_card(self, comment: Comment, message_id: int) -> None:
@@ -140,9 +174,24 @@ class CommentService:
                 )
             if comment.status is wanted:
                 raise WrongState(f"Comment #{comment_number} is already {wanted.value}.")
+            now = self._now()
             await tx.comments.set_comment_status(
-                comment.id, wanted, member.id if resolved else None, self._now()
+                comment.id, wanted, member.id if resolved else None, now
             )
+            if resolved:
+                await record(
+                    tx,
+                    notice_for(
+                        comment.author_id,
+                        excerpt,
+                        NotifyEvent.RESOLVED,
+                        member.display_name,
+                        comment_detail(comment),
+                        comment.id,
+                    ),
+                    actor_id=member.id,
+                    now=now,
+                )
             return await _card_context(tx, comment.id, excerpt)
 
     async def edit_comment(
