@@ -113,7 +113,7 @@ class SqliteComments:
         row = next(iter(rows), None)
         if row is None:
             inserted = False
-            rows = await self._conn.execute_fetchall(stored_comment, parameters)
+            rows = await self._conn.execute_fetchall(stored_comment, parameters[:16])
             row = next(iter(rows))
         return _rows.comment(row, excerpt_number), inserted
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import simcord
 
+from bot.models import NotifyEvent
+from bot.notifications import notice_for, record
 from tests.helpers import advance_to, post_scene, rows
 
 
@@ -180,3 +182,35 @@ async def test_notify_without_options_shows_the_setting(simcord_env, server):
     assert "07:30 Europe/Paris" in changed.response.content
     off = await server.reader.slash(server.channel, "notify", mode="off")
     assert "off" in off.response.content
+
+
+async def test_a_thousand_digests_due_at_the_same_minute_are_each_sent_once(
+    simcord_env, server, simcord_bot
+):
+    thread = await post_scene(simcord_env, server)
+    excerpt = await simcord_bot.workshop.excerpts.get_excerpt(server.guild.id, 1)
+    members = [server.guild.add_member(simcord_env.create_user(f"member-{n}")) for n in range(1000)]
+    now = simcord_env.now()
+    async with simcord_bot.database.transaction() as tx:
+        for member in members:
+            await record(
+                tx,
+                notice_for(member.id, excerpt, NotifyEvent.THANKED, "Maya", "#1: thanks"),
+                actor_id=server.author.id,
+                now=now,
+            )
+    await advance_to(simcord_env, at("2026-01-01T18:02:00"))
+    sent = [
+        r
+        for r in simcord_env.http_requests
+        if r.method == "POST"
+        and r.path.startswith("/channels/")
+        and r.path != f"/channels/{thread.id}/messages"
+        and r.path.endswith("/messages")
+    ]
+    assert len(sent) == 1000
+    for member in members[::97]:
+        [digest] = dms(member)
+        assert "thanked you" in digest.content
+    await simcord_env.advance_time(600)
+    assert all(len(dms(member)) == 1 for member in members[::50])
