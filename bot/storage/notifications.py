@@ -195,26 +195,30 @@ class SqliteNotifications:
         """Claim the next message of each (member, due instant seen, next daily slot): a
         conditional write per member (it must still be due at that instant), then every
         event waiting for the members claimed. Returns member -> events, oldest first."""
+        # Conditional: a member is claimed only if still due at the instant the caller saw.
         claim_member = """
             UPDATE notify_settings SET next_due_utc = NULL, next_daily_utc = ?, introduced = 1
             WHERE member_id = ? AND next_due_utc = ?
-            RETURNING member_id
         """
-        claimed: list[int] = []
-        for member_id, due, daily in claims:
-            rows = await self._conn.execute_fetchall(
-                claim_member, (to_stamp(daily), member_id, to_stamp(due))
-            )
-            claimed.extend(int(row["member_id"]) for row in rows)
-        found: dict[int, list[Notice]] = {member_id: [] for member_id in claimed}
+        await self._conn.executemany(
+            claim_member,
+            [(to_stamp(daily), member_id, to_stamp(due)) for member_id, due, daily in claims],
+        )
+        claimed = [member_id for member_id, _, _ in claims]
+        found: dict[int, list[Notice]] = {}
         for chunk in chunks(claimed):
             claim_notices = f"""
                 UPDATE notifications SET claimed_at = ?
                 WHERE claimed_at IS NULL AND member_id IN ({marks(len(chunk))})
+                    AND member_id IN (SELECT member_id FROM notify_settings
+                                      WHERE member_id IN ({marks(len(chunk))})
+                                          AND next_due_utc IS NULL)
                 RETURNING {_NOTICE_COLUMNS}
             """
-            for row in await self._conn.execute_fetchall(claim_notices, (to_stamp(now), *chunk)):
-                found[int(row["member_id"])].append(_notice(row))
+            for row in await self._conn.execute_fetchall(
+                claim_notices, (to_stamp(now), *chunk, *chunk)
+            ):
+                found.setdefault(int(row["member_id"]), []).append(_notice(row))
         for notices in found.values():
             notices.sort(key=lambda notice: (notice.created_at or now, notice.excerpt_id))
         return found
