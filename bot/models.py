@@ -311,3 +311,40 @@ class DueMember:
     settings: NotifySettings
     due: datetime
     oldest: datetime | None
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    DISCARDED = "discarded"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A reader's review of one excerpt: while open, their feedback on it is drafts."""
+
+    id: int
+    guild_id: int
+    excerpt_id: int
+    reader_id: int
+    status: ReviewStatus
+    summary: str | None
+    created_at: datetime
+    touched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A comment (``reply_to`` None) or a reply held in an open review."""
+
+    id: int
+    review_id: int
+    reply_to: int | None  # the comment's row id, for a reply
+    author_name: str
+    text: str
+    kind: CommentKind | None
+    anchor: Anchor
+    suggestion: str | None
+    revision: int
+    created_at: datetime

@@ -26,6 +26,7 @@ from bot.ui.comments import (
     reply_embed,
 )
 from bot.ui.escaping import escape
+from bot.ui.reviews import drafted_note
 from bot.ui.threads import THREAD_NOT_UPDATED, CardChange, thread_of, update_thread
 from bot.ui.transformers import CommentId, KindOption, OptionalExcerptId, parse_kind
 from bot.ui.views import ErrorAwareModal, Paginator
@@ -154,6 +155,12 @@ class Comments(commands.Cog):
             kind=kind,
         )
         comment = context.comment
+        if context.drafted is not None:
+            note = drafted_note(
+                context.excerpt, f"Comment on {comment.anchor.describe()}", context.drafted
+            )
+            await interaction.response.send_message(note, ephemeral=True)
+            return
 
         async def record(message_id: int) -> None:
             await self.workshop.comments.record_comment_card(comment, message_id)
@@ -254,6 +261,12 @@ class Comments(commands.Cog):
             member=actor_of(interaction),
             text=text,
         )
+        if context.drafted is not None:
+            note = drafted_note(
+                context.excerpt, f"Reply to comment #{context.comment.number}", context.drafted
+            )
+            await interaction.response.send_message(note, ephemeral=True)
+            return
 
         async def record(message_id: int) -> None:
             await self.workshop.comments.record_reply_card(context.reply, message_id)

@@ -8,8 +8,9 @@ told so once, privately, after their next command.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import discord
@@ -20,7 +21,12 @@ from bot.models import NotifyMode
 from bot.notifications import Outgoing
 from bot.schedule import search_timezones
 from bot.ui.client import MarginaliaBot
-from bot.ui.notifications import DMS_CLOSED, describe_settings, notification_messages
+from bot.ui.notifications import (
+    DMS_CLOSED,
+    describe_settings,
+    expired_note,
+    notification_messages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,7 @@ CLAIM_BATCH = 500
 MAX_BATCHES_PER_TICK = 20
 RETRY_AFTER = timedelta(minutes=10)  # Discord refused for a passing reason
 CANNOT_DM = 50007
+SWEEP_EVERY = timedelta(minutes=10)
 
 ModeChoice = Literal["instant", "daily", "off"]
 
@@ -44,10 +51,19 @@ class Notify(commands.Cog):
         self.bot = bot
         self.notifications = bot.notifications
         self.owed_notice: set[int] = set()  # members to tell their direct messages are closed
+        # Readers whose reviews expired untouched, to tell on their next command.
+        self.expired: dict[int, list[int]] = {}
+        self._swept_at: datetime | None = None
 
     async def cog_load(self) -> None:
         self.owed_notice = set(await self.notifications.owed_dm_notices())
+        await self._load_expired()
         self.sender.start()
+
+    async def _load_expired(self) -> None:
+        self.expired = {}
+        for reader_id, _guild_id, number in await self.bot.reviews.untold_expired():
+            self.expired.setdefault(reader_id, []).append(number)
 
     async def cog_unload(self) -> None:
         self.sender.cancel()
@@ -90,6 +106,11 @@ class Notify(commands.Cog):
     ) -> None:
         """After a member's command: tell them, once, that their direct messages are closed."""
         member_id = interaction.user.id
+        if member_id in self.expired:
+            numbers = self.expired.pop(member_id)
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.followup.send(expired_note(numbers), ephemeral=True)
+            await self.bot.reviews.expiry_told(member_id)
         if member_id not in self.owed_notice or interaction.command is None:
             return
         if interaction.command.name == "notify":
@@ -114,7 +135,16 @@ class Notify(commands.Cog):
         await self.bot.wait_until_ready()
 
     async def send_due(self) -> int:
-        """Claim and send every due message; returns how many were claimed."""
+        """Claim and send every due message; returns how many were claimed. Reviews
+        untouched for 7 days are discarded here too, at most once per sweep interval."""
+        now = discord.utils.utcnow()
+        if self._swept_at is None or now - self._swept_at >= SWEEP_EVERY:
+            self._swept_at = now
+            try:
+                if await self.bot.reviews.expire_stale():
+                    await self._load_expired()
+            except Exception:
+                log.exception("could not discard stale reviews")
         sent = 0
         for _ in range(MAX_BATCHES_PER_TICK):
             try:

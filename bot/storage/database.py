@@ -38,6 +38,7 @@ from bot.storage.excerpts import SqliteExcerpts
 from bot.storage.feedback import SqliteFeedback
 from bot.storage.notifications import SqliteNotifications
 from bot.storage.prompts import SqlitePrompts
+from bot.storage.reviews import SqliteReviews
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class SqliteSession:
         self.prompts = SqlitePrompts(connection)
         self.feedback = SqliteFeedback(connection)
         self.notifications = SqliteNotifications(connection, on_notice)
+        self.reviews = SqliteReviews(connection)
 
 
 class Database:

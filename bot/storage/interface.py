@@ -24,6 +24,7 @@ from bot.models import (
     Comment,
     CommentKind,
     CommentStatus,
+    Draft,
     DueMember,
     Excerpt,
     ExcerptFeedback,
@@ -36,6 +37,8 @@ from bot.models import (
     NotifySettings,
     PostedMessage,
     Reply,
+    Review,
+    ReviewStatus,
     Schedule,
     ServerPrompt,
     Viewer,
@@ -468,6 +471,50 @@ class NotificationStore(Protocol):
     ) -> None: ...
 
 
+class ReviewStore(Protocol):
+    """Reviews and the drafts they hold."""
+
+    async def open_review(
+        self, *, guild_id: int, excerpt_id: int, reader_id: int, now: datetime
+    ) -> Review: ...
+
+    async def open_review_of(self, reader_id: int, excerpt_id: int) -> Review | None: ...
+
+    async def open_reviews(self, guild_id: int, reader_id: int) -> list[tuple[Review, int]]: ...
+
+    async def add_draft(
+        self,
+        *,
+        review_id: int,
+        reply_to: int | None,
+        author_name: str,
+        text: str,
+        kind: CommentKind | None,
+        anchor: Anchor,
+        suggestion: str | None,
+        revision: int,
+        now: datetime,
+    ) -> int: ...
+
+    async def drafts(self, review_id: int) -> list[Draft]: ...
+
+    async def finish(
+        self, review_id: int, status: ReviewStatus, summary: str | None, now: datetime
+    ) -> None: ...
+
+    async def stale_reviews(self, untouched_since: datetime, limit: int) -> list[Review]: ...
+
+    async def untold_expired(self) -> list[tuple[int, int, int]]: ...
+
+    async def mark_told(self, reader_id: int) -> None: ...
+
+    async def get_review(self, review_id: int) -> Review | None: ...
+
+    async def comments_in_message(self, review_id: int, message_id: int) -> list[Comment]: ...
+
+    async def set_cards(self, placed: Sequence[tuple[int, int]]) -> None: ...
+
+
 class Session(Protocol):
     """The repositories of one read, transaction or exclusive session."""
 
@@ -485,6 +532,9 @@ class Session(Protocol):
 
     @property
     def notifications(self) -> NotificationStore: ...
+
+    @property
+    def reviews(self) -> ReviewStore: ...
 
 
 class Store(Protocol):

@@ -15,6 +15,7 @@ from bot.digest_service import Digests
 from bot.notifications import NotificationService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
+from bot.reviews import ReviewService
 from bot.storage import Database, DatabaseLock, UnusableDatabase
 from bot.ui.error_replies import send_error
 from bot.ui.views import OpenViews
@@ -22,7 +23,14 @@ from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.excerpts", "cogs.comments", "cogs.prompts", "cogs.digest", "cogs.notify")
+EXTENSIONS = (
+    "cogs.excerpts",
+    "cogs.comments",
+    "cogs.prompts",
+    "cogs.digest",
+    "cogs.notify",
+    "cogs.reviews",
+)
 
 
 class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
@@ -50,6 +58,7 @@ class MarginaliaBot(commands.Bot):
             self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
         )
         self.notifications = NotificationService(self.database, clock=discord.utils.utcnow)
+        self.reviews = ReviewService(self.database, clock=discord.utils.utcnow)
         # Clicks on our buttons that no open view holds (after a restart) get a polite answer.
         self.open_views = OpenViews()
         self.add_listener(self.open_views.on_interaction, "on_interaction")

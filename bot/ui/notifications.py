@@ -81,3 +81,11 @@ def notification_messages(
     if not settings.introduced:
         lines.append(f"\n{CHANGE_HOW}")
     return split_long("\n".join(lines), MESSAGE_LIMIT)
+
+
+def expired_note(numbers: list[int]) -> str:
+    which = ", ".join(f"#{number}" for number in numbers)
+    return (
+        f"🗑️ Your review of excerpt {which} was untouched for 7 days, so its drafts were "
+        "discarded. Start again with `/review start`."
+    )

@@ -15,6 +15,7 @@ from bot.linespec import parse_line_spec
 from bot.models import (
     Actor,
     Anchor,
+    AnchorState,
     Comment,
     CommentKind,
     CommentStatus,
@@ -83,6 +84,22 @@ class CommentService:
             require_thread_writer(member, live, "comment")
             first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
+            review = await session.reviews.open_review_of(member.id, live.id)
+            if review is not None:
+                now = self._now()
+                drafted = await session.reviews.add_draft(
+                    review_id=review.id,
+                    reply_to=None,
+                    author_name=member.display_name,
+                    text=body,
+                    kind=kind,
+                    anchor=anchor,
+                    suggestion=checked_suggestion,
+                    revision=live.revision,
+                    now=now,
+                )
+                draft = draft_comment(live, member, body, anchor, checked_suggestion, kind, now)
+                return CommentContext(draft, live, lines, drafted=drafted)
             comment, inserted = await session.comments.insert_comment(
                 guild_id=guild_id,
                 excerpt_id=live.id,
@@ -123,6 +140,22 @@ class CommentService:
             )
             require_open(excerpt)
             require_thread_writer(member, excerpt, "reply")
+            review = await tx.reviews.open_review_of(member.id, excerpt.id)
+            if review is not None:
+                now = self._now()
+                drafted = await tx.reviews.add_draft(
+                    review_id=review.id,
+                    reply_to=comment.id,
+                    author_name=member.display_name,
+                    text=body,
+                    kind=None,
+                    anchor=comment.anchor,
+                    suggestion=None,
+                    revision=excerpt.revision,
+                    now=now,
+                )
+                draft = Reply(0, comment.id, member.id, member.display_name, body, now)
+                return ReplyContext(draft, comment, excerpt, drafted=drafted)
             reply, inserted = await tx.comments.insert_reply(
                 comment_id=comment.id,
                 author_id=member.id,
@@ -325,3 +358,36 @@ async def _comment_and_excerpt(
     if comment is None:
         raise NotFound(f"There is no comment #{number} in this server.")
     return comment, require_live(excerpt, comment.excerpt_number)
+
+
+def draft_comment(
+    excerpt: Excerpt,
+    member: Actor,
+    text: str,
+    anchor: Anchor,
+    suggestion: str | None,
+    kind: CommentKind | None,
+    now: datetime,
+) -> Comment:
+    """A draft as a comment record, to show its writer: no row id and no number yet."""
+    return Comment(
+        id=0,
+        guild_id=excerpt.guild_id,
+        number=0,
+        excerpt_id=excerpt.id,
+        excerpt_number=excerpt.number,
+        author_id=member.id,
+        author_name=member.display_name,
+        text=text,
+        anchor=anchor,
+        suggestion=suggestion,
+        status=CommentStatus.OPEN,
+        anchor_state=AnchorState.ANCHORED,
+        revision=excerpt.revision,
+        origin_revision=excerpt.revision,
+        origin_line_start=anchor.line_start,
+        origin_line_end=anchor.line_end,
+        created_at=now,
+        updated_at=now,
+        kind=kind,
+    )
