@@ -15,6 +15,14 @@ def dms(member: Any) -> list[Any]:
     return [m for m in member.user.dm_channel.history() if m.author.bot]
 
 
+async def down_for(env: Any, bot: Any, seconds: float) -> None:
+    """The bot is down: its loops are stopped while the clock moves."""
+    bot.get_cog("Notify").sender.cancel()
+    bot.get_cog("Prompts").scheduler.cancel()
+    await env.settle()
+    await env.advance_time(seconds)
+
+
 async def ten_drafts(server: Any, thread: Any) -> None:
     started = await server.reader.slash(thread, "review start")
     assert started.ephemeral and "drafts" in started.response.content
@@ -102,11 +110,17 @@ async def test_drafts_survive_a_restart_and_expire_after_seven_days(
     thread = await post_scene(simcord_env, server)
     await server.reader.slash(thread, "review start")
     await server.reader.slash(thread, "comment add", line="2", text="Kept over a restart.")
-    await restart()
+    bot = await restart()
     shown = await server.reader.slash(thread, "review show")
     assert "Kept over a restart." in shown.response.content
-    for _ in range(8 * 4):
-        await simcord_env.advance_time(6 * 3600)
+    await down_for(simcord_env, bot, 6 * 86_400)
+    bot = await restart()
+    await simcord_env.advance_time(60)
+    assert rows(db_path, "SELECT status FROM reviews") == [("open",)]
+    # Down for the rest of the week: the first tick after the restart discards it.
+    await down_for(simcord_env, bot, 2 * 86_400)
+    await restart()
+    await simcord_env.advance_time(60)
     assert rows(db_path, "SELECT status FROM reviews") == [("expired",)]
     answer = await server.reader.slash(server.channel, "notify")
     assert any("untouched for 7 days" in m.content for m in answer.followups)
