@@ -1,21 +1,21 @@
 """/notify, and the loop that sends notifications as direct messages.
 
-The loop ticks every 30 seconds of (virtual) clock time: it claims every due message in
-the database (committed before anything is sent), then sends each. A member whose direct
-messages are closed (Discord 50007) is sent nothing more until they run /notify, and is
-told so once, privately, after their next command.
+Each tick of the prompt scheduler's loop (every 30 seconds of virtual clock time) claims
+every due message in the database (committed before anything is sent), then sends each.
+A member whose direct messages are closed (Discord 50007) is sent nothing more until they
+run /notify, and is told so once, privately, after their next command.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.models import NotifyMode
 from bot.notifications import Outgoing
@@ -30,12 +30,10 @@ from bot.ui.notifications import (
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 30
 CLAIM_BATCH = 500
 MAX_BATCHES_PER_TICK = 20
 RETRY_AFTER = timedelta(minutes=10)  # Discord refused for a passing reason
 CANNOT_DM = 50007
-SWEEP_EVERY = timedelta(minutes=10)
 
 ModeChoice = Literal["instant", "daily", "off"]
 
@@ -53,12 +51,11 @@ class Notify(commands.Cog):
         self.owed_notice: set[int] = set()  # members to tell their direct messages are closed
         # Readers whose reviews expired untouched, to tell on their next command.
         self.expired: dict[int, list[int]] = {}
-        self._swept_at: datetime | None = None
 
     async def cog_load(self) -> None:
         self.owed_notice = set(await self.notifications.owed_dm_notices())
         await self._load_expired()
-        self.sender.start()
+        self.bot.on_tick.append(self.send_due)
 
     async def _load_expired(self) -> None:
         self.expired = {}
@@ -66,7 +63,8 @@ class Notify(commands.Cog):
             self.expired.setdefault(reader_id, []).append(number)
 
     async def cog_unload(self) -> None:
-        self.sender.cancel()
+        if self.send_due in self.bot.on_tick:
+            self.bot.on_tick.remove(self.send_due)
 
     # ------------------------------------------------------------ /notify
 
@@ -124,27 +122,16 @@ class Notify(commands.Cog):
             return
         await self.notifications.dm_notice_told(member_id)
 
-    # ------------------------------------------------------------ the loop
-
-    @tasks.loop(seconds=TICK_SECONDS)
-    async def sender(self) -> None:
-        await self.send_due()
-
-    @sender.before_loop
-    async def _before_sender(self) -> None:
-        await self.bot.wait_until_ready()
+    # ------------------------------------------------------------ the tick
 
     async def send_due(self) -> int:
         """Claim and send every due message; returns how many were claimed. Reviews
-        untouched for 7 days are discarded here too, at most once per sweep interval."""
-        now = discord.utils.utcnow()
-        if self._swept_at is None or now - self._swept_at >= SWEEP_EVERY:
-            self._swept_at = now
-            try:
-                if await self.bot.reviews.expire_stale():
-                    await self._load_expired()
-            except Exception:
-                log.exception("could not discard stale reviews")
+        untouched for 7 days are discarded here too."""
+        try:
+            if await self.bot.reviews.expire_stale():
+                await self._load_expired()
+        except Exception:
+            log.exception("could not discard stale reviews")
         sent = 0
         for _ in range(MAX_BATCHES_PER_TICK):
             try:

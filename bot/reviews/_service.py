@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.errors import InvalidInput, NotFound, WrongState
 from bot.formatting import one_line, plural
@@ -26,6 +26,7 @@ from bot.workshop import clean_text, require_live, require_open, seen_by
 EXPIRY = timedelta(days=7)  # a review untouched this long is discarded
 MAX_SUMMARY_CHARS = 1_500
 _SWEEP_BATCH = 500
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ class ReviewService:
     def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
         self.db = database
         self._now = clock
+        # When the next open review can go stale: the sweep reads nothing before then.
+        self._next_sweep: datetime | None = None
 
     async def start(
         self,
@@ -80,9 +83,12 @@ class ReviewService:
                     f"You already have a review of excerpt #{excerpt.number} open: add to it, "
                     "then `/review submit` or `/review discard`."
                 )
+            now = self._now()
             await tx.reviews.open_review(
-                guild_id=guild_id, excerpt_id=excerpt.id, reader_id=member.id, now=self._now()
+                guild_id=guild_id, excerpt_id=excerpt.id, reader_id=member.id, now=now
             )
+        if self._next_sweep is not None and now + EXPIRY < self._next_sweep:
+            self._next_sweep = now + EXPIRY
         return excerpt
 
     async def show(self, *, guild_id: int, member: Actor, thread_id: int | None) -> ShownReview:
@@ -189,16 +195,23 @@ class ReviewService:
             await tx.reviews.set_cards(placed)
 
     async def expire_stale(self) -> int:
-        """Discard reviews untouched for :data:`EXPIRY`; their readers are told later."""
+        """Discard reviews untouched for :data:`EXPIRY`; their readers are told later.
+        Called on every tick: it reads only once the oldest open review may be stale."""
         now = self._now()
-        async with self.db.read() as session:  # almost always none: no write transaction
-            if not await session.reviews.stale_reviews(now - EXPIRY, 1):
-                return 0
-        async with self.db.transaction() as tx:
-            stale = await tx.reviews.stale_reviews(now - EXPIRY, _SWEEP_BATCH)
-            for review in stale:
-                await tx.reviews.finish(review.id, ReviewStatus.EXPIRED, None, now)
-        return len(stale)
+        if self._next_sweep is not None and now < self._next_sweep:
+            return 0
+        expired = 0
+        async with self.db.read() as session:
+            oldest = await session.reviews.oldest_open_touch()
+        if oldest is not None and oldest < now - EXPIRY:
+            async with self.db.transaction() as tx:
+                stale = await tx.reviews.stale_reviews(now - EXPIRY, _SWEEP_BATCH)
+                for review in stale:
+                    await tx.reviews.finish(review.id, ReviewStatus.EXPIRED, None, now)
+                oldest = await tx.reviews.oldest_open_touch()
+            expired = len(stale)
+        self._next_sweep = _NEVER if oldest is None else oldest + EXPIRY
+        return expired
 
     async def untold_expired(self) -> list[tuple[int, int, int]]:
         async with self.db.read() as session:

@@ -166,6 +166,16 @@ class SqliteReviews:
         rows = await self._conn.execute_fetchall(stale, (untouched_since.isoformat(), limit))
         return [_review(row) for row in rows]
 
+    async def oldest_open_touch(self) -> datetime | None:
+        """When the least recently touched open review was last touched (an index lookup)."""
+        oldest = "SELECT MIN(touched_at) AS touched FROM reviews WHERE status = 'open'"
+        row = next(iter(await self._conn.execute_fetchall(oldest)), None)
+        return (
+            None
+            if row is None or row["touched"] is None
+            else datetime.fromisoformat(row["touched"])
+        )
+
     async def untold_expired(self) -> list[tuple[int, int, int]]:
         """(reader, guild, excerpt number) of expired reviews their reader was not told of."""
         untold = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -59,6 +60,9 @@ class MarginaliaBot(commands.Bot):
         )
         self.notifications = NotificationService(self.database, clock=discord.utils.utcnow)
         self.reviews = ReviewService(self.database, clock=discord.utils.utcnow)
+        # Run on every tick of the prompt scheduler's loop (cogs/prompts.py), the bot's one
+        # timed loop: cogs add their periodic work here instead of starting loops of their own.
+        self.on_tick: list[Callable[[], Awaitable[object]]] = []
         # Clicks on our buttons that no open view holds (after a restart) get a polite answer.
         self.open_views = OpenViews()
         self.add_listener(self.open_views.on_interaction, "on_interaction")

@@ -24,13 +24,12 @@ def dms(member: Any) -> list[Any]:
 
 
 def stop_sender(bot: Any) -> None:
-    bot.get_cog("Notify").sender.cancel()
+    bot.get_cog("Prompts").scheduler.cancel()  # the loop notifications ride on
 
 
 async def down_until(env: Any, bot: Any, when: datetime) -> None:
     """The bot is down until ``when``: its loops are stopped while the clock moves."""
     stop_sender(bot)
-    bot.get_cog("Prompts").scheduler.cancel()
     await env.settle()
     await env.advance_time((when - env.now()).total_seconds())
 

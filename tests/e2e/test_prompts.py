@@ -64,9 +64,8 @@ def message_posts(env: Any, channel: Any) -> list[Any]:
 
 
 async def down_until(env: Any, bot: Any, when: datetime) -> None:
-    """The bot is down until ``when``: its loops are stopped while the clock moves."""
+    """The bot is down until ``when``: its scheduler is stopped while the clock moves."""
     bot.get_cog("Prompts").scheduler.cancel()
-    bot.get_cog("Notify").sender.cancel()
     await env.settle()
     await env.advance_time((when - env.now()).total_seconds())
 

@@ -17,7 +17,6 @@ def dms(member: Any) -> list[Any]:
 
 async def down_for(env: Any, bot: Any, seconds: float) -> None:
     """The bot is down: its loops are stopped while the clock moves."""
-    bot.get_cog("Notify").sender.cancel()
     bot.get_cog("Prompts").scheduler.cancel()
     await env.settle()
     await env.advance_time(seconds)
