@@ -51,11 +51,17 @@ class Notify(commands.Cog):
         self.owed_notice: set[int] = set()  # members to tell their direct messages are closed
         # Readers whose reviews expired untouched, to tell on their next command.
         self.expired: dict[int, list[int]] = {}
+        self._owed_loaded = False
 
     async def cog_load(self) -> None:
-        self.owed_notice = set(await self.notifications.owed_dm_notices())
-        await self._load_expired()
+        # Who is owed a notice is read on the first tick: the database may not be open yet.
+        self._owed_loaded = False
         self.bot.on_tick.append(self.send_due)
+
+    async def _load_owed(self) -> None:
+        self.owed_notice |= set(await self.notifications.owed_dm_notices())
+        await self._load_expired()
+        self._owed_loaded = True
 
     async def _load_expired(self) -> None:
         self.expired = {}
@@ -127,6 +133,11 @@ class Notify(commands.Cog):
     async def send_due(self) -> int:
         """Claim and send every due message; returns how many were claimed. Reviews
         untouched for 7 days are discarded here too."""
+        if not self._owed_loaded:
+            try:
+                await self._load_owed()
+            except Exception:
+                log.exception("could not read who is owed a notice")
         try:
             if await self.bot.reviews.expire_stale():
                 await self._load_expired()
