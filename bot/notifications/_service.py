@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import DueMember, Notice, NotifyMode, NotifySettings
@@ -138,7 +138,3 @@ def _decide(member: DueMember, now: datetime) -> tuple[int, datetime, datetime] 
         if slot > now:  # everything waiting came after the last slot: wait for the next
             return slot
     return (settings.member_id, member.due, next_daily)
-
-
-def describe_time(at: time) -> str:
-    return at.strftime("%H:%M")

@@ -7,7 +7,6 @@ reader's feedback on the excerpt as drafts (see ``bot/workshop/_comments.py``).
 
 from bot.reviews._service import (
     EXPIRY,
-    ReviewMessage,
     ReviewService,
     ReviewSubmission,
     ShownReview,
@@ -16,7 +15,6 @@ from bot.reviews._service import (
 
 __all__ = [
     "EXPIRY",
-    "ReviewMessage",
     "ReviewService",
     "ReviewSubmission",
     "ShownReview",

@@ -51,15 +51,6 @@ class ReviewSubmission:
     replies: list[tuple[Reply, Comment]]
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewMessage:
-    """What one of a review's messages shows now, to bring it up to date."""
-
-    comment: Comment
-    excerpt: Excerpt
-    lines: list[Line]
-
-
 class ReviewService:
     def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
         self.db = database

@@ -7,9 +7,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Anchor, Comment, CommentKind, Draft, Review, ReviewStatus
+from bot.models import Anchor, CommentKind, Draft, Review, ReviewStatus
 from bot.storage import _rows
-from bot.storage._rows import COMMENT_COLUMNS, FROM_COMMENTS, optional_int
+from bot.storage._rows import optional_int
 
 _REVIEW_COLUMNS = "id, guild_id, excerpt_id, reader_id, status, summary, created_at, touched_at"
 _DRAFT_COLUMNS = (
@@ -197,16 +197,6 @@ class SqliteReviews:
         get_review = f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE id = ?"
         rows = await self._conn.execute_fetchall(get_review, (review_id,))
         return next((_review(row) for row in rows), None)
-
-    async def comments_in_message(self, review_id: int, message_id: int) -> list[Comment]:
-        """The review's comments one of its messages shows, in line order."""
-        in_message = f"""
-            SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-            WHERE c.review_id = ? AND c.card_message_id = ?
-            ORDER BY c.line_start, c.number
-        """
-        rows = await self._conn.execute_fetchall(in_message, (review_id, message_id))
-        return [_rows.comment(row) for row in rows]
 
     async def set_cards(self, placed: Sequence[tuple[int, int]]) -> None:
         """(comment id, message id): where each submitted comment is shown."""
