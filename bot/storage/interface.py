@@ -34,6 +34,7 @@ from bot.models import (
     Intensity,
     Line,
     Notice,
+    NotifyEvent,
     NotifySettings,
     PostedMessage,
     Reply,
@@ -435,6 +436,10 @@ class NotificationStore(Protocol):
     async def enqueue(self, notice: Notice, *, now: datetime, default_daily: datetime) -> None:
         """Store an event (unless its member turned notifications off) and schedule their
         next message; a member new to notifications gets the defaults."""
+        ...
+
+    async def refresh_detail(self, comment_id: int, event: NotifyEvent, detail: str) -> None:
+        """An edited comment: events not yet sent show its words as they now read."""
         ...
 
     async def get_settings(self, member_id: int) -> NotifySettings | None: ...

@@ -108,6 +108,14 @@ class SqliteNotifications:
         if self._on_notice is not None:
             self._on_notice()
 
+    async def refresh_detail(self, comment_id: int, event: NotifyEvent, detail: str) -> None:
+        """An edited comment: events not yet sent show its words as they now read."""
+        refresh = """
+            UPDATE notifications SET detail = ?
+            WHERE comment_id = ? AND event = ? AND claimed_at IS NULL
+        """
+        await self._conn.execute(refresh, (detail, comment_id, event.value))
+
     async def get_settings(self, member_id: int) -> NotifySettings | None:
         get_settings = f"SELECT {_SETTINGS_COLUMNS} FROM notify_settings WHERE member_id = ?"
         rows = await self._conn.execute_fetchall(get_settings, (member_id,))

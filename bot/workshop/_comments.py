@@ -241,6 +241,10 @@ class CommentService:
                 )
             require_open(excerpt)
             await tx.comments.update_comment_text(comment.id, body, self._now())
+            # An edit notifies nobody again; news not yet sent shows the new words.
+            await tx.notifications.refresh_detail(
+                comment.id, NotifyEvent.COMMENT, comment_detail(comment, body)
+            )
             return await _card_context(tx, comment.id, excerpt)
 
     async def delete_comment(

@@ -213,3 +213,16 @@ async def test_a_thousand_digests_due_at_the_same_minute_are_each_sent_once(
         assert "thanked you" in digest.content
     await simcord_env.advance_time(600)
     assert all(len(dms(member)) == 1 for member in members[::50])
+
+
+async def test_an_edit_soon_after_posting_sends_nothing_more_and_shows_the_new_words(
+    simcord_env, server
+):
+    thread = await post_scene(simcord_env, server)
+    await server.author.slash(server.channel, "notify", mode="instant")
+    await server.reader.slash(thread, "comment add", line="1", text="Frist thought.")
+    await simcord_env.advance_time(30)
+    await server.reader.slash(thread, "comment edit", comment="1", text="First thought.")
+    await simcord_env.advance_time(300)
+    [message] = dms(server.author)
+    assert "First thought." in message.content and "Frist" not in message.content

@@ -131,3 +131,21 @@ async def test_submit_without_an_open_review_is_refused(simcord_env, server):
     thread = await post_scene(simcord_env, server)
     result = await server.reader.slash(thread, "review submit")
     expect_refusal(simcord_env, result, "no open review")
+
+
+async def test_the_menu_and_replies_make_drafts_too(simcord_env, server, db_path):
+    thread = await post_scene(simcord_env, server)
+    await server.reader2.slash(thread, "comment add", line="1", text="Public.")
+    await server.reader.slash(thread, "review start")
+    message = thread.history()[-2]
+    shown = await server.reader.context_menu(thread, "Comment on line", message)
+    drafted = await server.reader.submit_modal(shown, {"line": "2", "text": "From the menu."})
+    assert drafted.ephemeral and "draft" in drafted.response.content
+    reply = await server.reader.slash(thread, "comment reply", comment="1", text="Agreed.")
+    assert reply.ephemeral and "draft" in reply.response.content
+    assert rows(db_path, "SELECT COUNT(*) FROM replies") == [(0,)]
+    await server.reader.slash(thread, "review submit")
+    assert rows(db_path, "SELECT COUNT(*) FROM replies") == [(1,)]
+    assert rows(db_path, "SELECT text FROM comments WHERE review_id IS NOT NULL") == [
+        ("From the menu.",)
+    ]
