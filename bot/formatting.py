@@ -32,3 +32,10 @@ def file_size(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{size} bytes"
+
+
+def feedback_wanted(focus: str | None, intensity: str | None) -> str:
+    """What an author asked readers for: "pacing in the middle (thick skin)"; "" if nothing."""
+    if focus and intensity:
+        return f"{focus} ({intensity})"
+    return focus or (f"{intensity} feedback" if intensity else "")

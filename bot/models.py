@@ -19,6 +19,26 @@ class CommentStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class Intensity(StrEnum):
+    """How blunt the author wants readers to be."""
+
+    GENTLE = "gentle"
+    STANDARD = "standard"
+    THICK_SKIN = "thick skin"
+
+
+class CommentKind(StrEnum):
+    """What a comment is about."""
+
+    TYPO = "typo"
+    LINE = "line"
+    STRUCTURE = "structure"
+    CHARACTER = "character"
+    PACING = "pacing"
+    PRAISE = "praise"
+    QUESTION = "question"
+
+
 class AnchorState(StrEnum):
     """Where a comment stands against the excerpt's current revision."""
 
@@ -81,6 +101,8 @@ class Excerpt:
     line_count: int
     created_at: datetime
     updated_at: datetime
+    focus: str | None = None  # what the author wants feedback on
+    intensity: Intensity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +143,8 @@ class Comment:
     # The phrase as the reader quoted it, kept for the record when ``anchor.quote``
     # follows the text into later revisions (even into the suggested words).
     origin_quote: str | None = None
+    kind: CommentKind | None = None
+    review_id: int | None = None  # submitted in this review: its card is the review's message
     thanked_at: datetime | None = None  # when the excerpt's author thanked it
     # Its suggestion went into revision ``applied_revision`` (the comment is resolved too).
     applied_at: datetime | None = None
@@ -240,3 +264,95 @@ class ServerPrompt:
         """Its key in the usage history; the "s:" prefix keeps server keys apart from
         library keys, which have no colon."""
         return f"s:{self.number}"
+
+
+class NotifyMode(StrEnum):
+    INSTANT = "instant"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class NotifyEvent(StrEnum):
+    """What a notification tells of."""
+
+    COMMENT = "comment"  # a new comment on the member's excerpt
+    REPLY = "reply"  # a reply on the member's excerpt, or to the member's comment
+    REVIEW = "review"  # a whole review submitted on the member's excerpt
+    RESOLVED = "resolved"  # the member's comment was resolved
+    APPLIED = "applied"  # the member's suggestion was applied
+    THANKED = "thanked"  # the author thanked the member for a comment
+
+
+@dataclass(frozen=True, slots=True)
+class NotifySettings:
+    """How a member hears of feedback, across all servers."""
+
+    member_id: int
+    mode: NotifyMode = NotifyMode.DAILY
+    at: time = time(18, 0)
+    time_zone: str = "UTC"
+    introduced: bool = False  # a message has already said how to change this
+    dm_closed: bool = False  # Discord refused a direct message; nothing is sent until /notify
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One event a member is to hear of (a row of the outbox)."""
+
+    member_id: int
+    guild_id: int
+    excerpt_id: int
+    excerpt_number: int
+    excerpt_title: str
+    thread_id: int | None
+    event: NotifyEvent
+    actor_name: str
+    detail: str
+    comment_id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DueMember:
+    """A member whose next message is due, with their oldest event not yet sent."""
+
+    settings: NotifySettings
+    due: datetime
+    oldest: datetime | None
+
+
+class ReviewStatus(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    DISCARDED = "discarded"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A reader's review of one excerpt: while open, their feedback on it is drafts."""
+
+    id: int
+    guild_id: int
+    excerpt_id: int
+    reader_id: int
+    status: ReviewStatus
+    summary: str | None
+    created_at: datetime
+    touched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A comment (``reply_to`` None) or a reply held in an open review."""
+
+    id: int
+    review_id: int
+    reply_to: int | None  # the comment's row id, for a reply
+    author_name: str
+    text: str
+    kind: CommentKind | None
+    anchor: Anchor
+    suggestion: str | None
+    revision: int
+    created_at: datetime

@@ -31,6 +31,7 @@ __all__ = [
     "is_due",
     "local_date",
     "next_due",
+    "next_time_after",
     "parse_local_time",
     "parse_timezone",
     "search_timezones",
@@ -205,6 +206,17 @@ def next_due(
     # No loop is needed to avoid a second post on one date: ``day`` is after the last
     # posted date, and _instant_on only ever moves an instant later on the wall clock.
     return _instant_on(day, post_at, tz)
+
+
+def next_time_after(moment_utc: datetime, at: time, tz: ZoneInfo) -> datetime:
+    """The first instant strictly after ``moment_utc`` when the wall clock in ``tz`` shows
+    ``at`` (with the same DST policy as :func:`next_due`)."""
+    day = local_date(moment_utc, tz)
+    candidate = _instant_on(day, at, tz)
+    while candidate <= moment_utc:
+        day += _DAY
+        candidate = _instant_on(day, at, tz)
+    return candidate
 
 
 def _instant_on(day: date, post_at: time, tz: ZoneInfo) -> datetime:

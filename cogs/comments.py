@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.errors import InvalidInput, WrongState
 from bot.formatting import shorten
-from bot.models import CommentStatus, Excerpt
+from bot.models import CommentKind, CommentStatus, Excerpt
 from bot.ui.checks import actor_of, viewer_of
 from bot.ui.client import MarginaliaBot
 from bot.ui.comments import (
@@ -26,8 +26,9 @@ from bot.ui.comments import (
     reply_embed,
 )
 from bot.ui.escaping import escape
+from bot.ui.reviews import drafted_note
 from bot.ui.threads import THREAD_NOT_UPDATED, CardChange, thread_of, update_thread
-from bot.ui.transformers import CommentId, OptionalExcerptId
+from bot.ui.transformers import CommentId, KindOption, OptionalExcerptId, parse_kind
 from bot.ui.views import ErrorAwareModal, Paginator
 from bot.workshop import require_open, require_thread_writer
 from cogs.common import excerpt_number_for, guild_id_of
@@ -53,6 +54,13 @@ class CommentModal(ErrorAwareModal, title="Comment on a line"):
         max_length=1500,
         custom_id="text",
     )
+    kind: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
+        label="Kind (optional)",
+        required=False,
+        max_length=20,
+        placeholder=", ".join(kind.value for kind in CommentKind),
+        custom_id="kind",
+    )
 
     def __init__(self, cog: Comments, excerpt: Excerpt, first: int, last: int) -> None:
         super().__init__()
@@ -70,6 +78,7 @@ class CommentModal(ErrorAwareModal, title="Comment on a line"):
             text=self.text.value,
             quote=self.quote.value or None,
             suggestion=None,
+            kind=parse_kind(self.kind.value),
         )
 
 
@@ -99,6 +108,7 @@ class Comments(commands.Cog):
         excerpt="The excerpt (defaults to the one whose thread you are in)",
         quote="A phrase inside those lines to pin the comment to, copied exactly",
         suggestion="Replacement for the quoted phrase",
+        kind="What the comment is about",
     )
     async def add(
         self,
@@ -108,6 +118,7 @@ class Comments(commands.Cog):
         excerpt: OptionalExcerptId = None,
         quote: app_commands.Range[str, 1, 1000] | None = None,
         suggestion: app_commands.Range[str, 1, 1000] | None = None,
+        kind: KindOption = None,
     ) -> None:
         await self.add_and_echo(
             interaction,
@@ -117,6 +128,7 @@ class Comments(commands.Cog):
             text=text,
             quote=quote,
             suggestion=suggestion,
+            kind=kind,
         )
 
     async def add_and_echo(
@@ -129,6 +141,7 @@ class Comments(commands.Cog):
         text: str,
         quote: str | None,
         suggestion: str | None,
+        kind: CommentKind | None = None,
     ) -> None:
         context = await self.workshop.comments.add_comment(
             guild_id=guild_id_of(interaction),
@@ -139,8 +152,15 @@ class Comments(commands.Cog):
             text=text,
             quote=quote,
             suggestion=suggestion,
+            kind=kind,
         )
         comment = context.comment
+        if context.drafted is not None:
+            note = drafted_note(
+                context.excerpt, f"Comment on {comment.anchor.describe()}", context.drafted
+            )
+            await interaction.response.send_message(note, ephemeral=True)
+            return
 
         async def record(message_id: int) -> None:
             await self.workshop.comments.record_comment_card(comment, message_id)
@@ -241,6 +261,12 @@ class Comments(commands.Cog):
             member=actor_of(interaction),
             text=text,
         )
+        if context.drafted is not None:
+            note = drafted_note(
+                context.excerpt, f"Reply to comment #{context.comment.number}", context.drafted
+            )
+            await interaction.response.send_message(note, ephemeral=True)
+            return
 
         async def record(message_id: int) -> None:
             await self.workshop.comments.record_reply_card(context.reply, message_id)
@@ -359,6 +385,7 @@ class Comments(commands.Cog):
         line='Only comments touching this line ("12") or range ("10-20")',
         status="Which comments to show (default: all)",
         revision="Only comments written on this earlier revision",
+        kind="Only comments of this kind",
     )
     async def list_(
         self,
@@ -367,6 +394,7 @@ class Comments(commands.Cog):
         line: str | None = None,
         status: StatusChoice = "all",
         revision: app_commands.Range[int, 1] | None = None,
+        kind: KindOption = None,
     ) -> None:
         # Each page is one bounded read; deferring keeps Discord's 3 seconds safe anyway.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -379,11 +407,13 @@ class Comments(commands.Cog):
             status=None if status == "all" else CommentStatus(status),
             revision=revision,
             viewer=viewer_of(interaction),
+            kind=kind,
         )
         if not await Paginator(interaction.user.id, source).start(interaction):
             number = source.excerpt.number if source.excerpt else excerpt
             await interaction.followup.send(
-                f"No {'' if status == 'all' else status + ' '}comments"
+                f"No {'' if status == 'all' else status + ' '}"
+                f"{'' if kind is None else kind.value + ' '}comments"
                 f"{' on those lines' if line else ''} on excerpt #{number} yet.",
                 ephemeral=True,
             )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import MarginaliaError, PostingFailed
-from bot.models import Excerpt, Line
+from bot.models import Excerpt, Intensity, Line
 from bot.text import check_upload
 from bot.ui.checks import actor_of, require_excerpt_posting_rights, viewer_of
 from bot.ui.client import MarginaliaBot
@@ -45,7 +46,7 @@ from bot.ui.threads import (
     thread_of,
     update_thread,
 )
-from bot.ui.transformers import ExcerptId, SuggestionChoice
+from bot.ui.transformers import ExcerptId, IntensityOption, SuggestionChoice
 from bot.ui.views import Confirm, ErrorAwareModal, Paginator
 from bot.upload_worker import UploadReader
 from bot.workshop import RevisionOutcome
@@ -57,6 +58,14 @@ PASTE_LIMIT = 4000  # Discord's limit for one modal text field
 CARDS_UPDATED = 10  # applied comments whose cards a revision edits (rate limits)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackWanted:
+    """What the author asked readers for, carried from the command to the paste form."""
+
+    focus: str | None = None
+    intensity: Intensity | None = None
+
+
 class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
     text: discord.ui.TextInput[PasteModal] = discord.ui.TextInput(
         label="Excerpt text",
@@ -66,15 +75,22 @@ class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
         placeholder="Blank-line paragraphs or one per line. Over 4,000 characters? Attach a file.",
     )
 
-    def __init__(self, cog: Excerpts, title: str, content_warning: str | None) -> None:
+    def __init__(
+        self, cog: Excerpts, title: str, content_warning: str | None, wanted: FeedbackWanted
+    ) -> None:
         super().__init__()
         self.cog = cog
         self.excerpt_title = title
         self.content_warning = content_warning
+        self.wanted = wanted
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.cog.publish(
-            interaction, self.excerpt_title, self.text.value, self.content_warning
+            interaction,
+            self.excerpt_title,
+            self.text.value,
+            self.content_warning,
+            wanted=self.wanted,
         )
 
 
@@ -125,6 +141,8 @@ class Excerpts(commands.Cog):
         title="The excerpt's title",
         file="A .txt, .md or .docx file; leave empty to paste the text instead",
         content_warning="Shown under a spoiler in the header",
+        focus="What you want feedback on, shown in the header",
+        intensity="How blunt readers may be",
     )
     async def post(
         self,
@@ -132,16 +150,21 @@ class Excerpts(commands.Cog):
         title: app_commands.Range[str, 1, 200],
         file: discord.Attachment | None = None,
         content_warning: app_commands.Range[str, 1, 400] | None = None,
+        focus: app_commands.Range[str, 1, 400] | None = None,
+        intensity: IntensityOption = None,
     ) -> None:
         # Validate the title before showing a modal, so nobody pastes a chapter in vain.
         require_excerpt_posting_rights(interaction)
         self.workshop.excerpts.check_details(title, content_warning)
+        wanted = FeedbackWanted(self.workshop.excerpts.check_focus(focus), intensity)
         if file is None:
-            await interaction.response.send_modal(PasteModal(self, title, content_warning))
+            await interaction.response.send_modal(PasteModal(self, title, content_warning, wanted))
             return
         check_upload(file.filename, file.size)
         decoded = await self.uploads.read(file.filename, await file.read())
-        await self.publish(interaction, title, decoded.text, content_warning, decoded.note)
+        await self.publish(
+            interaction, title, decoded.text, content_warning, decoded.note, wanted=wanted
+        )
 
     async def publish(
         self,
@@ -150,6 +173,8 @@ class Excerpts(commands.Cog):
         text: str,
         content_warning: str | None,
         note: str = "",
+        *,
+        wanted: FeedbackWanted = FeedbackWanted(),
     ) -> None:
         """Validate, store, post in a new thread, then make the excerpt live."""
         guild_id = guild_id_of(interaction)
@@ -171,6 +196,8 @@ class Excerpts(commands.Cog):
             title=clean_title,
             lines=lines,
             content_warning=warning,
+            focus=wanted.focus,
+            intensity=wanted.intensity,
         )
         numbered = [Line(number, text) for number, text in enumerate(lines, start=1)]
         thread: discord.Thread | None = None

@@ -72,6 +72,12 @@ class Prompts(commands.Cog):
     @tasks.loop(seconds=TICK_SECONDS)
     async def scheduler(self) -> None:
         await self.post_due()
+        # Other timed work rides on this one loop (notifications): one clock, one tick.
+        for run in tuple(self.bot.on_tick):
+            try:
+                await run()
+            except Exception:
+                log.exception("a scheduled task failed; the next tick retries")
 
     @scheduler.before_loop
     async def _before_scheduler(self) -> None:

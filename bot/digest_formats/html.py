@@ -27,7 +27,7 @@ from bot.digest_formats import (
     suggestion_status,
     unplaced_note,
 )
-from bot.formatting import plural
+from bot.formatting import feedback_wanted, plural
 
 HEAT_LEVELS = 5  # colour steps for commented lines; 0 has its own light colour
 
@@ -132,6 +132,8 @@ def _section_header(section: SectionPlan, plan: DigestPlan, heading: str) -> lis
         ("Updated", format_datetime(excerpt.updated_at)),
         ("Comments", _counts(section.counts)),
     ]
+    if excerpt.focus or excerpt.intensity:
+        rows.append(("Feedback wanted", _bdi(feedback_wanted(excerpt.focus, excerpt.intensity))))
     if plan.is_single:
         rows.append(("Generated", format_datetime(plan.generated_at)))
     out = [f"<{heading}>{_bdi(excerpt.title)}</{heading}>", _meta(rows)]
@@ -178,6 +180,8 @@ def _thread(thread: Thread, note: str | None = None) -> str:
     if comment.anchor.quote is not None:
         who.append(f"on “{_bdi(comment.anchor.quote)}”")
     who.append(f'<span class="num">#{comment.number}</span>')
+    if comment.kind is not None:
+        who.append(f'<span class="kind">{comment.kind.value}</span>')
     who.append(f'<span class="status {status}">{status}</span>')
     if note is not None:
         who.append('<span class="status outdated">outdated</span>')

@@ -26,7 +26,7 @@ from bot.digest_formats import (
     suggestion_status,
     unplaced_note,
 )
-from bot.formatting import plural
+from bot.formatting import feedback_wanted, plural
 
 BAR_WIDTH = 20
 _BAR = "█"
@@ -136,6 +136,9 @@ def _section_header(section: SectionPlan, plan: DigestPlan, level: int) -> list[
         f"**Updated:** {format_datetime(excerpt.updated_at)}",
         _counts_line(section.counts),
     ]
+    if excerpt.focus or excerpt.intensity:
+        wanted = feedback_wanted(excerpt.focus, excerpt.intensity)
+        lines.append(f"- **Feedback wanted:** {_inline(wanted)}")
     if plan.is_single:
         lines.append(f"- **Generated:** {format_datetime(plan.generated_at)}")
     hidden = hidden_note(section, plan)
@@ -167,7 +170,10 @@ def _thread(thread: Thread, note: str | None = None) -> list[str]:
     if comment.anchor.quote is not None:
         # Several comments can mark one line; the quote says which words are whose.
         head += f" on “{_inline(comment.anchor.quote)}”"
-    head += f" · #{comment.number} · {'resolved' if thread.is_resolved else 'open'}"
+    head += f" · #{comment.number}"
+    if comment.kind is not None:
+        head += f" · *{comment.kind.value}*"
+    head += f" · {'resolved' if thread.is_resolved else 'open'}"
     if comment.anchor.is_range and note is None:
         head += f" · {location(thread)}"
     indent = "  "

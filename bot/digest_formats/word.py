@@ -116,7 +116,7 @@ def _word_date(moment: datetime) -> str:
 def _comment_paragraphs(thread: Thread, note: str | None) -> list[str]:
     """The comment's text as Word shows it in the margin, one entry per paragraph."""
     comment = thread.comment
-    markers = ""
+    markers = "" if comment.kind is None else f"[{comment.kind.value}] "
     if thread.is_resolved:
         markers += "[resolved] "
     if thread.is_outdated:

@@ -15,10 +15,12 @@ from bot.models import (
     Anchor,
     AnchorState,
     Comment,
+    CommentKind,
     CommentStatus,
     Excerpt,
     ExcerptStatus,
     Failure,
+    Intensity,
     Line,
     Reply,
     Schedule,
@@ -41,6 +43,8 @@ EXCERPT_FIELDS = (
     "line_count",
     "created_at",
     "updated_at",
+    "focus",
+    "intensity",
 )
 EXCERPT_COLUMNS = ", ".join(EXCERPT_FIELDS)
 # The same columns from ``excerpts AS e``.
@@ -51,7 +55,7 @@ COMMENT_FIELDS = (
     " quote, quote_line, quote_offset, prefix, suffix, suggestion, status, anchor_state,"
     " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
     " resolved_by_id, card_message_id, edited_at, origin_quote, thanked_at, applied_at,"
-    " applied_revision"
+    " applied_revision, kind, review_id"
 )
 # A comment with its excerpt's user-visible number, from FROM_COMMENTS.
 COMMENT_COLUMNS = (
@@ -105,6 +109,8 @@ def excerpt(row: sqlite3.Row) -> Excerpt:
         line_count=int(row["line_count"]),
         created_at=datetime.fromisoformat(str(row["created_at"])),
         updated_at=datetime.fromisoformat(str(row["updated_at"])),
+        focus=None if row["focus"] is None else str(row["focus"]),
+        intensity=None if row["intensity"] is None else Intensity(row["intensity"]),
     )
 
 
@@ -153,6 +159,8 @@ def comment(found: sqlite3.Row, excerpt_number: int | None = None) -> Comment:
         thanked_at=None if row["thanked_at"] is None else datetime.fromisoformat(row["thanked_at"]),
         applied_at=None if row["applied_at"] is None else datetime.fromisoformat(row["applied_at"]),
         applied_revision=optional_int(row["applied_revision"]),
+        kind=None if row["kind"] is None else CommentKind(row["kind"]),
+        review_id=optional_int(row["review_id"]),
     )
 
 

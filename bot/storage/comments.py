@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply, Viewer
+from bot.models import Anchor, AnchorState, Comment, CommentKind, CommentStatus, Reply, Viewer
 from bot.storage import _rows
 from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import COMMENT_COLUMNS, COMMENT_FIELDS, FROM_COMMENTS, REPLY_FIELDS
@@ -34,6 +34,7 @@ _LISTED = f"""
         AND (CAST(:last_line AS INTEGER) IS NULL OR c.line_start <= :last_line)
         AND (CAST(:status AS TEXT) IS NULL OR c.status = :status)
         AND (CAST(:origin_revision AS INTEGER) IS NULL OR c.origin_revision = :origin_revision)
+        AND (CAST(:kind AS TEXT) IS NULL OR c.kind = :kind)
 """
 
 # Where a comment stands in list order: (outdated, first line, number).
@@ -70,6 +71,8 @@ class SqliteComments:
         suggestion: str | None,
         now: datetime,
         retry_window: timedelta | None = None,
+        kind: CommentKind | None = None,
+        review_id: int | None = None,
     ) -> tuple[Comment, bool]:
         """Insert in one statement, so it is atomic and durable on its own: the number comes
         from the guild's sequence, which a trigger advances (see migration 0001). The quote
@@ -83,10 +86,11 @@ class SqliteComments:
             INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,
                 line_start, line_end, quote, quote_line, quote_offset, prefix, suffix, suggestion,
                 revision, origin_revision, origin_line_start, origin_line_end,
-                created_at, updated_at, origin_quote)
+                created_at, updated_at, origin_quote, kind, review_id)
             SELECT ?1, 1 + COALESCE((SELECT last_value FROM guild_sequences
                                      WHERE guild_id = ?1 AND kind = 'comment'), 0),
-                ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15, ?8
+                ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?6, ?7, ?15, ?15, ?8,
+                ?17, ?18
             WHERE NOT EXISTS (SELECT 1 {_SAME_COMMENT})
             RETURNING {COMMENT_FIELDS}
         """
@@ -102,13 +106,15 @@ class SqliteComments:
             revision,
             now.isoformat(),
             None if retry_window is None else (now - retry_window).isoformat(),
+            None if kind is None else kind.value,
+            review_id,
         )
         rows = await self._conn.execute_fetchall(insert_comment, parameters)
         inserted = True
         row = next(iter(rows), None)
         if row is None:
             inserted = False
-            rows = await self._conn.execute_fetchall(stored_comment, parameters)
+            rows = await self._conn.execute_fetchall(stored_comment, parameters[:16])
             row = next(iter(rows))
         return _rows.comment(row, excerpt_number), inserted
 
@@ -224,6 +230,7 @@ class SqliteComments:
         origin_revision: int | None = None,
         after: ListKey | None = None,
         limit: int | None = None,
+        kind: CommentKind | None = None,
     ) -> list[Comment]:
         """Comments of an excerpt in line order (outdated ones last), optionally those
         touching a line range or those written on one revision; with ``limit``, one page
@@ -234,6 +241,7 @@ class SqliteComments:
             "last_line": last_line,
             "status": None if status is None else status.value,
             "origin_revision": origin_revision,
+            "kind": None if kind is None else kind.value,
         }
         if limit is None:
             rows = await self._conn.execute_fetchall(

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +37,9 @@ from bot.storage.comments import SqliteComments
 from bot.storage.excerpts import SqliteExcerpts
 from bot.storage.exchange import SqliteExchange
 from bot.storage.feedback import SqliteFeedback
+from bot.storage.notifications import SqliteNotifications
 from bot.storage.prompts import SqlitePrompts
+from bot.storage.reviews import SqliteReviews
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +92,17 @@ class SqliteSession:
     services use only the repositories.
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, on_notice: Callable[[], None] | None = None
+    ) -> None:
         self.connection = connection
         self.excerpts = SqliteExcerpts(connection)
         self.comments = SqliteComments(connection)
         self.prompts = SqlitePrompts(connection)
         self.feedback = SqliteFeedback(connection)
         self.exchange = SqliteExchange(connection)
+        self.notifications = SqliteNotifications(connection, on_notice)
+        self.reviews = SqliteReviews(connection)
 
 
 class Database:
@@ -117,6 +123,12 @@ class Database:
         # the one connection under the lock). A queue: read() waits for a free reader.
         self._readers: list[aiosqlite.Connection] = []
         self._free_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        # How many notification events were written: the sender looks at the outbox only
+        # when this moved or its next due instant came, not on every tick.
+        self.notices_written = 0
+
+    def _count_notice(self) -> None:
+        self.notices_written += 1
 
     @property
     def is_open(self) -> bool:
@@ -222,7 +234,7 @@ class Database:
             conn = self._connection()
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteSession(conn)
+                yield SqliteSession(conn, self._count_notice)
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
@@ -237,7 +249,7 @@ class Database:
         from writing in between, without paying for BEGIN and COMMIT round trips.
         """
         async with self._lock:
-            yield SqliteSession(self._connection())
+            yield SqliteSession(self._connection(), self._count_notice)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteSession]:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.models import Excerpt, ExcerptStatus, ExcerptSummary, Line, PostedMessage, Viewer
+from bot.models import (
+    Excerpt,
+    ExcerptStatus,
+    ExcerptSummary,
+    Intensity,
+    Line,
+    PostedMessage,
+    Viewer,
+)
 from bot.storage import _rows
 from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import E_EXCERPT_COLUMNS, EXCERPT_COLUMNS
@@ -36,12 +44,15 @@ class SqliteExcerpts:
         lines: Sequence[str],
         word_count: int,
         now: datetime,
+        focus: str | None = None,
+        intensity: Intensity | None = None,
     ) -> Excerpt:
         """Store a new, not yet posted excerpt with its first revision."""
         insert_excerpt = f"""
             INSERT INTO excerpts (guild_id, number, title, author_id, author_name, channel_id,
-                content_warning, word_count, line_count, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                content_warning, word_count, line_count, created_at, updated_at, focus,
+                intensity)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             RETURNING {EXCERPT_COLUMNS}
         """
         number = await next_number(self._conn, guild_id, "excerpt")
@@ -60,6 +71,8 @@ class SqliteExcerpts:
                 len(lines),
                 stamp,
                 stamp,
+                focus,
+                None if intensity is None else intensity.value,
             ),
         )
         excerpt = _rows.excerpt(next(iter(rows)))

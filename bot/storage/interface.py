@@ -22,12 +22,14 @@ from bot.models import (
     Anchor,
     AnchorState,
     Comment,
+    CommentKind,
     CommentStatus,
     Excerpt,
     ExcerptFeedback,
     ExcerptStatus,
     ExcerptSummary,
     Failure,
+    Intensity,
     Line,
     PostedMessage,
     Reply,
@@ -36,6 +38,7 @@ from bot.models import (
     Viewer,
 )
 from bot.storage.exchange_interface import ExchangeStore
+from bot.storage.interface_reviews import NotificationStore, ReviewStore
 
 
 class ExcerptStore(Protocol):
@@ -53,6 +56,8 @@ class ExcerptStore(Protocol):
         lines: Sequence[str],
         word_count: int,
         now: datetime,
+        focus: str | None = None,
+        intensity: Intensity | None = None,
     ) -> Excerpt:
         """Store a new, not yet posted excerpt with its first revision."""
         ...
@@ -179,6 +184,8 @@ class CommentStore(Protocol):
         suggestion: str | None,
         now: datetime,
         retry_window: timedelta | None = None,
+        kind: CommentKind | None = None,
+        review_id: int | None = None,
     ) -> tuple[Comment, bool]:
         """Insert in one statement, so it is atomic and durable on its own: the number comes
         from the guild's sequence, which a trigger advances (see migration 0001). The quote
@@ -247,6 +254,7 @@ class CommentStore(Protocol):
         origin_revision: int | None = None,
         after: tuple[bool, int, int] | None = None,
         limit: int | None = None,
+        kind: CommentKind | None = None,
     ) -> list[Comment]:
         """Comments of an excerpt in line order (outdated ones last), optionally those
         touching a line range or those written on one revision; with ``limit``, one page
@@ -449,6 +457,12 @@ class Session(Protocol):
     @property
     def exchange(self) -> ExchangeStore: ...
 
+    @property
+    def notifications(self) -> NotificationStore: ...
+
+    @property
+    def reviews(self) -> ReviewStore: ...
+
 
 class Store(Protocol):
     """Where the bot keeps its data: opened once, closed once, used through sessions."""
@@ -458,6 +472,11 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+    @property
+    def notices_written(self) -> int:
+        """How many notification events were written since the store opened."""
+        ...
 
     def read(self) -> AbstractAsyncContextManager[Session]:
         """A consistent snapshot for several reads."""

@@ -33,7 +33,9 @@ from bot.storage.database import Migration, MigrationError, read_migrations
 from bot.storage.excerpts import SqliteExcerpts
 from bot.storage.exchange import SqliteExchange
 from bot.storage.feedback import SqliteFeedback
+from bot.storage.notifications import SqliteNotifications
 from bot.storage.prompts import SqlitePrompts
+from bot.storage.reviews import SqliteReviews
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,8 @@ class PgSession:
         self.prompts = SqlitePrompts(connection, dialect)
         self.feedback = SqliteFeedback(connection, dialect)
         self.exchange = SqliteExchange(connection)
+        self.notifications = SqliteNotifications(connection)
+        self.reviews = SqliteReviews(connection)
 
 
 class PostgresStore:
@@ -164,6 +168,7 @@ class PostgresStore:
         self.url = url
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._looks = 0
 
     def __str__(self) -> str:
         return redacted(self.url)
@@ -197,6 +202,14 @@ class PostgresStore:
         if self._pool is None:
             raise RuntimeError("database is not open")
         return self._pool
+
+    @property
+    def notices_written(self) -> int:
+        """Other processes write notifications too, so none of them can be counted here:
+        the value moves on every call, and every tick looks at the outbox (one indexed
+        read of the earliest due instant)."""
+        self._looks += 1
+        return self._looks
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgSession]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
@@ -13,8 +14,10 @@ from discord.ext import commands
 from bot.config import Settings, token_refused
 from bot.digest_service import Digests
 from bot.exchange import ExchangeService
+from bot.notifications import NotificationService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
+from bot.reviews import ReviewService
 from bot.storage import Database, DatabaseLock, UnusableDatabase, store_for
 from bot.ui.error_replies import send_error
 from bot.ui.views import OpenViews
@@ -28,6 +31,8 @@ EXTENSIONS = (
     "cogs.prompts",
     "cogs.digest",
     "cogs.exchange",
+    "cogs.notify",
+    "cogs.reviews",
 )
 
 
@@ -56,6 +61,11 @@ class MarginaliaBot(commands.Bot):
         self.prompts = PromptService(
             self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
         )
+        self.notifications = NotificationService(self.database, clock=discord.utils.utcnow)
+        self.reviews = ReviewService(self.database, clock=discord.utils.utcnow)
+        # Run on every tick of the prompt scheduler's loop (cogs/prompts.py), the bot's one
+        # timed loop: cogs add their periodic work here instead of starting loops of their own.
+        self.on_tick: list[Callable[[], Awaitable[object]]] = []
         # Clicks on our buttons that no open view holds (after a restart) get a polite answer.
         self.open_views = OpenViews()
         self.add_listener(self.open_views.on_interaction, "on_interaction")

@@ -92,6 +92,8 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
             inline=False,
         )
     notes = [f"Excerpt #{excerpt.number}", comment_status_label(comment)]
+    if comment.kind is not None:
+        notes.insert(1, comment.kind.value)
     if comment.edited_at is not None:
         notes.append("✏️ edited")
     if comment.thanked_at is not None:
@@ -163,13 +165,18 @@ def card_edit(context: CommentContext) -> list[CardChange]:
     if context.comment.card_message_id is None:
         return []
     card = comment_embed(context.comment, context.excerpt, context.lines)
-    return [CardChange(context.comment.card_message_id, embed=card)]
+    # A review's message shows several comments: only this one's embed changes.
+    in_review = context.comment.number if context.comment.review_id is not None else None
+    return [CardChange(context.comment.card_message_id, embed=card, in_review=in_review)]
 
 
 def deletion_changes(comment: Comment) -> list[CardChange]:
     """The comment's card becomes a one-line tombstone; its replies' cards go."""
     edits: list[CardChange] = []
-    if comment.card_message_id is not None:
+    if comment.card_message_id is not None and comment.review_id is not None:
+        tombstone = discord.Embed(description=comment_tombstone(comment), colour=RESOLVED_COLOUR)
+        edits.append(CardChange(comment.card_message_id, embed=tombstone, in_review=comment.number))
+    elif comment.card_message_id is not None:
         edits.append(CardChange(comment.card_message_id, content=comment_tombstone(comment)))
     edits.extend(
         CardChange(reply.card_message_id, delete=True)
@@ -207,6 +214,8 @@ def older_revision_note(found: MessageLines, guild_id: int) -> str:
 
 def list_entry(comment: Comment, where: str, replies: int) -> str:
     marks = []
+    if comment.kind is not None:
+        marks.append(comment.kind.value)
     if comment.status is CommentStatus.RESOLVED:
         marks.append(comment_status_label(comment))
     if replies:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.formatting import plural, shorten
+from bot.formatting import feedback_wanted, plural, shorten
 from bot.models import (
     AnchorState,
     Excerpt,
@@ -54,6 +54,9 @@ def excerpt_header(excerpt: Excerpt) -> discord.Embed:
     ]
     if excerpt.content_warning:
         parts.append(f"⚠️ Content warning: ||{escape(excerpt.content_warning)}||")
+    wanted = feedback_wanted(excerpt.focus, excerpt.intensity)
+    if wanted:
+        parts.append(f"🎯 Feedback wanted: {escape(wanted)}")
     parts.append(
         f"Comment with `/comment add line:12 text:…` here (or `excerpt:{excerpt.number}` "
         "anywhere), add `quote:` to pin a phrase, or right-click a message → "

@@ -54,6 +54,9 @@ class CardChange:
     embed: discord.Embed | None = None
     content: str | None = None
     delete: bool = False
+    # The message is a review's, showing several comments: replace only the embed of
+    # comment #in_review (its title, or a tombstone's text, names it).
+    in_review: int | None = None
 
 
 async def update_thread(
@@ -83,7 +86,9 @@ async def update_thread(
     for change in changes:
         message = thread.get_partial_message(change.message_id)
         try:
-            if change.delete:
+            if change.in_review is not None and change.embed is not None:
+                await _replace_in_review(thread, change.message_id, change.in_review, change.embed)
+            elif change.delete:
                 await message.delete()
             elif change.embed is not None:
                 await message.edit(embed=change.embed, allowed_mentions=NO_MENTIONS)
@@ -96,6 +101,21 @@ async def update_thread(
             log.info("could not update card %s in thread %s: %s", message.id, thread.id, error)
             done = False
     return done
+
+
+async def _replace_in_review(
+    thread: discord.Thread, message_id: int, number: int, embed: discord.Embed
+) -> None:
+    """Swap comment #number's embed in a review's message, keeping the others."""
+    message = await thread.fetch_message(message_id)
+    embeds = list(message.embeds)
+    names = (f"💬 Comment #{number} ", f"🗑️ Comment #{number} ")
+    for index, shown in enumerate(embeds):
+        said = (shown.title or "") + " " + (shown.description or "")
+        if said.startswith(names) or (shown.description or "").startswith(names):
+            embeds[index] = embed
+            await message.edit(embeds=embeds, allowed_mentions=NO_MENTIONS)
+            return
 
 
 # ------------------------------------------------------------ posting excerpts

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import discord
 from discord import app_commands
 
-from bot.errors import MarginaliaError
+from bot.errors import InvalidInput, MarginaliaError
+from bot.models import CommentKind, Intensity
 from bot.ui.checks import viewer_of
 from bot.ui.comments import comment_choice_name
 from bot.ui.escaping import plain
@@ -161,3 +162,45 @@ ExcerptId = app_commands.Transform[int, ExcerptTransformer]
 SuggestionChoice = app_commands.Transform[tuple[int, ...] | None, SuggestionChoiceTransformer]
 OptionalExcerptId = app_commands.Transform[int | None, OptionalExcerptTransformer]
 CommentId = app_commands.Transform[int, CommentTransformer]
+
+
+class KindTransformer(app_commands.Transformer):
+    """``kind:`` on a comment: one of the fixed kinds, shown and typed by their names."""
+
+    @property
+    def choices(self) -> Choices:
+        return [app_commands.Choice(name=kind.value, value=kind.value) for kind in CommentKind]
+
+    async def transform(self, interaction: discord.Interaction, value: Any) -> CommentKind:
+        return CommentKind(value)
+
+
+class IntensityTransformer(app_commands.Transformer):
+    """``intensity:`` on an excerpt: how blunt the author wants readers to be."""
+
+    @property
+    def choices(self) -> Choices:
+        return [app_commands.Choice(name=level.value, value=level.value) for level in Intensity]
+
+    async def transform(self, interaction: discord.Interaction, value: Any) -> Intensity:
+        return Intensity(value)
+
+
+def parse_kind(typed: str | None) -> CommentKind | None:
+    """A kind typed into a form's text box; empty is none."""
+    text = (typed or "").strip().lower()
+    if not text:
+        return None
+    try:
+        return CommentKind(text)
+    except ValueError:
+        raise InvalidInput(
+            "“{typed}” is not a kind of comment. Use one of: "
+            + ", ".join(kind.value for kind in CommentKind)
+            + ".",
+            typed=text[:40],
+        ) from None
+
+
+KindOption = app_commands.Transform[CommentKind | None, KindTransformer]
+IntensityOption = app_commands.Transform[Intensity | None, IntensityTransformer]

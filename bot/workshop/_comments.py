@@ -13,7 +13,20 @@ from bot.anchors import build_anchor, check_suggestion
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from bot.exchange import CritiqueMeter, credit_thanks
 from bot.linespec import parse_line_spec
-from bot.models import Actor, Anchor, Comment, CommentStatus, Excerpt, Line, Reply, Viewer
+from bot.models import (
+    Actor,
+    Anchor,
+    AnchorState,
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Excerpt,
+    Line,
+    NotifyEvent,
+    Reply,
+    Viewer,
+)
+from bot.notifications import comment_detail, notice_for, record
 from bot.storage import Session, Store
 from bot.workshop._records import CommentContext, CommentListing, ReplyContext
 from bot.workshop._validation import (
@@ -78,13 +91,15 @@ class CommentService:
         thread_id: int | None = None,
         quote: str | None = None,
         suggestion: str | None = None,
+        kind: CommentKind | None = None,
     ) -> CommentContext:
         """Comment on the excerpt named, or else on the one whose thread ``thread_id`` is."""
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
         checked_suggestion = check_suggestion(quote, suggestion)
         if excerpt_number is None and thread_id is None:
             raise InvalidInput(WHICH_EXCERPT)
-        # The hot path: one read, the insert and the critique's credit in one transaction.
+        # The hot path: one read, then the insert, the critique's credit and the author's
+        # notification in one transaction.
         wanted_first, wanted_last = lines_to_fetch(line_spec)
         async with self.db.transaction() as session:
             found, lines = await session.excerpts.get_excerpt_with_lines(
@@ -99,6 +114,22 @@ class CommentService:
             require_thread_writer(member, live, "comment")
             first, last = parse_line_spec(line_spec, live.line_count)
             anchor = _anchor_in(lines, first, last, quote)
+            review = await session.reviews.open_review_of(member.id, live.id)
+            if review is not None:
+                now = self._now()
+                drafted = await session.reviews.add_draft(
+                    review_id=review.id,
+                    reply_to=None,
+                    author_name=member.display_name,
+                    text=body,
+                    kind=kind,
+                    anchor=anchor,
+                    suggestion=checked_suggestion,
+                    revision=live.revision,
+                    now=now,
+                )
+                draft = draft_comment(live, member, body, anchor, checked_suggestion, kind, now)
+                return CommentContext(draft, live, lines, drafted=drafted)
             comment, inserted = await session.comments.insert_comment(
                 guild_id=guild_id,
                 excerpt_id=live.id,
@@ -111,9 +142,23 @@ class CommentService:
                 suggestion=checked_suggestion,
                 now=self._now(),
                 retry_window=RETRY_WINDOW,
+                kind=kind,
             )
             if inserted:
                 await self._book(session, live, member.id, added=(body, checked_suggestion))
+                await record(
+                    session,
+                    notice_for(
+                        live.author_id,
+                        live,
+                        NotifyEvent.COMMENT,
+                        member.display_name,
+                        comment_detail(comment),
+                        comment.id,
+                    ),
+                    actor_id=member.id,
+                    now=comment.created_at,
+                )
         return CommentContext(comment, live, lines, repeated=not inserted)
 
     async def reply(
@@ -126,6 +171,22 @@ class CommentService:
             )
             require_open(excerpt)
             require_thread_writer(member, excerpt, "reply")
+            review = await tx.reviews.open_review_of(member.id, excerpt.id)
+            if review is not None:
+                now = self._now()
+                drafted = await tx.reviews.add_draft(
+                    review_id=review.id,
+                    reply_to=comment.id,
+                    author_name=member.display_name,
+                    text=body,
+                    kind=None,
+                    anchor=comment.anchor,
+                    suggestion=None,
+                    revision=excerpt.revision,
+                    now=now,
+                )
+                draft = Reply(0, comment.id, member.id, member.display_name, body, now)
+                return ReplyContext(draft, comment, excerpt, drafted=drafted)
             reply, inserted = await tx.comments.insert_reply(
                 comment_id=comment.id,
                 author_id=member.id,
@@ -136,6 +197,22 @@ class CommentService:
             )
             if inserted:
                 await self._book(tx, excerpt, member.id, added=(body,))
+                # The excerpt's author and the comment's author hear of it, once each.
+                detail = comment_detail(comment, reply.text)
+                for listener in dict.fromkeys((excerpt.author_id, comment.author_id)):
+                    await record(
+                        tx,
+                        notice_for(
+                            listener,
+                            excerpt,
+                            NotifyEvent.REPLY,
+                            member.display_name,
+                            detail,
+                            comment.id,
+                        ),
+                        actor_id=member.id,
+                        now=reply.created_at,
+                    )
         return ReplyContext(reply, comment, excerpt, repeated=not inserted)
 
     async def record_comment_card(self, comment: Comment, message_id: int) -> None:
@@ -162,9 +239,24 @@ class CommentService:
                 )
             if comment.status is wanted:
                 raise WrongState(f"Comment #{comment_number} is already {wanted.value}.")
+            now = self._now()
             await tx.comments.set_comment_status(
-                comment.id, wanted, member.id if resolved else None, self._now()
+                comment.id, wanted, member.id if resolved else None, now
             )
+            if resolved:
+                await record(
+                    tx,
+                    notice_for(
+                        comment.author_id,
+                        excerpt,
+                        NotifyEvent.RESOLVED,
+                        member.display_name,
+                        comment_detail(comment),
+                        comment.id,
+                    ),
+                    actor_id=member.id,
+                    now=now,
+                )
             return await _card_context(tx, comment.id, excerpt)
 
     async def edit_comment(
@@ -182,6 +274,10 @@ class CommentService:
             require_open(excerpt)
             await tx.comments.update_comment_text(comment.id, body, self._now())
             await self._book(tx, excerpt, member.id, added=(body,), removed=(comment.text,))
+            # An edit notifies nobody again; news not yet sent shows the new words.
+            await tx.notifications.refresh_detail(
+                comment.id, NotifyEvent.COMMENT, comment_detail(comment, body)
+            )
             return await _card_context(tx, comment.id, excerpt)
 
     async def delete_comment(
@@ -237,6 +333,7 @@ class CommentService:
         viewer: Viewer | None = None,
         after: tuple[bool, int, int] | None = None,
         limit: int | None = None,
+        kind: CommentKind | None = None,
     ) -> CommentListing:
         """The comments asked for; with ``limit``, one page of them after the keyset
         position ``after`` (outdated, first line, number), reply counts for that page."""
@@ -259,10 +356,11 @@ class CommentService:
                 origin_revision=revision,
                 after=after,
                 limit=limit,
+                kind=kind,
             )
             counts = await session.comments.count_replies([c.id for c in found])
             total = None
-            if first is None and revision is None:
+            if first is None and revision is None and kind is None:
                 # Kept by the storage layer: no rows counted.
                 open_count, resolved = await session.excerpts.comment_counts(excerpt.id)
                 total = {
@@ -322,3 +420,36 @@ async def _comment_and_excerpt(
     if comment is None:
         raise NotFound(f"There is no comment #{number} in this server.")
     return comment, require_live(excerpt, comment.excerpt_number)
+
+
+def draft_comment(
+    excerpt: Excerpt,
+    member: Actor,
+    text: str,
+    anchor: Anchor,
+    suggestion: str | None,
+    kind: CommentKind | None,
+    now: datetime,
+) -> Comment:
+    """A draft as a comment record, to show its writer: no row id and no number yet."""
+    return Comment(
+        id=0,
+        guild_id=excerpt.guild_id,
+        number=0,
+        excerpt_id=excerpt.id,
+        excerpt_number=excerpt.number,
+        author_id=member.id,
+        author_name=member.display_name,
+        text=text,
+        anchor=anchor,
+        suggestion=suggestion,
+        status=CommentStatus.OPEN,
+        anchor_state=AnchorState.ANCHORED,
+        revision=excerpt.revision,
+        origin_revision=excerpt.revision,
+        origin_line_start=anchor.line_start,
+        origin_line_end=anchor.line_end,
+        created_at=now,
+        updated_at=now,
+        kind=kind,
+    )

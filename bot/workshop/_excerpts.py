@@ -12,7 +12,15 @@ from datetime import datetime
 from bot.errors import WrongState
 from bot.exchange import book_posted, check_can_post
 from bot.linespec import parse_line_spec
-from bot.models import Actor, Excerpt, ExcerptStatus, ExcerptSummary, PostedMessage, Viewer
+from bot.models import (
+    Actor,
+    Excerpt,
+    ExcerptStatus,
+    ExcerptSummary,
+    Intensity,
+    PostedMessage,
+    Viewer,
+)
 from bot.storage import Store
 from bot.text import count_words, parse_excerpt_text
 from bot.workshop._records import LineListing, MessageLines, RevisionOutcome
@@ -20,6 +28,7 @@ from bot.workshop._revise import apply_revision, fully_posted, plan_revision, re
 from bot.workshop._validation import (
     AUTOCOMPLETE_LIMIT,
     MAX_CONTENT_WARNING_CHARS,
+    MAX_FOCUS_CHARS,
     MAX_TITLE_CHARS,
     clean_text,
     require_author,
@@ -46,6 +55,12 @@ class ExcerptService:
             )
         return clean_title, warning
 
+    def check_focus(self, focus: str | None) -> str | None:
+        """What the author wants feedback on, cleaned; None when not said."""
+        if not focus or not focus.strip():
+            return None
+        return clean_text(focus, "focus", MAX_FOCUS_CHARS, single_line=True)
+
     def prepare_excerpt(
         self, title: str, text: str, content_warning: str | None
     ) -> tuple[str, list[str], str | None]:
@@ -68,12 +83,16 @@ class ExcerptService:
         title: str,
         lines: Sequence[str],
         content_warning: str | None,
+        focus: str | None = None,
+        intensity: Intensity | None = None,
     ) -> Excerpt:
         """Store a validated excerpt, not yet visible: :meth:`mark_posted` makes it live.
         With the exchange on, refused (``NotEnoughCredits``) when the author can't pay."""
         async with self.db.transaction() as tx:
             await check_can_post(tx.exchange, guild_id, author.id, self._now())
             return await tx.excerpts.insert_excerpt(
+                focus=self.check_focus(focus),
+                intensity=intensity,
                 guild_id=guild_id,
                 title=title,
                 author_id=author.id,

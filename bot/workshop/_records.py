@@ -44,6 +44,9 @@ class CommentContext:
     excerpt: Excerpt
     lines: list[Line]
     repeated: bool = False  # a retried submission: the comment was already stored
+    # Held as a draft in the member's open review (which now holds this many drafts): the
+    # comment has no number and is shown to nobody else until the review is submitted.
+    drafted: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class ReplyContext:
     comment: Comment
     excerpt: Excerpt
     repeated: bool = False  # a retried submission: the reply was already stored
+    drafted: int | None = None  # held in the member's open review, as for comments
 
 
 @dataclass(frozen=True, slots=True)

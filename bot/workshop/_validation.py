@@ -18,6 +18,7 @@ from bot.text import MAX_LINES, check_storable, is_invisible
 
 MAX_TITLE_CHARS = 90
 MAX_CONTENT_WARNING_CHARS = 200
+MAX_FOCUS_CHARS = 200
 MAX_COMMENT_CHARS = 1_500
 AUTOCOMPLETE_LIMIT = 25
 # A member whose answer never came (Discord showed "did not respond") sends it again within
