@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,14 +149,19 @@ class PgSession:
     """The repositories of one PostgreSQL session (a :class:`Session`); ``connection``
     is the adapter, for tools and tests that check with raw SQL."""
 
-    def __init__(self, connection: PgConnection, dialect: Dialect) -> None:
+    def __init__(
+        self,
+        connection: PgConnection,
+        dialect: Dialect,
+        on_notice: Callable[[], None] | None = None,
+    ) -> None:
         self.connection = connection
         self.excerpts = SqliteExcerpts(connection, dialect)
         self.comments = SqliteComments(connection, dialect)
         self.prompts = SqlitePrompts(connection, dialect)
         self.feedback = SqliteFeedback(connection, dialect)
         self.exchange = SqliteExchange(connection)
-        self.notifications = SqliteNotifications(connection)
+        self.notifications = SqliteNotifications(connection, on_notice)
         self.reviews = SqliteReviews(connection)
 
 
@@ -168,7 +173,10 @@ class PostgresStore:
         self.url = url
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
-        self._looks = 0
+        # Notification events this process wrote: its sender looks at the outbox when this
+        # moved or its next due instant came. Another process's events are sent by that
+        # process's own sender (claims keep each message to one sender).
+        self.notices_written = 0
 
     def __str__(self) -> str:
         return redacted(self.url)
@@ -203,20 +211,15 @@ class PostgresStore:
             raise RuntimeError("database is not open")
         return self._pool
 
-    @property
-    def notices_written(self) -> int:
-        """Other processes write notifications too, so none of them can be counted here:
-        the value moves on every call, and every tick looks at the outbox (one indexed
-        read of the earliest due instant)."""
-        self._looks += 1
-        return self._looks
+    def _count_notice(self) -> None:
+        self.notices_written += 1
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgSession]:
         """One atomic unit of work on one pooled connection (READ COMMITTED): committed on
         success, rolled back on any error. Other actions run at the same time."""
         async with self._opened().acquire() as conn, conn.transaction():
-            yield PgSession(PgConnection(conn), POSTGRESQL_WRITE)
+            yield PgSession(PgConnection(conn), POSTGRESQL_WRITE, self._count_notice)
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[PgSession]:
