@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from bot.models import CONTEXT_CHARS, Anchor
+from bot.reanchor._bounds import subsequence_bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +35,16 @@ def context_agreement(anchor: Anchor, line: str, start: int, end: int) -> float:
     return (
         _context_similarity(anchor.prefix, prefix) + _context_similarity(anchor.suffix, suffix)
     ) / 2
+
+
+def _context_bound(old: str, new: str) -> float:
+    if old == new:
+        return 1.0
+    return subsequence_bound(old.split(), new.split())
+
+
+def context_bound(anchor: Anchor, line: str, start: int, end: int) -> float:
+    """What ``context_agreement`` of the same span cannot exceed, for pruning."""
+    prefix = line[max(0, start - CONTEXT_CHARS) : start]
+    suffix = line[end : end + CONTEXT_CHARS]
+    return (_context_bound(anchor.prefix, prefix) + _context_bound(anchor.suffix, suffix)) / 2

@@ -21,8 +21,9 @@ phrase elsewhere is not taken for the quote. Quotes shorter than
 ``MIN_FUZZY_QUOTE_CHARS`` must survive verbatim: fuzzy matching two or three
 characters would find them anywhere.
 
-Windows are scored cheapest bound first (lengths, letters in any order, the
-word ratio, the context) so that the costly character ratio is worked out
+Windows are scored cheapest bound first (lengths, the longest common
+subsequences of characters and of words, worked out in C, which no difflib
+ratio exceeds, then the context's) so that difflib's ratios are worked out
 only for windows that could still win; the scores are the same. In a
 paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
 around the old offset only. The search of one revision's comments shares a
@@ -38,8 +39,9 @@ from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
 from bot.models import Anchor
+from bot.reanchor._bounds import subsequence_bound
 from bot.reanchor._budget import SearchBudget
-from bot.reanchor._found import Found, context_agreement
+from bot.reanchor._found import Found, context_agreement, context_bound
 from bot.reanchor._new_text import KEY_WORD, NewText, Tokens, token_key
 
 FUZZY_THRESHOLD = 0.7
@@ -133,6 +135,11 @@ def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
     return [(start, min(len(text), start + len(quote)))]
 
 
+def _length_bound(length: int, other: int) -> float:
+    """What no ratio of sequences this long can exceed (difflib's ``real_quick_ratio``)."""
+    return 2.0 * min(length, other) / (length + other) if length + other else 1.0
+
+
 def _match_score(similarity: float, context: float, closeness: float) -> float:
     return _QUOTE_WEIGHT * similarity + _CONTEXT_WEIGHT * context + _CLOSENESS_WEIGHT * closeness
 
@@ -153,6 +160,7 @@ class _QuoteScorer:
         "predicted",
         "quote",
         "quote_keys",
+        "quote_words",
         "words",
     )
 
@@ -165,8 +173,9 @@ class _QuoteScorer:
         self.floor = FUZZY_THRESHOLD
         self.chars: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
         self.chars.set_seq2(quote)
+        self.quote_words = quote.split()
         self.words: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-        self.words.set_seq2(quote.split())
+        self.words.set_seq2(self.quote_words)
 
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
@@ -189,26 +198,37 @@ class _QuoteScorer:
     def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> Found | None:
         if end <= start:
             return None
-        self.chars.set_seq1(text[start:end])
-        self.words.set_seq1(text[start:end].split())
+        window = text[start:end]
+        window_words = window.split()
         # Characters catch a respelt word, words a replaced one ("terrible" ->
         # "wonderful" shares few letters but leaves the phrase recognisable):
         # the similarity is the better of the two ratios. Bounds come first,
-        # cheapest first; the costly character ratio is worked out last, only
-        # when it could be the better one and still clear the floor.
-        bound = max(self.chars.real_quick_ratio(), self.words.real_quick_ratio())
+        # cheapest first (lengths, then the longest common subsequences, which
+        # no difflib ratio exceeds, then the context's); the difflib ratios
+        # are worked out only for windows that could still clear the floor.
+        quote_words = self.quote_words
+        bound = max(
+            _length_bound(len(window), len(self.quote)),
+            _length_bound(len(window_words), len(quote_words)),
+        )
         if _match_score(bound, 1.0, closeness) < self.floor:
             return None
-        chars_bound = self.chars.quick_ratio()
-        if _match_score(max(chars_bound, self.words.quick_ratio()), 1.0, closeness) < self.floor:
+        chars_bound = subsequence_bound(window, self.quote)
+        bound = max(chars_bound, subsequence_bound(window_words, quote_words))
+        if _match_score(bound, 1.0, closeness) < self.floor:
             return None
+        context_high = context_bound(self.anchor, text, start, end)
+        if _match_score(bound, context_high, closeness) < self.floor:
+            return None
+        self.words.set_seq1(window_words)
         similarity = self.words.ratio()
-        if _match_score(max(chars_bound, similarity), 1.0, closeness) < self.floor:
+        if _match_score(max(chars_bound, similarity), context_high, closeness) < self.floor:
             return None
         context = context_agreement(self.anchor, text, start, end)
         if chars_bound > similarity:
             if _match_score(chars_bound, context, closeness) < self.floor:
                 return None
+            self.chars.set_seq1(window)
             similarity = max(self.chars.ratio(), similarity)
         score = _match_score(similarity, context, closeness)
         if score < self.floor:

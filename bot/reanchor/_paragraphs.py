@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from rapidfuzz.distance import Indel
+
+from bot.reanchor._bounds import subsequence_bound
+
 SAME_PARAGRAPH_RATIO = 0.6
 """Minimum word-level ratio for an old and a new line to count as one paragraph, edited."""
 
@@ -101,32 +105,37 @@ def word_ratio(old_words: Sequence[str], new_words: Sequence[str], effort: Effor
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """A line's words, their set, and how many of them repeat an earlier one."""
+    """A line's words, and the same words as one character each (``code``).
+
+    Lines compared together share one ``codes`` table, so equal words get
+    equal characters and a word-level common subsequence is a character-level
+    one, which ``could_match`` works out in C.
+    """
 
     words: list[str]
-    vocabulary: frozenset[str]
-    repeats: int
+    code: str
 
     @classmethod
-    def of(cls, line: str) -> Paragraph:
+    def of(cls, line: str, codes: dict[str, str]) -> Paragraph:
         words = line.split()
-        vocabulary = frozenset(words)
-        return cls(words, vocabulary, len(words) - len(vocabulary))
+        for word in words:
+            if word not in codes:
+                codes[word] = chr(len(codes))
+        return cls(words, "".join([codes[word] for word in words]))
 
     def could_match(self, other: Paragraph) -> bool:
-        """False when even difflib's quick bounds keep the pair below ``SAME_PARAGRAPH_RATIO``.
+        """False when no difflib ratio of the pair can reach ``SAME_PARAGRAPH_RATIO``.
 
-        Shared words counted with repeats are at most the distinct words both
-        hold plus the repeats of either side: a bound above ``quick_ratio``
-        (so never wrong to trust) that costs one set intersection.
+        Its matching blocks form a common subsequence, so the ratio never
+        exceeds twice the longest one over the words of both lines.
         """
-        total = len(self.words) + len(other.words)
+        total = len(self.code) + len(other.code)
         if not total:
             return True
         # Written as difflib computes its ratios, so rounding can't tip a pair.
-        if 2.0 * min(len(self.words), len(other.words)) / total < SAME_PARAGRAPH_RATIO:
+        if 2.0 * min(len(self.code), len(other.code)) / total < SAME_PARAGRAPH_RATIO:
             return False  # real_quick_ratio
-        shared = len(self.vocabulary & other.vocabulary) + min(self.repeats, other.repeats)
+        shared = Indel.similarity(self.code, other.code) // 2
         return 2.0 * shared / total >= SAME_PARAGRAPH_RATIO
 
 
@@ -135,9 +144,11 @@ def paragraph_ratio(matcher: SequenceMatcher[str], old_words: list[str], effort:
     matcher.set_seq1(old_words)
     if matcher.real_quick_ratio() < SAME_PARAGRAPH_RATIO:
         return 0.0
-    if matcher.quick_ratio() < SAME_PARAGRAPH_RATIO:
-        return 0.0
     new_words: list[str] = matcher.b  # type: ignore[attr-defined]
+    # Tighter than difflib's quick_ratio, and in C: a pair it rules out is
+    # below the bar whatever difflib would say, so it spends none of the effort.
+    if subsequence_bound(old_words, new_words) < SAME_PARAGRAPH_RATIO:
+        return 0.0
     if not effort.allows(old_words, new_words):
         return word_ratio(old_words, new_words, effort)
     return matcher.ratio()

@@ -142,7 +142,7 @@ class SqliteComments:
                 WHERE comment_id IN ({marks(len(chunk))})
                 ORDER BY id
             """
-            for row in await self._conn.execute_fetchall(replies_of, chunk):
+            async for row in _rows.sliced(await self._conn.execute_fetchall(replies_of, chunk)):
                 by_comment[int(row["comment_id"])].append(_rows.reply(row))
         return [replace(comment, replies=tuple(by_comment[comment.id])) for comment in comments]
 
@@ -248,7 +248,7 @@ class SqliteComments:
                 f"{_LISTED} ORDER BY c.anchor_state = 'outdated', c.line_start, c.number",
                 filters,
             )
-            return [_rows.comment(row) for row in rows]
+            return await _rows.comments(rows)
         # Keyset paging along comments_in_list_order: one index range per part (current
         # anchors, then outdated ones), so a later page costs what the first one does.
         outdated, line, number = after if after is not None else (False, 0, 0)
@@ -272,7 +272,7 @@ class SqliteComments:
                     "limit": limit - len(found),
                 },
             )
-            found.extend(_rows.comment(row) for row in rows)
+            found.extend(await _rows.comments(rows))
         return found
 
     async def comments_to_carry(self, excerpt_id: int) -> list[Comment]:
@@ -283,7 +283,7 @@ class SqliteComments:
             ORDER BY c.number
         """
         rows = await self._conn.execute_fetchall(comments_to_carry, (excerpt_id,))
-        return [_rows.comment(row) for row in rows]
+        return await _rows.comments(rows)
 
     async def open_suggestions(self, excerpt_id: int) -> list[Comment]:
         """An excerpt's open comments that carry a suggestion, by number."""
@@ -293,7 +293,7 @@ class SqliteComments:
             ORDER BY c.number
         """
         rows = await self._conn.execute_fetchall(open_suggestions, (excerpt_id,))
-        return [_rows.comment(row) for row in rows]
+        return await _rows.comments(rows)
 
     async def comments_by_numbers(self, guild_id: int, numbers: Sequence[int]) -> list[Comment]:
         """The comments of a server with these numbers (missing ones left out), by number."""
@@ -304,7 +304,7 @@ class SqliteComments:
                 WHERE c.guild_id = ? AND c.number IN ({marks(len(chunk))})
             """
             rows = await self._conn.execute_fetchall(by_numbers, (guild_id, *chunk))
-            found.extend(_rows.comment(row) for row in rows)
+            found.extend(await _rows.comments(rows))
         return sorted(found, key=lambda comment: comment.number)
 
     async def move_anchors(
@@ -386,7 +386,7 @@ class SqliteComments:
                 limit,
             ),
         )
-        return [_rows.comment(row) for row in rows]
+        return await _rows.comments(rows)
 
     async def bulk_insert_comments(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Load many comments at once (benchmarks, imports). Each row holds, in order:

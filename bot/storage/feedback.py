@@ -35,10 +35,11 @@ class SqliteFeedback:
         """
         shown = excerpt.revision if revision is None else revision
         rows = await self._conn.execute_fetchall(lines_of_revision, (excerpt.id, shown))
+        lines = tuple([_rows.line(row) async for row in _rows.sliced(rows)])
         comments = await self._comments_with_replies([excerpt.id], since=None)
         return ExcerptFeedback(
             excerpt=excerpt,
-            lines=tuple(_rows.line(row) for row in rows),
+            lines=lines,
             revision=shown,
             comments=tuple(comments.get(excerpt.id, ())),
             origin_lines=await self._outdated_origin_lines([excerpt.id]),
@@ -61,7 +62,7 @@ class SqliteFeedback:
             ORDER BY e.number
         """
         rows = await self._conn.execute_fetchall(authors_excerpts, (guild_id, author_id))
-        excerpts = [_rows.excerpt(row) for row in rows]
+        excerpts = [_rows.excerpt(row) async for row in _rows.sliced(rows)]
         comments = await self._comments_with_replies([e.id for e in excerpts], since=since)
         if since is not None:
             excerpts = [excerpt for excerpt in excerpts if excerpt.id in comments]
@@ -105,7 +106,8 @@ class SqliteFeedback:
                 WHERE l.excerpt_id IN ({marks(len(chunk))})
                 ORDER BY l.excerpt_id, l.number
             """
-            for row in await self._conn.execute_fetchall(current_lines, list(chunk)):
+            rows = await self._conn.execute_fetchall(current_lines, list(chunk))
+            async for row in _rows.sliced(rows):
                 found.setdefault(int(row["excerpt_id"]), []).append(_rows.line(row))
         return found
 
@@ -124,7 +126,8 @@ class SqliteFeedback:
                 WHERE c.excerpt_id IN ({marks(len(chunk))}) AND c.anchor_state = 'outdated'
                 ORDER BY c.id, l.number
             """
-            for row in await self._conn.execute_fetchall(origin_lines, list(chunk)):
+            rows = await self._conn.execute_fetchall(origin_lines, list(chunk))
+            async for row in _rows.sliced(rows):
                 found.setdefault(int(row["comment_id"]), []).append(_rows.line(row))
         return {comment_id: tuple(lines) for comment_id, lines in found.items()}
 
@@ -156,10 +159,11 @@ class SqliteFeedback:
                 WHERE c.excerpt_id IN ({marks(len(chunk))})
                 ORDER BY r.id
             """
-            for row in await self._conn.execute_fetchall(active_comments, [day, day, day, *chunk]):
-                comment = _rows.comment(row)
+            rows = await self._conn.execute_fetchall(active_comments, [day, day, day, *chunk])
+            for comment in await _rows.comments(rows):
                 by_excerpt.setdefault(comment.excerpt_id, []).append(comment)
-            for row in await self._conn.execute_fetchall(replies_on_excerpts, list(chunk)):
+            rows = await self._conn.execute_fetchall(replies_on_excerpts, list(chunk))
+            async for row in _rows.sliced(rows):
                 reply = _rows.reply(row)
                 replies.setdefault(reply.comment_id, []).append(reply)
         # Most comments have no reply; copying only those that do keeps 10,000 cheap.

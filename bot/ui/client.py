@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sqlite3
 import time
@@ -108,6 +109,9 @@ class MarginaliaBot(commands.Bot):
         if self.ready_after is None:
             self.ready_after = time.perf_counter() - self.started_at
             log.info("ready as %s in %.2f s", self.user, self.ready_after)
+            # Everything loaded so far lives as long as the bot: out of the collector's
+            # sight, a full collection (set off by a big read's records) stays short.
+            gc.freeze()
 
     async def close(self) -> None:
         try:
