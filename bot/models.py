@@ -223,6 +223,8 @@ class ExcerptFeedback:
     # comment id -> the lines it was written on, as they read then; loaded for outdated
     # comments, whose text the shown revision no longer has.
     origin_lines: Mapping[int, tuple[Line, ...]] = field(default_factory=dict)
+    # reader id -> the substantive words of their critique (the critique exchange's measure)
+    critique_words: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

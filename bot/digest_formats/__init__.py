@@ -274,6 +274,25 @@ def _merge_spans(spans: Iterable[Span]) -> tuple[Span, ...]:
     return tuple(merged)
 
 
+def critique_words_line(feedback: ExcerptFeedback) -> str | None:
+    """Each reader's substantive words (the critique exchange's measure), most first:
+    "Priya 350 · Sam 120"; None when nobody's critique has any."""
+    if not feedback.critique_words:
+        return None
+    names: dict[int, str] = {}
+    for comment in feedback.comments:
+        names.setdefault(comment.author_id, comment.author_name)
+        for reply in comment.replies:
+            names.setdefault(reply.author_id, reply.author_name)
+    ranked = sorted(
+        feedback.critique_words.items(),
+        key=lambda item: (-item[1], names.get(item[0], "").casefold()),
+    )
+    return " · ".join(
+        f"{names.get(reader, 'a former member')} {words:,}" for reader, words in ranked
+    )
+
+
 def reader_ids(comments: Iterable[Comment], author_of: Mapping[int, int]) -> set[int]:
     """Who commented or replied, leaving out each excerpt's own author (``author_of``
     maps excerpt id to author id): an author answering her readers is not one."""

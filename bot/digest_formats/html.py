@@ -20,6 +20,7 @@ from bot.digest_formats import (
     Span,
     Thread,
     clean_text,
+    critique_words_line,
     format_datetime,
     hidden_note,
     location,
@@ -134,6 +135,9 @@ def _section_header(section: SectionPlan, plan: DigestPlan, heading: str) -> lis
     ]
     if excerpt.focus or excerpt.intensity:
         rows.append(("Feedback wanted", _bdi(feedback_wanted(excerpt.focus, excerpt.intensity))))
+    words = critique_words_line(section.feedback)
+    if words:
+        rows.append(("Critique words", _bdi(words)))
     if plan.is_single:
         rows.append(("Generated", format_datetime(plan.generated_at)))
     out = [f"<{heading}>{_bdi(excerpt.title)}</{heading}>", _meta(rows)]

@@ -19,6 +19,7 @@ from bot.digest_formats import (
     Span,
     Thread,
     clean_text,
+    critique_words_line,
     format_datetime,
     hidden_note,
     location,
@@ -139,6 +140,9 @@ def _section_header(section: SectionPlan, plan: DigestPlan, level: int) -> list[
     if excerpt.focus or excerpt.intensity:
         wanted = feedback_wanted(excerpt.focus, excerpt.intensity)
         lines.append(f"- **Feedback wanted:** {_inline(wanted)}")
+    words = critique_words_line(section.feedback)
+    if words:
+        lines.append(f"- **Critique words:** {_inline(words)}")
     if plan.is_single:
         lines.append(f"- **Generated:** {format_datetime(plan.generated_at)}")
     hidden = hidden_note(section, plan)

@@ -35,6 +35,7 @@ from bot.digest_formats import (
     Span,
     Thread,
     clean_text,
+    critique_words_line,
     format_datetime,
     hidden_note,
     location,
@@ -250,6 +251,9 @@ def _header(section: SectionPlan, plan: DigestPlan) -> str:
         f"updated {format_datetime(excerpt.updated_at)}",
         _counts_sentence(section.counts),
     ]
+    words = critique_words_line(section.feedback)
+    if words:
+        sentences.append(f"Critique words: {words}.")
     hot = _hot_lines(section)
     if hot:
         sentences.append(hot)

@@ -232,7 +232,7 @@ class ExchangeService:
                     author_name=excerpt.author_name,
                     thread_id=excerpt.thread_id,
                     uncommented=uncommented(ranges, excerpt.line_count)[:SHOWN_GAPS],
-                    focus=getattr(excerpt, "focus", None),
+                    focus=excerpt.focus,
                 )
         return None
 

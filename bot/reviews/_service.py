@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.errors import InvalidInput, NotFound, WrongState
+from bot.exchange import CritiqueMeter
 from bot.formatting import one_line, plural
 from bot.models import (
     Actor,
@@ -52,9 +53,17 @@ class ReviewSubmission:
 
 
 class ReviewService:
-    def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        database: Store,
+        clock: Callable[[], datetime],
+        meter: CritiqueMeter | None = None,
+    ) -> None:
         self.db = database
         self._now = clock
+        # Submitted drafts count in the exchange like any comment (drafts never do); share
+        # the comment service's meter so the story's shingles are cached once.
+        self.meter = meter or CritiqueMeter()
         # When the next open review can go stale: the sweep reads nothing before then.
         self._next_sweep: datetime | None = None
 
@@ -156,6 +165,20 @@ class ReviewService:
                 )
                 replies.append((reply, answered))
             await tx.reviews.finish(review.id, ReviewStatus.SUBMITTED, text, now)
+            written: list[str | None] = [r.text for r, _ in replies]
+            for submitted_comment in comments:
+                written += [submitted_comment.comment.text, submitted_comment.comment.suggestion]
+            await self.meter.change(
+                tx.exchange,
+                guild_id=guild_id,
+                excerpt_id=excerpt.id,
+                excerpt_number=excerpt.number,
+                revision=excerpt.revision,
+                excerpt_author_id=excerpt.author_id,
+                reader_id=member.id,
+                added=written,
+                now=now,
+            )
             said = [plural(len(comments), "comment")]
             if replies:
                 said.append(plural(len(replies), "reply"))

@@ -43,6 +43,7 @@ class SqliteFeedback:
             revision=shown,
             comments=tuple(comments.get(excerpt.id, ())),
             origin_lines=await self._outdated_origin_lines([excerpt.id]),
+            critique_words=(await self._critique_words([excerpt.id])).get(excerpt.id, {}),
         )
 
     async def author_feedback(
@@ -68,6 +69,7 @@ class SqliteFeedback:
             excerpts = [excerpt for excerpt in excerpts if excerpt.id in comments]
         lines = await self._current_lines([e.id for e in excerpts])
         origin_lines = await self._outdated_origin_lines([e.id for e in excerpts])
+        words = await self._critique_words([e.id for e in excerpts])
         return [
             ExcerptFeedback(
                 excerpt=excerpt,
@@ -75,9 +77,24 @@ class SqliteFeedback:
                 revision=excerpt.revision,
                 comments=tuple(comments.get(excerpt.id, ())),
                 origin_lines=origin_lines,
+                critique_words=words.get(excerpt.id, {}),
             )
             for excerpt in excerpts
         ]
+
+    async def _critique_words(self, excerpt_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+        """excerpt id -> reader id -> substantive words, for readers who wrote any."""
+        found: dict[int, dict[int, int]] = {}
+        for chunk in chunks(excerpt_ids):
+            critique_words = f"""
+                SELECT excerpt_id, reader_id, words FROM critiques
+                WHERE excerpt_id IN ({marks(len(chunk))}) AND words > 0
+            """
+            for row in await self._conn.execute_fetchall(critique_words, tuple(chunk)):
+                found.setdefault(int(row["excerpt_id"]), {})[int(row["reader_id"])] = int(
+                    row["words"]
+                )
+        return found
 
     async def author_excerpt_count(self, guild_id: int, author_id: int) -> int:
         """How many live excerpts an author has in a guild (uses ``excerpts_by_author``)."""

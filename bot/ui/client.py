@@ -63,7 +63,9 @@ class MarginaliaBot(commands.Bot):
             self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
         )
         self.notifications = NotificationService(self.database, clock=discord.utils.utcnow)
-        self.reviews = ReviewService(self.database, clock=discord.utils.utcnow)
+        self.reviews = ReviewService(
+            self.database, clock=discord.utils.utcnow, meter=self.workshop.comments.meter
+        )
         # Run on every tick of the prompt scheduler's loop (cogs/prompts.py), the bot's one
         # timed loop: cogs add their periodic work here instead of starting loops of their own.
         self.on_tick: list[Callable[[], Awaitable[object]]] = []

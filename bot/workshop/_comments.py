@@ -304,8 +304,7 @@ class CommentService:
 
     async def thank(self, *, guild_id: int, comment_number: int, member: Actor) -> CommentContext:
         """The excerpt's author thanks a reader's comment: marked on the comment once, and
-        half a credit to the reader once per excerpt. (A notification to the reader hooks in
-        here: the returned context names the comment, its reader and the excerpt.)"""
+        half a credit to the reader once per excerpt, and the reader hears of it."""
         now = self._now()
         async with self.db.transaction() as tx:
             comment, excerpt = await _comment_and_excerpt(
@@ -320,6 +319,19 @@ class CommentService:
             if not await tx.exchange.set_comment_thanked(comment.id, now):
                 raise WrongState(f"You have already thanked comment #{comment_number}.")
             await credit_thanks(tx.exchange, excerpt, comment.author_id, now)
+            await record(
+                tx,
+                notice_for(
+                    comment.author_id,
+                    excerpt,
+                    NotifyEvent.THANKED,
+                    member.display_name,
+                    comment_detail(comment),
+                    comment.id,
+                ),
+                actor_id=member.id,
+                now=now,
+            )
             return await _card_context(tx, comment.id, excerpt)
 
     async def list_comments(

@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.errors import InvalidInput, WrongState
-from bot.models import Actor, Anchor, AnchorState, Comment, CommentStatus, Excerpt, Line
+from bot.models import (
+    Actor,
+    Anchor,
+    AnchorState,
+    Comment,
+    CommentStatus,
+    Excerpt,
+    Line,
+    NotifyEvent,
+)
+from bot.notifications import comment_detail, notice_for, record
 from bot.reanchor import (
     LineMap,
     Relocation,
@@ -125,19 +135,35 @@ async def apply_revision(
             for comment, _moved in moves
             if comment.id in plan.applied and comment.status is CommentStatus.OPEN
         ]
-        await record_applied(tx, applied, excerpt.author_id, revision, stamp)
+        await record_applied(tx, applied, excerpt, revision, stamp)
         updated = await tx.excerpts.get_excerpt(guild_id, number)
     assert updated is not None
     return updated, moves
 
 
 async def record_applied(
-    tx: Session, comments: Sequence[Comment], applied_by_id: int, revision: int, now: datetime
+    tx: Session, comments: Sequence[Comment], excerpt: Excerpt, revision: int, now: datetime
 ) -> None:
     """The one place a comment becomes applied (its suggestion is in ``revision``), inside
-    the revision's transaction: resolved by the author, with when and where."""
-    if comments:
-        await tx.comments.mark_applied([c.id for c in comments], applied_by_id, revision, now)
+    the revision's transaction: resolved by the excerpt's author, with when and where, and
+    each comment's reader hears of it."""
+    if not comments:
+        return
+    await tx.comments.mark_applied([c.id for c in comments], excerpt.author_id, revision, now)
+    for comment in comments:
+        await record(
+            tx,
+            notice_for(
+                comment.author_id,
+                excerpt,
+                NotifyEvent.APPLIED,
+                excerpt.author_name,
+                comment_detail(comment),
+                comment.id,
+            ),
+            actor_id=excerpt.author_id,
+            now=now,
+        )
 
 
 def revision_outcome(updated: Excerpt, plan: RevisionPlan, moves: list[_Move]) -> RevisionOutcome:
