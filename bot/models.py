@@ -232,3 +232,18 @@ class ServerPrompt:
         """Its key in the usage history; the "s:" prefix keeps server keys apart from
         library keys, which have no colon."""
         return f"s:{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class ShardSet:
+    """The Discord shards one bot process runs: ``ids`` out of ``count``.
+
+    A server belongs to shard ``(guild_id >> 22) % count`` (Discord's rule), so the
+    processes of a cluster split the servers between them by their shard ids.
+    """
+
+    count: int
+    ids: tuple[int, ...]
+
+    def owns(self, guild_id: int) -> bool:
+        return (guild_id >> 22) % self.count in self.ids

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from bot.models import Failure, Schedule, ServerPrompt
+from bot.models import Failure, Schedule, ServerPrompt, ShardSet
 from bot.prompt_library import LibraryPrompt, choose_next, normalise_text, selection_seed
 from bot.schedule import (
     day_is_over,
@@ -128,8 +128,13 @@ class PromptService:
         database: Store,
         clock: Callable[[], datetime],
         library: Sequence[LibraryPrompt],
+        shards: ShardSet | None = None,
     ) -> None:
         self.db = database
+        # The servers whose daily prompts this process posts (None: all of them). Other
+        # processes of a cluster post the rest; an overlap is harmless, since a day is
+        # claimed by one conditional insert that only one transaction can win.
+        self.shards = shards
         self._now = clock
         self.library: tuple[LibraryPrompt, ...] = tuple(library)
         # A lower bound on the earliest active next_due, or None when unknown. Ticks before
@@ -285,11 +290,11 @@ class PromptService:
         claims: list[Claim] = []
         self._wake_at = None
         async with self.db.transaction() as tx:
-            for schedule in await tx.prompts.due_schedules(now, limit):
+            for schedule in await tx.prompts.due_schedules(now, limit, self.shards):
                 claim = await self._claim_schedule(tx, schedule, now)
                 if claim is not None:
                     claims.append(claim)
-            earliest = await tx.prompts.earliest_due()
+            earliest = await tx.prompts.earliest_due(self.shards)
         self._wake_at = _NEVER if earliest is None else earliest
         return claims
 

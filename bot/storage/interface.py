@@ -33,6 +33,7 @@ from bot.models import (
     Reply,
     Schedule,
     ServerPrompt,
+    ShardSet,
     Viewer,
 )
 
@@ -296,12 +297,15 @@ class PromptStore(Protocol):
 
     async def get_schedule(self, guild_id: int) -> Schedule | None: ...
 
-    async def due_schedules(self, now: datetime, limit: int) -> list[Schedule]:
-        """Active schedules whose next post is due, most overdue first (uses the due index)."""
+    async def due_schedules(
+        self, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[Schedule]:
+        """Active schedules whose next post is due, most overdue first (uses the due index),
+        of ``shards``' servers only when given."""
         ...
 
-    async def earliest_due(self) -> datetime | None:
-        """The soonest next post of any active schedule (an index lookup, not a scan)."""
+    async def earliest_due(self, shards: ShardSet | None = None) -> datetime | None:
+        """The soonest next post of any active schedule (of ``shards``' servers if given)."""
         ...
 
     async def advance_schedule(

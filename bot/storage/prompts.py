@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 
 import aiosqlite
 
-from bot.models import Failure, Schedule, ServerPrompt
+from bot.models import Failure, Schedule, ServerPrompt, ShardSet
 from bot.storage import _rows
 from bot.storage._rows import SCHEDULE_COLUMNS, SERVER_PROMPT_COLUMNS, from_stamp, to_stamp
 from bot.storage._sql import escape_like, next_number
@@ -75,21 +75,32 @@ class SqlitePrompts:
         rows = await self._conn.execute_fetchall(get_schedule, (guild_id,))
         return next((_rows.schedule(row) for row in rows), None)
 
-    async def due_schedules(self, now: datetime, limit: int) -> list[Schedule]:
-        """Active schedules whose next post is due, most overdue first (uses the due index)."""
+    async def due_schedules(
+        self, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[Schedule]:
+        """Active schedules whose next post is due, most overdue first (uses the due index),
+        of ``shards``' servers only when given. Ties go by server, so two processes claiming
+        the same servers lock them in the same order."""
         due_schedules = f"""
             SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules
-            WHERE paused = 0 AND next_due_utc <= ?
-            ORDER BY next_due_utc LIMIT ?
+            WHERE paused = 0 AND next_due_utc <= ? {_of_shards(shards)}
+            ORDER BY next_due_utc, guild_id LIMIT ?
         """
-        rows = await self._conn.execute_fetchall(due_schedules, (to_stamp(now), limit))
+        rows = await self._conn.execute_fetchall(
+            due_schedules, (to_stamp(now), *_shard_values(shards), limit)
+        )
         return [_rows.schedule(row) for row in rows]
 
-    async def earliest_due(self) -> datetime | None:
-        """The soonest next post of any active schedule (an index lookup, not a scan)."""
-        earliest_due = "SELECT MIN(next_due_utc) AS due FROM prompt_schedules WHERE paused = 0"
-        value = next(iter(await self._conn.execute_fetchall(earliest_due)))["due"]
-        return None if value is None else from_stamp(int(value))
+    async def earliest_due(self, shards: ShardSet | None = None) -> datetime | None:
+        """The soonest next post of any active schedule (of ``shards``' servers when given),
+        the first entry of the due index at or after the first of those servers."""
+        earliest_due = f"""
+            SELECT next_due_utc AS due FROM prompt_schedules
+            WHERE paused = 0 {_of_shards(shards)}
+            ORDER BY next_due_utc LIMIT 1
+        """
+        rows = await self._conn.execute_fetchall(earliest_due, _shard_values(shards))
+        return next((from_stamp(int(row["due"])) for row in rows), None)
 
     async def advance_schedule(
         self,
@@ -318,3 +329,15 @@ class SqlitePrompts:
                 post_id,
             ),
         )
+
+
+def _of_shards(shards: ShardSet | None) -> str:
+    """The condition keeping a shard set's servers: Discord's ``(guild_id >> 22) % count``."""
+    if shards is None:
+        return ""
+    marks = ", ".join("?" for _ in shards.ids)
+    return f"AND (guild_id >> 22) % ? IN ({marks})"
+
+
+def _shard_values(shards: ShardSet | None) -> tuple[int, ...]:
+    return () if shards is None else (shards.count, *shards.ids)
