@@ -15,7 +15,13 @@ from bot.storage._files import (
     UnusableDatabase,
     side_files,
 )
-from bot.storage.database import Database, MigrationError, SqliteSession
+from bot.storage.database import (
+    Database,
+    MigrationError,
+    SqliteSession,
+    known_version,
+    stored_version,
+)
 from bot.storage.interface import (
     CommentStore,
     ExcerptStore,
@@ -39,5 +45,7 @@ __all__ = [
     "SqliteSession",
     "Store",
     "UnusableDatabase",
+    "known_version",
     "side_files",
+    "stored_version",
 ]
