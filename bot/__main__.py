@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.migrate_cli import add_parser as add_migrate_parser
 
     add_migrate_parser(commands)
+    from bot.copy_cli import add_parser as add_copy_parser
+
+    add_copy_parser(commands)
     return parser
 
 
@@ -106,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.migrate_cli import run as run_migrate
 
         return run_migrate(args)
+    if args.command == "copy":
+        from bot.copy_cli import run as run_copy
+
+        return run_copy(args)
     return 2
 
 
