@@ -8,6 +8,7 @@ wrong is a :class:`TargetError` whose message is the one line to show.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,23 @@ def hide_password(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def without_password(url: str) -> str:
+    """The URL with no password at all: for a command the operator runs (the client then
+    asks for it, or reads PGPASSWORD or ~/.pgpass)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}"))
+
+
+def pg_dump_command(url: str, output: str) -> str:
+    """The exact pg_dump command that backs the database at ``url`` up to ``output``."""
+    return (
+        f"pg_dump --format=custom --file={shlex.quote(output)} {shlex.quote(without_password(url))}"
+    )
 
 
 def parse_target(raw: str) -> Target:
