@@ -9,7 +9,7 @@ import importlib
 import inspect
 import sys
 
-SUITES = ("spine", "reanchor", "digest", "scheduler", "pages")
+SUITES = ("spine", "reanchor", "digest", "scheduler", "pages", "cluster")
 
 
 def split(argv: list[str]) -> list[tuple[str, list[str]]]:
