@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -93,7 +93,7 @@ def migrated(target: Any) -> Any:
     return target
 
 
-def run_side_by_side(*scripts: Callable[[threading.Barrier], Awaitable[T]]) -> list[T]:
+def run_side_by_side(*scripts: Callable[[threading.Barrier], Coroutine[Any, Any, T]]) -> list[T]:
     """Each script on an event loop of its own in a thread of its own (SimCord runs one
     environment per loop), started together; they meet at the barrier to keep in step."""
     barrier = threading.Barrier(len(scripts), timeout=300)
@@ -134,7 +134,7 @@ class Day:
 
 def prompt_day(
     target: Any, shard_ids: str, restarts: set[datetime], set_up: bool
-) -> Callable[[threading.Barrier], Awaitable[Day]]:
+) -> Callable[[threading.Barrier], Coroutine[Any, Any, Day]]:
     async def script(barrier: threading.Barrier) -> Day:
         node = await start_node(target, shard_ids)
         try:
@@ -189,7 +189,7 @@ def test_no_server_gets_two_prompts_a_day_with_restarts_and_overlapping_shards(d
 
 def comment_burst(
     target: Any, shard_ids: str, parity: int, set_up: bool
-) -> Callable[[threading.Barrier], Awaitable[list[tuple[int, int]]]]:
+) -> Callable[[threading.Barrier], Coroutine[Any, Any, list[tuple[int, int]]]]:
     async def script(barrier: threading.Barrier) -> list[tuple[int, int]]:
         node = await start_node(target, shard_ids)
         servers = list(node.channels)[:2]
