@@ -9,7 +9,16 @@ import importlib
 import inspect
 import sys
 
-SUITES = ("spine", "reanchor", "digest", "scheduler", "pages", "cluster")
+SUITES = (
+    "spine",
+    "reanchor",
+    "digest",
+    "scheduler",
+    "pages",
+    "exchange",
+    "suggestions",
+    "cluster",
+)
 
 
 def split(argv: list[str]) -> list[tuple[str, list[str]]]:

@@ -239,7 +239,7 @@ async def _raw_rate(target: str, guild: int, excerpt_id: int, count: int) -> flo
 
 
 async def inserts(target: str, count: int) -> dict[str, float]:
-    from bot.storage import store_for  # type: ignore[attr-defined,unused-ignore]
+    from bot.storage import store_for
 
     store = store_for(target)
     await store.open()
@@ -336,7 +336,7 @@ async def _fill_schedules(target: str) -> None:
 async def scheduler_tick(target: str) -> list[float]:
     from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
     from bot.prompts import CLAIM_BATCH, PromptService
-    from bot.storage import store_for  # type: ignore[attr-defined,unused-ignore]
+    from bot.storage import store_for
 
     store = store_for(target)
     await store.open()  # migrates a fresh database

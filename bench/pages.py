@@ -244,7 +244,7 @@ async def writes(scene: Scene, options: argparse.Namespace, report: Report) -> l
     noop = Series("no-op command")
     floor = Series("storage floor (raw durable insert + point read)")
     per_run = math.ceil(options.samples / options.runs)
-    raw = await aiosqlite.connect(s.bot.database.path, isolation_level=None)
+    raw = await aiosqlite.connect(s.bot.settings.database, isolation_level=None)
     await raw.execute_fetchall("PRAGMA synchronous = FULL")
     await raw.execute_fetchall("PRAGMA busy_timeout = 5000")
     number = 0
@@ -356,7 +356,7 @@ async def head_of_line(scene: Scene, options: argparse.Namespace, report: Report
 
 
 async def _quiet_excerpt_number(s: Scene) -> int:
-    conn = sqlite3.connect(s.bot.database.path, timeout=10)
+    conn = sqlite3.connect(s.bot.settings.database, timeout=10)
     try:
         (number,) = conn.execute(
             "SELECT number FROM excerpts WHERE guild_id = ? AND thread_id = ?",

@@ -214,7 +214,7 @@ async def store_insert_rate(bot: MarginaliaBot, guild_id: int, report: Report) -
 
     # The baseline writes plain rows into the same table of the same database (same
     # indexes, same durability) through its own connection: the difference is our work.
-    async with aiosqlite.connect(bot.database.path) as raw:
+    async with aiosqlite.connect(bot.settings.database) as raw:
         await raw.execute_fetchall("PRAGMA synchronous = FULL")
         started = time.perf_counter()
         for index in range(count):

@@ -38,6 +38,14 @@ class Settings:
     log_level: str = "INFO"
     sync_commands: bool = True
     shards: ShardSet | None = None  # None: one process, Discord's own single shard
+    # A postgresql:// URL: the bot then keeps its data there instead of the SQLite file.
+    database_url: str | None = None
+    database_pool_size: int = 10
+
+    @property
+    def store_target(self) -> Path | str:
+        """Where the data lives: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url or self.database
 
 
 def read_environment(env_file: Path | None = ROOT / ".env") -> dict[str, str]:
@@ -60,8 +68,13 @@ def settings_from(
             "(Discord Developer Portal → your application → Bot → Reset Token), or try the "
             "bot offline first with `bash scripts/run.sh sandbox`."
         )
-    database = overrides.pop("database", None) or _configured_path(
-        values.get("MARGINALIA_DATABASE"), DEFAULT_DATABASE
+    explicit = overrides.pop("database", None)
+    database_url = _database_url(values) if explicit is None else None
+    if _is_postgres_url(explicit):
+        database_url, explicit = str(explicit), None
+    database = explicit or _configured_path(values.get("MARGINALIA_DATABASE"), DEFAULT_DATABASE)
+    pool_size = _optional_int(
+        values.get("MARGINALIA_DATABASE_POOL_SIZE"), "MARGINALIA_DATABASE_POOL_SIZE", "a number"
     )
     # An explicit override wins even when it is None: tests and the sandbox sync globally
     # whatever a developer's .env says.
@@ -89,6 +102,8 @@ def settings_from(
         log_level=level.upper(),
         sync_commands=bool(sync),
         shards=shards,
+        database_url=database_url,
+        database_pool_size=pool_size or 10,
     )
 
 
@@ -146,6 +161,26 @@ def shard_set(count_text: str, ids_text: str) -> ShardSet | None:
     return ShardSet(count, tuple(sorted(ids)))
 
 
+def _is_postgres_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("postgresql://", "postgres://"))
+
+
+def _database_url(values: Mapping[str, str]) -> str | None:
+    """MARGINALIA_DATABASE_URL, else a PostgreSQL DATABASE_URL (as hosts set it); other
+    kinds of DATABASE_URL are not ours to read and leave the SQLite file in use."""
+    own = values.get("MARGINALIA_DATABASE_URL", "").strip()
+    if own:
+        if not _is_postgres_url(own):
+            raise ConfigError(
+                "MARGINALIA_DATABASE_URL must be a PostgreSQL URL "
+                "(postgresql://user:password@host:5432/database); leave it unset to use "
+                "the SQLite file (MARGINALIA_DATABASE)."
+            )
+        return own
+    shared = values.get("DATABASE_URL", "").strip()
+    return shared if _is_postgres_url(shared) else None
+
+
 def _configured_path(raw: str | None, default: Path) -> Path:
     """A path from `.env` or the environment; a relative one is relative to the project,
     where `.env` lives, wherever the command was typed."""
@@ -182,7 +217,7 @@ def token_refused() -> ConfigError:
     )
 
 
-def _optional_int(raw: str | None, name: str) -> int | None:
+def _optional_int(raw: str | None, name: str, what: str = "a server (guild) id") -> int | None:
     if raw is None or not raw.strip():
         return None
     try:
@@ -190,7 +225,7 @@ def _optional_int(raw: str | None, name: str) -> int | None:
     except ValueError:
         value = 0
     if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be a server (guild) id, a positive number.")
+        raise ConfigError(f"{name}={raw!r} must be {what}, a positive number.")
     return value
 
 

@@ -1,8 +1,9 @@
 """Which database a command-line tool works on: a SQLite file or a PostgreSQL URL.
 
-``--database PATH|URL`` wins; else ``MARGINALIA_DATABASE_URL`` (or ``DATABASE_URL``)
-when it is set, else ``MARGINALIA_DATABASE``, else ``data/marginalia.db``. Anything
-wrong is a :class:`TargetError` whose message is the one line to show.
+``--database PATH|URL`` wins; else ``MARGINALIA_DATABASE_URL`` (or a PostgreSQL
+``DATABASE_URL``) when it is set, else ``MARGINALIA_DATABASE``, else
+``data/marginalia.db``. Anything wrong is a :class:`TargetError` whose message is the one
+line to show.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from bot.config import read_environment, settings_from
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-URL_SETTINGS = ("MARGINALIA_DATABASE_URL", "DATABASE_URL")
 
 
 class TargetError(Exception):
@@ -97,11 +97,7 @@ def resolve_target(raw: str | None, values: Mapping[str, str] | None = None) -> 
     """``--database`` if given, else the configured database (see the module doc)."""
     if raw is not None and raw.strip():
         return parse_target(raw)
-    values = read_environment() if values is None else values
-    for name in URL_SETTINGS:
-        configured = values.get(name, "").strip()
-        if configured:
-            if not is_postgres_url(configured):
-                raise TargetError(f"{name} must be a postgresql:// URL, not {configured!r}")
-            return Target(url=check_url(configured))
-    return Target(path=settings_from(values, need_token=False).database)
+    settings = settings_from(read_environment() if values is None else values, need_token=False)
+    if settings.database_url:
+        return Target(url=check_url(settings.database_url))
+    return Target(path=settings.database)

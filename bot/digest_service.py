@@ -91,6 +91,7 @@ class Digests:
         *,
         include_resolved: bool = False,
         revision: int | None = None,
+        tracked_suggestions: bool = True,
     ) -> Digest:
         """The feedback on one excerpt (``/digest excerpt``). Anyone in the server may
         export it: every comment is already visible in the excerpt's thread.
@@ -105,7 +106,13 @@ class Digests:
             feedback = await session.feedback.excerpt_feedback(excerpt, revision)
         if feedback.revision != excerpt.revision:
             feedback = as_written(feedback)
-        return await self._render([feedback], DigestFormat(fmt), include_resolved, title=None)
+        return await self._render(
+            [feedback],
+            DigestFormat(fmt),
+            include_resolved,
+            title=None,
+            tracked_suggestions=tracked_suggestions,
+        )
 
     async def author_digest(
         self,
@@ -159,6 +166,7 @@ class Digests:
         include_resolved: bool,
         *,
         title: str | None,
+        tracked_suggestions: bool = True,
     ) -> Digest:
         # A Word digest of 10,000 comments takes seconds: render off the event loop
         # so the bot keeps answering everyone else meanwhile.
@@ -169,6 +177,7 @@ class Digests:
             include_resolved=include_resolved,
             generated_at=self._now(),
             title=title,
+            tracked_suggestions=tracked_suggestions,
         )
         comments = [comment for item in feedback for comment in item.comments]
         resolved = sum(1 for c in comments if c.status is CommentStatus.RESOLVED)

@@ -77,6 +77,7 @@ class ExportRequest:
     revision: int | None
     output: str | None  # a path, "-" for stdout, None for the digest's own file name
     force: bool = False
+    tracked_suggestions: bool = True  # docx: open suggestions as tracked changes
 
 
 def add_parser(commands: SubParsers) -> None:
@@ -122,6 +123,13 @@ def add_parser(commands: SubParsers) -> None:
         type=_positive,
         metavar="N",
         help="with --excerpt: an earlier revision, with the comments written on it",
+    )
+    parser.add_argument(
+        "--suggestions",
+        choices=["tracked", "comments"],
+        default="tracked",
+        help="docx: open suggestions as tracked changes to accept or reject (default), "
+        "or as margin comments only",
     )
     parser.add_argument(
         "-o",
@@ -190,6 +198,7 @@ def _request(args: argparse.Namespace) -> ExportRequest:
         revision=args.revision,
         output=args.output,
         force=args.force,
+        tracked_suggestions=args.suggestions == "tracked",
     )
 
 
@@ -211,7 +220,16 @@ def _format(chosen: str | None, output: str | None) -> DigestFormat:
     if chosen is None:
         return named or DigestFormat.MARKDOWN
     fmt = DigestFormat(chosen)
-    if named is not None and named is not fmt:
+    # A manuscript is Markdown with CriticMarkup: it goes in a .md file too.
+    if (
+        named is not None
+        and named is not fmt
+        and (named, fmt)
+        != (
+            DigestFormat.MARKDOWN,
+            DigestFormat.MANUSCRIPT,
+        )
+    ):
         raise ExportFailed(
             f"--format {fmt.value} does not match {Path(str(output)).name} "
             f"({named.value}); change one of them"
@@ -262,6 +280,7 @@ async def _digest(digests: Digests, request: ExportRequest, guild: int) -> Diges
             request.format,
             include_resolved=request.include_resolved,
             revision=request.revision,
+            tracked_suggestions=request.tracked_suggestions,
         )
     assert request.author is not None  # argparse requires --excerpt or --author
     result = await digests.author_digest(

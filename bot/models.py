@@ -121,6 +121,14 @@ class Comment:
     # The phrase as the reader quoted it, kept for the record when ``anchor.quote``
     # follows the text into later revisions (even into the suggested words).
     origin_quote: str | None = None
+    thanked_at: datetime | None = None  # when the excerpt's author thanked it
+    # Its suggestion went into revision ``applied_revision`` (the comment is resolved too).
+    applied_at: datetime | None = None
+    applied_revision: int | None = None
+
+    @property
+    def is_applied(self) -> bool:
+        return self.applied_revision is not None
 
     @property
     def suggested_against(self) -> str | None:

@@ -288,6 +288,18 @@ class Comments(commands.Cog):
             edits=card_edit(context),
         )
 
+    @comment.command(name="thank", description="Thank a reader for a comment on your excerpt")
+    async def thank(self, interaction: discord.Interaction, comment: CommentId) -> None:
+        context = await self.workshop.comments.thank(
+            guild_id=guild_id_of(interaction), comment_number=comment, member=actor_of(interaction)
+        )
+        await interaction.response.send_message(
+            f"🙏 You thanked {escape(context.comment.author_name)} for comment "
+            f"**#{context.comment.number}**.",
+            ephemeral=True,
+        )
+        await self._update_thread(interaction, context.excerpt, edits=card_edit(context))
+
     @comment.command(name="edit", description="Change the text of your comment")
     async def edit(
         self,

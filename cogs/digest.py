@@ -23,7 +23,9 @@ from bot.ui.digests import author_summary, excerpt_summary, too_large, zipped, z
 from bot.ui.transformers import OptionalExcerptId
 from cogs.common import excerpt_number_for, guild_id_of
 
-FormatChoice = Literal["markdown", "html", "docx"]
+FormatChoice = Literal["markdown", "html", "docx", "manuscript"]
+MineFormatChoice = Literal["markdown", "html", "docx"]
+SuggestionsChoice = Literal["tracked", "comments"]
 
 # What Discord allows an unboosted server; used when the interaction doesn't say.
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
@@ -41,9 +43,10 @@ class DigestCommands(commands.Cog):
     @digest.command(name="excerpt", description="All feedback on one excerpt, as a file")
     @app_commands.describe(
         excerpt="The excerpt (default: the one whose thread you are in)",
-        fmt="markdown (default; also pastes well into Discord), html (printable) or docx (Word)",
+        fmt="markdown (default), html (printable), docx (Word) or manuscript (CriticMarkup)",
         include_resolved="Also list resolved comments (they are always counted)",
         revision="An earlier revision, with the comments written on it (default: current)",
+        suggestions="docx: open suggestions as tracked changes (default) or as comments only",
     )
     @app_commands.rename(fmt="format")
     async def excerpt_(
@@ -53,6 +56,7 @@ class DigestCommands(commands.Cog):
         fmt: FormatChoice = "markdown",
         include_resolved: bool = False,
         revision: app_commands.Range[int, 1] | None = None,
+        suggestions: SuggestionsChoice = "tracked",
     ) -> None:
         guild_id = guild_id_of(interaction)
         number = await excerpt_number_for(interaction, excerpt)
@@ -62,13 +66,19 @@ class DigestCommands(commands.Cog):
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         digest = await self.digests.excerpt_digest(
-            guild_id, number, fmt, include_resolved=include_resolved, revision=revision
+            guild_id,
+            number,
+            fmt,
+            include_resolved=include_resolved,
+            revision=revision,
+            tracked_suggestions=suggestions == "tracked",
         )
         summary = excerpt_summary(number, digest)
         export = (
             f"--excerpt {number} --guild {guild_id}"
             + (" --include-resolved" if include_resolved else "")
             + (f" --revision {revision}" if revision else "")
+            + (" --suggestions comments" if suggestions == "comments" else "")
         )
         await _send(interaction, digest, summary, export, listed_resolved=include_resolved)
 
@@ -82,7 +92,7 @@ class DigestCommands(commands.Cog):
         self,
         interaction: discord.Interaction,
         since: app_commands.Range[str, 1, 40] | None = None,
-        fmt: FormatChoice = "markdown",
+        fmt: MineFormatChoice = "markdown",
     ) -> None:
         guild_id = guild_id_of(interaction)
         # Checked before deferring, so a typo is answered at once.

@@ -10,11 +10,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import PostingFailed
+from bot.errors import MarginaliaError, PostingFailed
 from bot.models import Excerpt, Line
 from bot.text import check_upload
 from bot.ui.checks import actor_of, require_excerpt_posting_rights, viewer_of
 from bot.ui.client import MarginaliaBot
+from bot.ui.comments import card_edit
 from bot.ui.escaping import escape
 from bot.ui.excerpts import (
     ExcerptListPages,
@@ -27,6 +28,13 @@ from bot.ui.excerpts import (
     revision_where,
     unposted_note,
 )
+from bot.ui.suggestions import (
+    APPLYING,
+    applied_reply,
+    preview_embed,
+    preview_question,
+    refusal,
+)
 from bot.ui.threads import (
     THREAD_NOT_UPDATED,
     announce,
@@ -37,14 +45,16 @@ from bot.ui.threads import (
     thread_of,
     update_thread,
 )
-from bot.ui.transformers import ExcerptId
+from bot.ui.transformers import ExcerptId, SuggestionChoice
 from bot.ui.views import Confirm, ErrorAwareModal, Paginator
 from bot.upload_worker import UploadReader
+from bot.workshop import RevisionOutcome
 from cogs.common import guild_id_of
 
 log = logging.getLogger(__name__)
 
 PASTE_LIMIT = 4000  # Discord's limit for one modal text field
+CARDS_UPDATED = 10  # applied comments whose cards a revision edits (rate limits)
 
 
 class PasteModal(ErrorAwareModal, title="Paste your excerpt"):
@@ -150,6 +160,9 @@ class Excerpts(commands.Cog):
         # Typed inside a thread (another excerpt's, or a forum post): the new excerpt is
         # announced in the parent channel, or only to the poster, never in that thread.
         elsewhere = isinstance(interaction.channel, discord.Thread)
+        # With the critique exchange on, a short balance is refused privately, before
+        # the public "thinking…" appears.
+        await self.workshop.excerpts.check_credits(guild_id, actor_of(interaction))
         await interaction.response.defer(thinking=True, ephemeral=elsewhere)
         excerpt = await self.workshop.excerpts.create_excerpt(
             guild_id=guild_id,
@@ -226,6 +239,12 @@ class Excerpts(commands.Cog):
             member=actor_of(interaction),
             text=text,
         )
+        await self.send_revision(interaction, outcome)
+
+    async def send_revision(
+        self, interaction: discord.Interaction, outcome: RevisionOutcome, extra: str = ""
+    ) -> None:
+        """Post a stored revision in the excerpt's thread and tell the author privately."""
         excerpt = outcome.excerpt
         notice = revision_summary(outcome)
         missing = not_yet_posted(excerpt_messages(excerpt, outcome.lines), outcome.already_posted)
@@ -240,7 +259,54 @@ class Excerpts(commands.Cog):
             posting.posted if posting is not None else [],
             refused=posting is not None and posting.refused,
         )
-        await interaction.followup.send(notice + where)
+        await interaction.followup.send(notice + where + extra, ephemeral=True)
+        if outcome.applied:
+            # The few applied comments' cards say so; many are left to the notice.
+            cards = await self.workshop.suggestions.applied_cards(
+                excerpt, outcome.applied, limit=CARDS_UPDATED
+            )
+            edits = [change for context in cards for change in card_edit(context)]
+            if edits and not await update_thread(interaction, excerpt.thread_id, None, edits):
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.followup.send(THREAD_NOT_UPDATED, ephemeral=True)
+
+    @excerpt.command(name="apply", description="Put readers' suggestions into a new revision")
+    @app_commands.describe(
+        excerpt="The excerpt whose suggestions to apply",
+        comments='Comment numbers ("4, 7"), or "all" open suggestions (the default)',
+    )
+    async def apply(
+        self,
+        interaction: discord.Interaction,
+        excerpt: ExcerptId,
+        comments: SuggestionChoice = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, chosen = guild_id_of(interaction), comments
+        preview = await self.workshop.suggestions.preview(
+            guild_id=guild_id, number=excerpt, member=actor_of(interaction), chosen=chosen
+        )
+
+        async def confirmed(click: discord.Interaction) -> None:
+            # Rights and text are judged again at the click, against the same revision.
+            await click.response.edit_message(content=APPLYING, view=None)
+            try:
+                outcome, application = await self.workshop.suggestions.apply(
+                    guild_id=guild_id,
+                    number=excerpt,
+                    member=actor_of(click),
+                    chosen=chosen,
+                    revision=preview.excerpt.revision,
+                )
+            except MarginaliaError as error:
+                # The preview becomes the refusal, so it never says "Applying…" forever.
+                await click.edit_original_response(content=refusal(error), embed=None)
+                return
+            await self.send_revision(click, outcome, applied_reply(application))
+
+        ask = Confirm(interaction.user.id, "Apply", confirmed)
+        ask.confirm.style = discord.ButtonStyle.success
+        await ask.ask(interaction, preview_question(preview), embed=preview_embed(preview))
 
     # ------------------------------------------------------------- reading
 

@@ -1,5 +1,9 @@
-"""Fixtures only: a real bot on a real SQLite file, inside SimCord's simulated Discord, and
-the core on a fresh database. Builders live in ``tests/helpers.py``."""
+"""Fixtures only: a real bot on a real database, inside SimCord's simulated Discord, and
+the core on a fresh database. Builders live in ``tests/helpers.py``.
+
+Every test that asks for a database (``db_path``, ``workshop``, the ``bots`` chain) runs
+twice: on a SQLite file and on a fresh PostgreSQL database (``tests/postgres_server.py``).
+A test about the SQLite file itself says so with ``@pytest.mark.sqlite_only``."""
 
 from __future__ import annotations
 
@@ -11,19 +15,33 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.storage import Database
+from bot.storage import store_for
 from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
 from tests.helpers import Clock, Server, make_server, new_bot
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``backend`` (and so every database fixture) takes each backend in turn."""
+    if "backend" in metafunc.fixturenames:
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", ["sqlite"] if sqlite_only else list(BACKENDS))
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where the test's data lives: a SQLite file's path, or a PostgreSQL database's URL."""
+    if backend == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        return url
     return tmp_path / "marginalia.db"
 
 
 @pytest_asyncio.fixture
-async def bots(db_path: Path) -> AsyncIterator[list[MarginaliaBot]]:
+async def bots(db_path: Path | str) -> AsyncIterator[list[MarginaliaBot]]:
     """Every bot a test starts; all are closed at the end (SimCord never closes them)."""
     started: list[MarginaliaBot] = [new_bot(db_path)]
     yield started
@@ -38,7 +56,7 @@ def simcord_bot(bots: list[MarginaliaBot]) -> MarginaliaBot:
 
 @pytest.fixture
 def restart(
-    simcord_env: Any, bots: list[MarginaliaBot], db_path: Path
+    simcord_env: Any, bots: list[MarginaliaBot], db_path: Path | str
 ) -> Callable[[], Awaitable[MarginaliaBot]]:
     """Stop the running bot and start a fresh one on the same database."""
 
@@ -59,9 +77,14 @@ def server(simcord_env: Any) -> Server:
 
 
 @pytest_asyncio.fixture
-async def workshop(tmp_path: Path) -> AsyncIterator[Workshop]:
+async def workshop(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Workshop]:
     """The excerpt and comment services on a fresh database, a clock ticking a second a read."""
-    database = Database(tmp_path / "w.db")
+    target = (
+        request.getfixturevalue("postgres_url") if backend == "postgresql" else tmp_path / "w.db"
+    )
+    database = store_for(target)
     await database.open()
     yield Workshop(database, Clock(step=timedelta(seconds=1)))
     await database.close()

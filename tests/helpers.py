@@ -50,9 +50,10 @@ import simcord
 from bot import create_bot
 from bot.errors import MarginaliaError
 from bot.models import Actor, Anchor, AnchorState, Comment, CommentStatus, PostedMessage
-from bot.storage import Database
+from bot.storage import Database, is_postgres_url
 from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
+from tests.postgres_server import postgres_rows
 
 ROOT = Path(__file__).resolve().parent.parent  # the project's folder
 # The shape of a bot token (id . time . signature); Discord is never reached with it.
@@ -61,8 +62,9 @@ WELL_FORMED_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0
 # --------------------------------------------------------------- SimCord servers
 
 
-def new_bot(db_path: Path) -> MarginaliaBot:
-    """A bot on ``db_path`` that ignores a developer's .env server for command sync."""
+def new_bot(db_path: Path | str) -> MarginaliaBot:
+    """A bot on ``db_path`` (a SQLite file or a PostgreSQL URL) that ignores a developer's
+    .env server for command sync."""
     return create_bot(database=db_path, dev_guild_id=None)
 
 
@@ -267,25 +269,38 @@ async def marginalia_database(path: Path, *, in_flight: bool = False) -> None:
 
 
 def rows(db_path: Path | str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Raw SQL on the test's database, SQLite file or PostgreSQL URL (write the portable
+    SQL the repositories do; placeholders as SQLite's)."""
+    if is_postgres_url(db_path):
+        return postgres_rows(str(db_path), sql, params)
     with sqlite3.connect(db_path) as conn:
         return conn.execute(sql, params).fetchall()
 
 
 def count(db_path: Path | str, sql: str, *params: Any) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute(sql, params).fetchone()[0])
+    return int(rows(db_path, sql, *params)[0][0])
 
 
-def unposted(db_path: Path) -> int:
+def unposted(db_path: Path | str) -> int:
     """Excerpts written but never shown in a thread."""
     return count(db_path, "SELECT COUNT(*) FROM excerpts WHERE thread_id IS NULL")
 
 
-def table_dump(db_path: Path, *, internal: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+def table_dump(db_path: Path | str, *, internal: bool = True) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted: two dumps are equal iff the contents are.
 
     ``internal=False`` leaves out SQLite's own tables (``sqlite_sequence``...).
     """
+    if is_postgres_url(db_path):
+        names = [
+            str(row[0])
+            for row in rows(
+                db_path,
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                " ORDER BY tablename",
+            )
+        ]
+        return {name: sorted(rows(db_path, f"SELECT * FROM {name}"), key=repr) for name in names}
     skip = "" if internal else " AND name NOT LIKE 'sqlite_%'"
     with sqlite3.connect(db_path) as conn:
         names = [

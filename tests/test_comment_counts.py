@@ -166,7 +166,7 @@ async def test_page_queries_use_indexes(tmp_path):
         for _ in range(READER_POOL_SIZE):
             session = await readers.enter_async_context(database.read())
             conn = session.excerpts._conn  # type: ignore[attr-defined]
-            await conn.set_trace_callback(trace)
+            await conn.set_trace_callback(trace)  # type: ignore[attr-defined]
     await workshop.excerpts.list_excerpts(GUILD, before=50, limit=11)
     await workshop.excerpts.show_lines(GUILD, number, None, window=(1, 40))
     await workshop.comments.list_comments(

@@ -62,6 +62,35 @@ def test_starting_without_a_token_prints_one_line_and_stops():
     assert "scripts/run.sh sandbox" in lines[0]
 
 
+def test_a_postgresql_url_chooses_postgresql():
+    url = "postgresql://bot:secret@db.example:5432/marginalia"
+    for name in ("MARGINALIA_DATABASE_URL", "DATABASE_URL"):
+        settings = settings_from({name: url}, need_token=False)
+        assert settings.database_url == url and settings.store_target == url
+    # A host's DATABASE_URL of another kind is not ours; the SQLite file stays in use.
+    other = settings_from({"DATABASE_URL": "mysql://x@y/z"}, need_token=False)
+    assert other.store_target == DEFAULT_DATABASE
+    # create_bot(database=...) takes a URL too, and an explicit file beats the environment.
+    assert settings_from({}, {"database": url}, need_token=False).store_target == url
+    chosen = settings_from({"DATABASE_URL": url}, {"database": "y.db"}, need_token=False)
+    assert chosen.store_target == Path("y.db")
+    pooled = settings_from({"MARGINALIA_DATABASE_POOL_SIZE": "4"}, need_token=False)
+    assert pooled.database_pool_size == 4
+
+
+def test_a_wrong_database_url_is_one_line():
+    with pytest.raises(ConfigError, match="must be a PostgreSQL URL"):
+        settings_from({"MARGINALIA_DATABASE_URL": "sqlite:///x.db"}, need_token=False)
+
+
+def test_the_bot_keeps_its_data_where_the_url_says():
+    from bot import create_bot
+    from bot.storage.postgres import PostgresStore
+
+    bot = create_bot(database="postgresql://bot@/marginalia?host=/tmp", dev_guild_id=None)
+    assert isinstance(bot.database, PostgresStore) and bot.database.pool_size == 10
+
+
 # ------------------------------------------------------------------ shards
 
 

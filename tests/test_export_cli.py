@@ -202,7 +202,9 @@ def test_html_export_is_escaped_and_parses(db, tmp_path, export):
 def test_docx_export_anchors_comments_on_their_words(db, tmp_path, export):
     out = tmp_path / "manuscript.docx"
     # No --format: the extension says Word.
-    run = export("--excerpt", "1", "--guild", GUILD, "--database", db, "-o", out)
+    run = export(
+        "--excerpt", "1", "--guild", GUILD, "--database", db, "-o", out, "--suggestions", "comments"
+    )
     assert run.code == 0, run.err
     document = docx.Document(str(out))
     by_number = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from bot.models import ShardSet
 from bot.prompt_library import LibraryPrompt, library_key
 from bot.prompts import PromptService
-from bot.storage import Database
+from bot.storage import Database, store_for
 from bot.storage import prompts as prompt_sql
 from tests import helpers
 from tests.helpers import Clock
@@ -40,8 +39,8 @@ def clock() -> Clock:
 
 
 @pytest_asyncio.fixture
-async def service(tmp_path: Path, clock: Clock) -> AsyncIterator[PromptService]:
-    database = Database(tmp_path / "p.db")
+async def service(db_path: Path | str, clock: Clock) -> AsyncIterator[PromptService]:
+    database = store_for(db_path)
     await database.open()
     yield PromptService(database, clock, library("One.", "Two.", "Three."))
     await database.close()
@@ -64,13 +63,19 @@ async def claim_at(service: PromptService, clock: Clock, when: str) -> list[Any]
 
 
 def rows(service: PromptService, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    # The raw SQL reads the SQLite file behind the service's store.
-    return helpers.rows(cast(Database, service.db).path, sql, *params)
+    # The raw SQL reads the database behind the service's store (a file, or PostgreSQL).
+    return helpers.rows(target_of(service), sql, *params)
+
+
+def target_of(service: PromptService) -> Path | str:
+    url: str | None = getattr(service.db, "url", None)
+    return url or cast(Database, service.db).path
 
 
 # ------------------------------------------------------------------ schedule
 
 
+@pytest.mark.sqlite_only  # reads SQLite's query plan
 async def test_due_query_reads_only_the_due_index(service):
     plan = rows(
         service,
@@ -116,7 +121,7 @@ async def test_a_claimed_day_cannot_be_claimed_again(service, clock):
 
 async def test_two_bots_on_one_database_claim_a_day_once(service, clock):
     await london_at_nine(service)
-    other_db = Database(service.db.path)
+    other_db = store_for(target_of(service))
     await other_db.open()
     try:
         twin = PromptService(other_db, clock, service.library)
@@ -169,8 +174,6 @@ async def test_wake_time_spares_the_database_until_something_is_due(service, clo
     assert await claim_at(service, clock, "2026-03-28T08:30:00") == []
 
     class Unusable:
-        path = service.db.path
-
         def transaction(self) -> Any:
             raise AssertionError("the database was used before anything was due")
 
@@ -266,10 +269,11 @@ async def test_no_prompts_at_all_is_a_recorded_failure(service, clock):
 async def test_an_unknown_stored_zone_does_not_stop_other_servers(service, clock):
     await london_at_nine(service)
     await london_at_nine(service, OTHER)
-    with sqlite3.connect(service.db.path) as conn:
-        conn.execute(
-            "UPDATE prompt_schedules SET time_zone = 'Nowhere/Gone' WHERE guild_id = ?", (GUILD,)
-        )
+    rows(
+        service,
+        "UPDATE prompt_schedules SET time_zone = 'Nowhere/Gone' WHERE guild_id = ? RETURNING 1",
+        GUILD,
+    )
     service.schedules_changed()
     [claim] = await claim_at(service, clock, "2026-03-28T09:00:00")
     assert claim.guild_id == OTHER

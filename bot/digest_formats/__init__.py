@@ -25,6 +25,7 @@ class DigestFormat(StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
     DOCX = "docx"
+    MANUSCRIPT = "manuscript"  # the text with CriticMarkup
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,13 @@ def suggestion_pair(comment: Comment) -> tuple[str, str] | None:
     if comment.suggestion is None or before is None:
         return None
     return before, comment.suggestion
+
+
+def suggestion_status(comment: Comment) -> str:
+    """Where a suggestion stands: open, applied (into which revision), or resolved."""
+    if comment.applied_revision is not None:
+        return f"applied in revision {comment.applied_revision}"
+    return "open" if comment.status is CommentStatus.OPEN else "resolved"
 
 
 def location(thread: Thread) -> str:
@@ -389,11 +397,13 @@ _MIME_TYPES = {
     DigestFormat.MARKDOWN: "text/markdown; charset=utf-8",
     DigestFormat.HTML: "text/html; charset=utf-8",
     DigestFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    DigestFormat.MANUSCRIPT: "text/markdown; charset=utf-8",
 }
 _EXTENSIONS = {
     DigestFormat.MARKDOWN: ".md",
     DigestFormat.HTML: ".html",
     DigestFormat.DOCX: ".docx",
+    DigestFormat.MANUSCRIPT: ".md",
 }
 _MAX_SLUG = 60
 # Windows refuses these as file names whatever the extension.
@@ -420,7 +430,8 @@ def _filename(plan: DigestPlan, fmt: DigestFormat) -> str:
         fallback = f"excerpt-{plan.sections[0].excerpt.number}-digest"
     else:
         fallback = "feedback-digest"
-    return slugify(plan.title, fallback) + _EXTENSIONS[fmt]
+    suffix = "-manuscript" if fmt == DigestFormat.MANUSCRIPT else ""
+    return slugify(plan.title, fallback) + suffix + _EXTENSIONS[fmt]
 
 
 def render_digest(
@@ -430,12 +441,14 @@ def render_digest(
     include_resolved: bool,
     generated_at: datetime,
     title: str | None = None,
+    tracked_suggestions: bool = True,
 ) -> RenderedDigest:
     """Render the feedback on one excerpt (``/digest excerpt``) or several (``/digest mine``).
 
     ``title`` names the whole file; it defaults to the excerpt's title for one
     excerpt. Counts always cover every comment; resolved ones are listed only
-    with ``include_resolved``.
+    with ``include_resolved``. ``tracked_suggestions``: a Word digest also writes each
+    open suggestion as a tracked change.
     """
     fmt = DigestFormat(fmt)
     plan = build_plan(
@@ -450,10 +463,14 @@ def render_digest(
         from bot.digest_formats.html import render_html
 
         content = render_html(plan)
+    elif fmt == DigestFormat.MANUSCRIPT:
+        from bot.digest_formats.manuscript import render_manuscript
+
+        content = render_manuscript(plan)
     else:
         from bot.digest_formats.word import render_docx
 
-        content = render_docx(plan)
+        content = render_docx(plan, tracked=tracked_suggestions)
     return RenderedDigest(
         filename=_filename(plan, fmt), content=content, mime_type=_MIME_TYPES[fmt]
     )

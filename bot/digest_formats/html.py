@@ -24,6 +24,7 @@ from bot.digest_formats import (
     hidden_note,
     location,
     suggestion_pair,
+    suggestion_status,
     unplaced_note,
 )
 from bot.formatting import plural
@@ -191,7 +192,7 @@ def _thread(thread: Thread, note: str | None = None) -> str:
     if pair is not None:
         parts.append(
             f'<p class="suggestion">Suggestion: <del>{_bdi(pair[0])}</del> → '
-            f"<ins>{_bdi(pair[1])}</ins></p>"
+            f"<ins>{_bdi(pair[1])}</ins> ({suggestion_status(comment)})</p>"
         )
     if thread.replies:
         replies = "".join(

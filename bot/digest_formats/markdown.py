@@ -23,6 +23,7 @@ from bot.digest_formats import (
     hidden_note,
     location,
     suggestion_pair,
+    suggestion_status,
     unplaced_note,
 )
 from bot.formatting import plural
@@ -178,7 +179,10 @@ def _thread(thread: Thread, note: str | None = None) -> list[str]:
     out = [_HARD_BREAK.join(body)]
     pair = suggestion_pair(comment)
     if pair is not None:
-        out.append(f"{indent}- Suggestion: {_inline(pair[0])} → {_inline(pair[1])}")
+        out.append(
+            f"{indent}- Suggestion: {_inline(pair[0])} → {_inline(pair[1])}"
+            f" ({suggestion_status(comment)})"
+        )
     for reply in thread.replies:
         out.append(
             f"{indent}- ↳ **{_inline(reply.author_name)}:** {_block(reply.text, indent + '  ')}"

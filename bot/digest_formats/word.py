@@ -39,8 +39,10 @@ from bot.digest_formats import (
     hidden_note,
     location,
     suggestion_pair,
+    suggestion_status,
     unplaced_note,
 )
+from bot.digest_formats._tracked import Tracking, applicable
 from bot.formatting import plural
 
 TOP_LINES = 5  # how many of the most-commented lines the header names
@@ -124,7 +126,7 @@ def _comment_paragraphs(thread: Thread, note: str | None) -> list[str]:
     quote = comment.anchor.quote
     pair = suggestion_pair(comment)
     if pair is not None:
-        paragraphs.append(f"Suggestion: {pair[0]} → {pair[1]}")
+        paragraphs.append(f"Suggestion: {pair[0]} → {pair[1]} ({suggestion_status(comment)})")
     # A reply's own line breaks stay inside its paragraph (as Word line breaks).
     paragraphs.extend(f"↳ {reply.author_name}: {reply.text}" for reply in thread.replies)
     if note is not None:
@@ -157,6 +159,11 @@ class _LineAnchors:
 
     starts: dict[int, list[int]] = field(default_factory=dict)
     ends: dict[int, list[int]] = field(default_factory=dict)
+    # start offset -> (end offset, the tracked deletion and insertion replacing it)
+    tracked: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+    def overlaps_tracked(self, start: int, end: int) -> bool:
+        return any(start < stop and at < end for at, (stop, _xml) in self.tracked.items())
 
     def open_at(self, offset: int, comment_id: int) -> None:
         self.starts.setdefault(offset, []).append(comment_id)
@@ -169,15 +176,32 @@ def _anchored_paragraph(text: str, anchors: _LineAnchors | None) -> str:
     """A line split into runs at every quote boundary, so each comment covers whole runs."""
     if anchors is None:
         return _paragraph(_run(text))
-    cuts = sorted({0, len(text), *anchors.starts, *anchors.ends})
+    if anchors.tracked:
+        _snap_out_of_changes(anchors)
+    cuts = sorted({0, len(text), *anchors.starts, *anchors.ends, *anchors.tracked})
     parts: list[str] = []
+    skip_to = -1
     for index, offset in enumerate(cuts):
+        if offset < skip_to:
+            continue  # inside a tracked replacement, written whole
         # Ends before starts: a comment closing here must not take in one opening here.
         parts.extend(_range_end(cid) for cid in anchors.ends.get(offset, ()))
         parts.extend(_range_start(cid) for cid in anchors.starts.get(offset, ()))
-        if index + 1 < len(cuts):
+        if offset in anchors.tracked:
+            skip_to, change = anchors.tracked[offset]
+            parts.append(change)
+        elif index + 1 < len(cuts):
             parts.append(_run(text[offset : cuts[index + 1]]))
     return _paragraph("".join(parts))
+
+
+def _snap_out_of_changes(anchors: _LineAnchors) -> None:
+    """Comment markers falling inside a tracked replacement move to its edges."""
+    for start, (end, _xml) in anchors.tracked.items():
+        for offset in [o for o in anchors.starts if start < o < end]:
+            anchors.starts.setdefault(start, []).extend(anchors.starts.pop(offset))
+        for offset in [o for o in anchors.ends if start < o < end]:
+            anchors.ends.setdefault(end, []).extend(anchors.ends.pop(offset))
 
 
 def _last_line_within(first: int, last: int, text_of: dict[int, str]) -> int:
@@ -248,6 +272,8 @@ class _Anchors:
 
     text_of: dict[int, str]
     by_line: dict[int, _LineAnchors] = field(default_factory=dict)
+    tracking: Tracking | None = None  # open suggestions as tracked changes
+    applicable: frozenset[int] = frozenset()  # the suggestions to write so
 
     def at(self, number: int) -> _LineAnchors:
         return self.by_line.setdefault(number, _LineAnchors())
@@ -265,10 +291,34 @@ def _place_threads(
                 line = anchors.at(thread.quote_line)
                 line.open_at(thread.quote_span.start, comment_id)
                 line.close_at(thread.quote_span.end, comment_id)
+                _track(anchors, thread, section.feedback.revision)
             else:
                 anchor = thread.comment.anchor
                 last = _last_line_within(anchor.line_start, anchor.line_end, anchors.text_of)
                 _whole_lines(anchors, anchor.line_start, last, comment_id)
+
+
+def _track(anchors: _Anchors, thread: Thread, revision: int) -> None:
+    """An open suggestion on its exact words becomes a tracked replacement there (the
+    lowest-numbered of overlapping ones; the others stay margin comments)."""
+    comment, span, number = thread.comment, thread.quote_span, thread.quote_line
+    if anchors.tracking is None or span is None or number is None:
+        return
+    text = anchors.text_of[number]
+    if comment.id not in anchors.applicable or text[span.start : span.end] != comment.anchor.quote:
+        return
+    line = anchors.at(number)
+    if line.overlaps_tracked(span.start, span.end):
+        return
+    assert comment.suggestion is not None
+    change = anchors.tracking.change(
+        text[span.start : span.end],
+        comment.suggestion,
+        _author(comment.author_name),
+        _word_date(comment.created_at),
+        _run,
+    )
+    line.tracked[span.start] = (span.end, change)
 
 
 def _place_unplaced(
@@ -290,21 +340,33 @@ def _place_unplaced(
 
 
 def _section(
-    section: SectionPlan, plan: DigestPlan, ids: Iterator[int], comments: list[str]
+    section: SectionPlan,
+    plan: DigestPlan,
+    ids: Iterator[int],
+    comments: list[str],
+    tracking: Tracking | None = None,
 ) -> str:
-    anchors = _Anchors({line.number: line.text for line in section.feedback.lines})
+    anchors = _Anchors({line.number: line.text for line in section.feedback.lines}, {}, tracking)
+    if tracking is not None:
+        anchors.applicable = applicable(section.feedback)
     _place_threads(section, anchors, ids, comments)
     leftover = _place_unplaced(section, anchors, ids, comments)
-    parts = [_header(section, plan)]
+    header = _header(section, plan)
+    parts = [header]
     parts.extend(
         _anchored_paragraph(line.text, anchors.by_line.get(line.number))
         for line in section.feedback.lines
     )
     if leftover:
         heading = "Heading1" if plan.is_single else "Heading2"
-        parts.append(_paragraph(_run("Outdated comments"), heading))
-        parts.extend(_leftover_paragraph(comment_id, thread) for comment_id, thread in leftover)
+        notes = [_paragraph(_run("Outdated comments"), heading)]
+        notes.extend(_leftover_paragraph(comment_id, thread) for comment_id, thread in leftover)
+        parts.append(_digest_only(tracking, "".join(notes)))
     return "".join(parts)
+
+
+def _digest_only(tracking: Tracking | None, paragraphs: str) -> str:
+    return paragraphs if tracking is None else tracking.digest_only(paragraphs)
 
 
 def _leftover_paragraph(comment_id: int, thread: Thread) -> str:
@@ -335,12 +397,17 @@ def _marked_runs(text: str, span: Span | None) -> str:
     )
 
 
-def _body(plan: DigestPlan, comments: list[str]) -> Iterator[str]:
+def _body(plan: DigestPlan, comments: list[str], tracking: Tracking | None) -> Iterator[str]:
     ids = itertools.count()  # comment ids, unique across the whole document
     if plan.is_single:
+        # The manuscript alone, between the digest's own paragraphs, reads back as the
+        # excerpt: posted as a revision, the title and header are left out.
         section = plan.sections[0]
-        yield _paragraph(_run(section.excerpt.title), "Title")
-        yield _section(section, plan, ids, comments)
+        text = _section(section, plan, ids, comments, tracking)
+        title = _paragraph(_run(section.excerpt.title), "Title")
+        header = _header(section, plan)
+        yield _digest_only(tracking, title + header)
+        yield text.removeprefix(header)
         return
     yield _paragraph(_run(plan.title), "Title")
     summary = [
@@ -351,13 +418,14 @@ def _body(plan: DigestPlan, comments: list[str]) -> Iterator[str]:
     yield _paragraph(_run("\n".join(summary), _ITALIC))
     for section in plan.sections:
         yield _paragraph(_run(section.excerpt.title), "Heading1")
-        yield _section(section, plan, ids, comments)
+        yield _section(section, plan, ids, comments, tracking)
 
 
-def render_docx(plan: DigestPlan) -> bytes:
+def render_docx(plan: DigestPlan, *, tracked: bool = True) -> bytes:
+    """The Word digest; ``tracked``: each open suggestion also as a tracked change."""
     document = Document()
     comments: list[str] = []
-    body_xml = "".join(_body(plan, comments))
+    body_xml = "".join(_body(plan, comments, Tracking() if tracked else None))
 
     body = document.element.body
     section_properties = body.sectPr

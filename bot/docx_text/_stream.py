@@ -13,6 +13,8 @@ from bot.docx_text._limits import MAX_ELEMENTS, MAX_EMPTY_PARAGRAPHS, TooLarge
 from bot.docx_text._numbering import _Numbering
 from bot.docx_text._xml import _MC_NAMESPACE, _W_NAMESPACES, _attr, _int
 
+DIGEST_BOOKMARK = "_MarginaliaDigest"  # as bot.digest_formats._tracked writes it
+
 
 @dataclass(frozen=True, slots=True)
 class DocxText:
@@ -79,6 +81,7 @@ class _Paragraph:
     ilvl: int | None = None
     style: str | None = None
     in_deleted_row: bool = False
+    digest_only: bool = False  # a Marginalia digest's own paragraph (title, header, notes)
 
 
 # Tracked formatting changes hold the properties as they were before: accepted, they
@@ -95,7 +98,8 @@ def _w_names() -> dict[str, str]:
         "p", "pPr", "rPr", "numPr", "numId", "ilvl", "pStyle", "t", "tab", "ptab", "br",
         "cr", "noBreakHyphen", "tr", "trPr", "ins", "del", "moveFrom", "moveTo", "drawing",
         "pict", "object", "txbxContent", "instrText", "delInstrText", "delText", "fldData",
-        "commentReference", "footnoteReference", "endnoteReference", *_OLD_PROPERTIES,
+        "commentReference", "footnoteReference", "endnoteReference", "bookmarkStart",
+        "bookmarkEnd", *_OLD_PROPERTIES,
     )  # fmt: skip
     return {f"{{{namespace}}}{name}": name for namespace in _W_NAMESPACES for name in names}
 
@@ -132,6 +136,9 @@ class _BodyTarget:
         self.in_text = False
         self.rows: list[bool] = []  # open table rows: is its deletion tracked?
         self.in_tr_pr = False
+        # Open bookmarks a Marginalia digest put around its own paragraphs: those are
+        # not the manuscript, so a digest posted back as a revision leaves them out.
+        self.digest_bookmarks: set[str] = set()
 
     def doctype(self, *_args: Any) -> None:
         raise ValueError("a Word document part declares a DOCTYPE")
@@ -156,7 +163,11 @@ class _BodyTarget:
             if paragraph is not None:  # a paragraph inside a paragraph: not body text
                 self.skip = 1
                 return
-            self.paragraph = _Paragraph(in_deleted_row=any(self.rows))
+            self.paragraph = _Paragraph(
+                in_deleted_row=any(self.rows), digest_only=bool(self.digest_bookmarks)
+            )
+        elif name in ("bookmarkStart", "bookmarkEnd"):
+            self._bookmark(name, attrib)
         elif name == "tr":
             self.rows.append(False)
         elif name == "trPr":
@@ -186,6 +197,19 @@ class _BodyTarget:
             self.in_text = True
         elif name in _SHOWN_AS:
             paragraph.parts.append(_SHOWN_AS[name])
+
+    def _bookmark(self, name: str, attrib: Any) -> None:
+        mark = _attr(attrib, "id") or ""
+        if name == "bookmarkStart":
+            if not (_attr(attrib, "name") or "").startswith(DIGEST_BOOKMARK):
+                return
+            self.digest_bookmarks.add(mark)
+        elif mark in self.digest_bookmarks:
+            self.digest_bookmarks.discard(mark)
+        else:
+            return
+        if self.paragraph is not None:
+            self.paragraph.digest_only = True
 
     def _paragraph_property(self, paragraph: _Paragraph, name: str, attrib: Any) -> None:
         if name == "rPr":
@@ -220,7 +244,7 @@ class _BodyTarget:
             self.in_num_pr = False
         elif name == "p" and self.paragraph is not None:
             paragraph, self.paragraph = self.paragraph, None
-            if not paragraph.in_deleted_row:
+            if not paragraph.in_deleted_row and not paragraph.digest_only:
                 self.reader.finish(paragraph)
         elif name == "trPr":
             self.in_tr_pr = False

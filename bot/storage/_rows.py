@@ -50,7 +50,8 @@ COMMENT_FIELDS = (
     "id, guild_id, number, excerpt_id, author_id, author_name, text, line_start, line_end,"
     " quote, quote_line, quote_offset, prefix, suffix, suggestion, status, anchor_state,"
     " revision, origin_revision, origin_line_start, origin_line_end, created_at, updated_at,"
-    " resolved_by_id, card_message_id, edited_at, origin_quote"
+    " resolved_by_id, card_message_id, edited_at, origin_quote, thanked_at, applied_at,"
+    " applied_revision"
 )
 # A comment with its excerpt's user-visible number, from FROM_COMMENTS.
 COMMENT_COLUMNS = (
@@ -149,6 +150,9 @@ def comment(found: sqlite3.Row, excerpt_number: int | None = None) -> Comment:
         card_message_id=optional_int(row["card_message_id"]),
         edited_at=None if row["edited_at"] is None else datetime.fromisoformat(row["edited_at"]),
         origin_quote=row["origin_quote"],
+        thanked_at=None if row["thanked_at"] is None else datetime.fromisoformat(row["thanked_at"]),
+        applied_at=None if row["applied_at"] is None else datetime.fromisoformat(row["applied_at"]),
+        applied_revision=optional_int(row["applied_revision"]),
     )
 
 

@@ -1,17 +1,16 @@
-"""SQL helpers shared by the SQLite table groups (package-private).
+"""SQL helpers shared by the table groups (package-private).
 
 LIKE escaping, the per-server number sequences, id chunking and placeholders, and
-id lists bound as one JSON array (``json_each``).
+id lists bound as one parameter (see :class:`bot.storage._dialect.Dialect`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-
-import aiosqlite
+from typing import Any
 
 from bot.models import Viewer
+from bot.storage._dialect import SQLITE, Dialect
 
 # SQLite's stock limit is 32,766 bound variables (999 before 3.32); 500 is safe everywhere.
 CHUNK = 500
@@ -24,7 +23,7 @@ _MAX_DIGITS = 18
 
 NEXT_NUMBER = """
     INSERT INTO guild_sequences (guild_id, kind, last_value) VALUES (?, ?, 1)
-    ON CONFLICT (guild_id, kind) DO UPDATE SET last_value = last_value + 1
+    ON CONFLICT (guild_id, kind) DO UPDATE SET last_value = guild_sequences.last_value + 1
     RETURNING last_value
 """
 
@@ -55,25 +54,27 @@ def marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-async def next_number(conn: aiosqlite.Connection, guild_id: int, kind: str) -> int:
+async def next_number(conn: Any, guild_id: int, kind: str) -> int:
     """Allocate the next user-visible id of ``kind`` in a guild; never reused."""
     rows = await conn.execute_fetchall(NEXT_NUMBER, (guild_id, kind))
     return int(next(iter(rows))["last_value"])
 
 
-def visible_to(viewer: Viewer | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
+def visible_to(
+    viewer: Viewer | None, alias: str = "", dialect: Dialect = SQLITE
+) -> tuple[str, tuple[Any, ...]]:
     """An ``AND ...`` clause keeping the excerpts ``viewer`` can see, with its parameters.
 
-    The ids travel as one JSON array each (``json_each``), so a server with thousands of
-    channels needs no chunking and LIMIT/paging apply to what the member can see.
-    ``None`` (the operator) sees everything.
+    The ids travel as one parameter each (a JSON array read by ``json_each`` on SQLite, an
+    array on PostgreSQL), so a server with thousands of channels needs no chunking and
+    LIMIT/paging apply to what the member can see. ``None`` (the operator) sees everything.
     """
     if viewer is None:
         return "", ()
     prefix = f"{alias}." if alias else ""
+    channels, channel_ids = dialect.in_ids(f"{prefix}channel_id", viewer.channel_ids)
+    hidden, hidden_ids = dialect.not_in_ids(f"{prefix}thread_id", viewer.hidden_thread_ids)
     return (
-        f" AND {prefix}channel_id IN (SELECT value FROM json_each(?))"
-        f" AND ({prefix}thread_id IS NULL"
-        f" OR {prefix}thread_id NOT IN (SELECT value FROM json_each(?)))",
-        (json.dumps(sorted(viewer.channel_ids)), json.dumps(sorted(viewer.hidden_thread_ids))),
+        f" AND {channels} AND ({prefix}thread_id IS NULL OR {hidden})",
+        (channel_ids, hidden_ids),
     )

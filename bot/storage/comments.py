@@ -7,10 +7,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.models import Anchor, AnchorState, Comment, CommentStatus, Reply, Viewer
 from bot.storage import _rows
+from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import COMMENT_COLUMNS, COMMENT_FIELDS, FROM_COMMENTS, REPLY_FIELDS
 from bot.storage._sql import SEARCH_WINDOW, chunks, marks, search_terms, visible_to
 
@@ -18,7 +17,8 @@ from bot.storage._sql import SEARCH_WINDOW, chunks, marks, search_terms, visible
 _SAME_COMMENT = """
     FROM comments
     WHERE excerpt_id = ?2 AND line_start = ?6 AND line_end = ?7 AND author_id = ?3
-        AND text = ?5 AND quote IS ?8 AND suggestion IS ?13 AND created_at >= ?16
+        AND text = ?5 AND quote IS NOT DISTINCT FROM ?8
+        AND suggestion IS NOT DISTINCT FROM ?13 AND created_at >= ?16
 """
 # The reply a retried submission would repeat; parameters as in insert_reply.
 _SAME_REPLY = """
@@ -30,10 +30,10 @@ _SAME_REPLY = """
 _LISTED = f"""
     SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
     WHERE c.excerpt_id = :excerpt_id
-        AND (:first_line IS NULL OR c.line_end >= :first_line)
-        AND (:last_line IS NULL OR c.line_start <= :last_line)
-        AND (:status IS NULL OR c.status = :status)
-        AND (:origin_revision IS NULL OR c.origin_revision = :origin_revision)
+        AND (CAST(:first_line AS INTEGER) IS NULL OR c.line_end >= :first_line)
+        AND (CAST(:last_line AS INTEGER) IS NULL OR c.line_start <= :last_line)
+        AND (CAST(:status AS TEXT) IS NULL OR c.status = :status)
+        AND (CAST(:origin_revision AS INTEGER) IS NULL OR c.origin_revision = :origin_revision)
 """
 
 # Where a comment stands in list order: (outdated, first line, number).
@@ -52,8 +52,9 @@ def list_key(comment: Comment) -> ListKey:
 class SqliteComments:
     """Comments and their replies, in one SQLite session."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection, dialect: Dialect = SQLITE) -> None:
         self._conn = conn
+        self._dialect = dialect
 
     async def insert_comment(
         self,
@@ -179,11 +180,31 @@ class SqliteComments:
         resolved_by_id: int | None,
         now: datetime,
     ) -> None:
+        # Reopening an applied comment makes it an open suggestion again.
         set_status = """
-            UPDATE comments SET status = ?, resolved_by_id = ?, updated_at = ? WHERE id = ?
+            UPDATE comments SET status = ?1, resolved_by_id = ?2, updated_at = ?3,
+                applied_at = CASE WHEN ?1 = 'open' THEN NULL ELSE applied_at END,
+                applied_revision = CASE WHEN ?1 = 'open' THEN NULL ELSE applied_revision END
+            WHERE id = ?4
         """
         await self._conn.execute(
             set_status, (status.value, resolved_by_id, now.isoformat(), comment_id)
+        )
+
+    async def mark_applied(
+        self, comment_ids: Sequence[int], applied_by_id: int, revision: int, now: datetime
+    ) -> None:
+        """These comments' suggestions went into ``revision``: each becomes resolved (the
+        kept counts follow) and applied."""
+        mark_applied = """
+            UPDATE comments SET status = 'resolved', resolved_by_id = ?, applied_at = ?,
+                applied_revision = ?, updated_at = ?
+            WHERE id = ?
+        """
+        stamp = now.isoformat()
+        await self._conn.executemany(
+            mark_applied,
+            [(applied_by_id, stamp, revision, stamp, comment_id) for comment_id in comment_ids],
         )
 
     async def update_comment_text(self, comment_id: int, text: str, now: datetime) -> None:
@@ -237,7 +258,7 @@ class SqliteComments:
                 page_part,
                 {
                     **filters,
-                    "outdated": int(part),
+                    "outdated": part,
                     "after_line": start_line,
                     "after_number": start_number,
                     "limit": limit - len(found),
@@ -255,6 +276,28 @@ class SqliteComments:
         """
         rows = await self._conn.execute_fetchall(comments_to_carry, (excerpt_id,))
         return [_rows.comment(row) for row in rows]
+
+    async def open_suggestions(self, excerpt_id: int) -> list[Comment]:
+        """An excerpt's open comments that carry a suggestion, by number."""
+        open_suggestions = f"""
+            SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+            WHERE c.excerpt_id = ? AND c.status = 'open' AND c.suggestion IS NOT NULL
+            ORDER BY c.number
+        """
+        rows = await self._conn.execute_fetchall(open_suggestions, (excerpt_id,))
+        return [_rows.comment(row) for row in rows]
+
+    async def comments_by_numbers(self, guild_id: int, numbers: Sequence[int]) -> list[Comment]:
+        """The comments of a server with these numbers (missing ones left out), by number."""
+        found: list[Comment] = []
+        for chunk in chunks(list(numbers)):
+            by_numbers = f"""
+                SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
+                WHERE c.guild_id = ? AND c.number IN ({marks(len(chunk))})
+            """
+            rows = await self._conn.execute_fetchall(by_numbers, (guild_id, *chunk))
+            found.extend(_rows.comment(row) for row in rows)
+        return sorted(found, key=lambda comment: comment.number)
 
     async def move_anchors(
         self,
@@ -308,7 +351,7 @@ class SqliteComments:
         window sorts that excerpt's entries of ``comments_by_excerpt``: 30 ms at 30,000
         comments; an index on ``(excerpt_id, number)`` would make it one page too.)"""
         number, number_prefix, text_pattern = search_terms(typed)
-        visible, visible_params = visible_to(viewer, "e")
+        visible, visible_params = visible_to(viewer, "e", self._dialect)
         scope = "excerpt_id = ?" if excerpt_id is not None else "guild_id = ?"
         search_comments = f"""
             SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}

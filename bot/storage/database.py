@@ -35,6 +35,7 @@ from bot.storage._files import (
 )
 from bot.storage.comments import SqliteComments
 from bot.storage.excerpts import SqliteExcerpts
+from bot.storage.exchange import SqliteExchange
 from bot.storage.feedback import SqliteFeedback
 from bot.storage.prompts import SqlitePrompts
 
@@ -61,15 +62,21 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """The shipped migrations, in version order."""
-    folder = resources.files("bot.storage").joinpath("migrations")
+def read_migrations(backend: str) -> list[Migration]:
+    """One backend's shipped migrations (``migrations/<backend>/``), in version order."""
+    folder = resources.files("bot.storage").joinpath("migrations").joinpath(backend)
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
+    return found
+
+
+def load_migrations() -> list[Migration]:
+    """The shipped SQLite migrations, in version order."""
+    found = read_migrations("sqlite")
     versions = [m.version for m in found]
     if versions != list(range(1, len(found) + 1)):
         raise MigrationError(f"migrations must be numbered 1..n without gaps, found {versions}")
@@ -89,6 +96,7 @@ class SqliteSession:
         self.comments = SqliteComments(connection)
         self.prompts = SqlitePrompts(connection)
         self.feedback = SqliteFeedback(connection)
+        self.exchange = SqliteExchange(connection)
 
 
 class Database:

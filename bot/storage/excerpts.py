@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.models import Excerpt, ExcerptStatus, ExcerptSummary, Line, PostedMessage, Viewer
 from bot.storage import _rows
+from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import E_EXCERPT_COLUMNS, EXCERPT_COLUMNS
 from bot.storage._sql import SEARCH_WINDOW, next_number, search_terms, visible_to
 
@@ -21,8 +20,9 @@ from bot.storage._sql import SEARCH_WINDOW, next_number, search_terms, visible_t
 class SqliteExcerpts:
     """Excerpts, revisions, lines and posted messages, in one SQLite session."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection, dialect: Dialect = SQLITE) -> None:
         self._conn = conn
+        self._dialect = dialect
 
     async def insert_excerpt(
         self,
@@ -105,9 +105,12 @@ class SqliteExcerpts:
         messages: Iterable[PostedMessage],
     ) -> None:
         record_message = """
-            INSERT OR REPLACE INTO excerpt_messages
+            INSERT INTO excerpt_messages
                 (message_id, excerpt_id, revision, first_line, last_line)
             VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (message_id) DO UPDATE SET excerpt_id = excluded.excerpt_id,
+                revision = excluded.revision, first_line = excluded.first_line,
+                last_line = excluded.last_line
         """
         await self._conn.executemany(
             record_message,
@@ -133,12 +136,13 @@ class SqliteExcerpts:
         """Remove excerpts a crash left unposted: their author was never told they exist."""
         purge_unposted = "DELETE FROM excerpts WHERE thread_id IS NULL"
         cursor = await self._conn.execute(purge_unposted)
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
     async def get_excerpt(self, guild_id: int, number: int) -> Excerpt | None:
         get_excerpt = f"""
             SELECT {EXCERPT_COLUMNS} FROM excerpts
             WHERE guild_id = ? AND number = ? AND thread_id IS NOT NULL
+            {self._dialect.lock("excerpts")}
         """
         rows = await self._conn.execute_fetchall(get_excerpt, (guild_id, number))
         return next((_rows.excerpt(row) for row in rows), None)
@@ -163,7 +167,7 @@ class SqliteExcerpts:
             LEFT JOIN lines AS l ON l.excerpt_id = e.id AND l.revision = e.revision
                 AND l.number BETWEEN ? AND ?
             WHERE e.guild_id = ? AND {match} AND e.thread_id IS NOT NULL
-            ORDER BY l.number
+            ORDER BY l.number{self._dialect.lock("e")}
         """
         rows = list(
             await self._conn.execute_fetchall(excerpt_with_lines, (first, last, guild_id, key))
@@ -175,7 +179,8 @@ class SqliteExcerpts:
 
     async def get_excerpt_by_thread(self, guild_id: int, thread_id: int) -> Excerpt | None:
         excerpt_by_thread = f"""
-            SELECT {EXCERPT_COLUMNS} FROM excerpts WHERE thread_id = ? AND guild_id = ?
+            SELECT {EXCERPT_COLUMNS} FROM excerpts
+            WHERE thread_id = ? AND guild_id = ?{self._dialect.lock("excerpts")}
         """
         rows = await self._conn.execute_fetchall(excerpt_by_thread, (thread_id, guild_id))
         return next((_rows.excerpt(row) for row in rows), None)
@@ -250,13 +255,14 @@ class SqliteExcerpts:
     ) -> list[ExcerptSummary]:
         """Live excerpts of a guild ``viewer`` can see, newest first, with comment counts:
         those numbered below ``before`` (keyset paging), at most ``limit`` of them."""
-        visible, visible_params = visible_to(viewer, "e")
+        visible, visible_params = visible_to(viewer, "e", self._dialect)
         # The counts are kept by triggers (migration 0006): one page reads one page of rows.
         list_excerpts = f"""
             SELECT {E_EXCERPT_COLUMNS}, e.open_comments, e.resolved_comments
             FROM excerpts AS e
             WHERE e.guild_id = ? AND e.number < ? AND e.status != 'deleted'
-                AND e.thread_id IS NOT NULL AND (? IS NULL OR e.author_id = ?){visible}
+                AND e.thread_id IS NOT NULL
+                AND (CAST(? AS INTEGER) IS NULL OR e.author_id = ?){visible}
             ORDER BY e.number DESC
             LIMIT ?
         """
@@ -268,7 +274,7 @@ class SqliteExcerpts:
                 author_id,
                 author_id,
                 *visible_params,
-                limit if limit is not None else -1,
+                limit if limit is not None else 2**62,
             ),
         )
         return [
@@ -288,14 +294,14 @@ class SqliteExcerpts:
     ) -> int:
         """How many excerpts :meth:`list_excerpts` would list, counting no further than
         ``cap`` (a page counter needs no more, and the count stays bounded)."""
-        visible, visible_params = visible_to(viewer, "e")
+        visible, visible_params = visible_to(viewer, "e", self._dialect)
         count_excerpts = f"""
             SELECT COUNT(*) AS listed FROM (
                 SELECT 1 FROM excerpts AS e
                 WHERE e.guild_id = ? AND e.status != 'deleted' AND e.thread_id IS NOT NULL
-                    AND (? IS NULL OR e.author_id = ?){visible}
+                    AND (CAST(? AS INTEGER) IS NULL OR e.author_id = ?){visible}
                 LIMIT ?
-            )
+            ) AS listed_rows
         """
         rows = await self._conn.execute_fetchall(
             count_excerpts, (guild_id, author_id, author_id, *visible_params, cap)
@@ -313,7 +319,7 @@ class SqliteExcerpts:
         whose number was typed, and among the server's newest :data:`SEARCH_WINDOW` those
         whose number starts with it or whose title holds it (bounded, as comment search)."""
         number, number_prefix, title_pattern = search_terms(typed)
-        visible, visible_params = visible_to(viewer)
+        visible, visible_params = visible_to(viewer, "", self._dialect)
         search_excerpts = f"""
             SELECT number, title, author_name FROM excerpts
             WHERE id IN (
@@ -322,7 +328,7 @@ class SqliteExcerpts:
                 SELECT id FROM (
                     SELECT id, number, title FROM excerpts WHERE guild_id = ?
                     ORDER BY number DESC LIMIT ?
-                )
+                ) AS newest
                 WHERE title LIKE ? ESCAPE '\\' OR CAST(number AS TEXT) LIKE ?
             ) AND status != 'deleted' AND thread_id IS NOT NULL{visible}
             ORDER BY number = ? DESC, number DESC LIMIT ?
@@ -375,7 +381,8 @@ class SqliteExcerpts:
         # No comment spans more than widest_comment_span lines (kept by migration 0006), so
         # the index range on line_start stays near the lines asked for.
         counts_by_range = """
-            SELECT MAX(line_start, ?1) AS first_line, MIN(line_end, ?2) AS last_line, status,
+            SELECT CASE WHEN line_start > ?1 THEN line_start ELSE ?1 END AS first_line,
+                CASE WHEN line_end < ?2 THEN line_end ELSE ?2 END AS last_line, status,
                 COUNT(*) AS comments
             FROM comments
             WHERE excerpt_id = ?3 AND line_start <= ?2 AND line_end >= ?1

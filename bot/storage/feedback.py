@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-import aiosqlite
-
 from bot.models import Comment, Excerpt, ExcerptFeedback, Line, Reply
 from bot.storage import _rows
+from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import COMMENT_COLUMNS, E_EXCERPT_COLUMNS, FROM_COMMENTS, R_REPLY_COLUMNS
 from bot.storage._sql import chunks, marks
 
@@ -23,8 +22,9 @@ from bot.storage._sql import chunks, marks
 class SqliteFeedback:
     """Everything a feedback digest shows, in one SQLite session."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection, dialect: Dialect = SQLITE) -> None:
         self._conn = conn
+        self._dialect = dialect
 
     async def excerpt_feedback(
         self, excerpt: Excerpt, revision: int | None = None
@@ -144,7 +144,7 @@ class SqliteFeedback:
         for chunk in chunks(excerpt_ids):
             active_comments = f"""
                 SELECT {COMMENT_COLUMNS} {FROM_COMMENTS}
-                WHERE (? IS NULL OR c.created_at >= ? OR EXISTS (
+                WHERE (CAST(? AS TEXT) IS NULL OR c.created_at >= ? OR EXISTS (
                         SELECT 1 FROM replies AS r
                         WHERE r.comment_id = c.id AND r.created_at >= ?))
                     AND c.excerpt_id IN ({marks(len(chunk))})

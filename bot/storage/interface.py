@@ -36,6 +36,7 @@ from bot.models import (
     ShardSet,
     Viewer,
 )
+from bot.storage.exchange_interface import ExchangeStore
 
 
 class ExcerptStore(Protocol):
@@ -218,6 +219,20 @@ class CommentStore(Protocol):
     async def set_comment_status(
         self, comment_id: int, status: CommentStatus, resolved_by_id: int | None, now: datetime
     ) -> None: ...
+
+    async def open_suggestions(self, excerpt_id: int) -> list[Comment]:
+        """An excerpt's open comments that carry a suggestion, by number."""
+        ...
+
+    async def comments_by_numbers(self, guild_id: int, numbers: Sequence[int]) -> list[Comment]:
+        """The comments of a server with these numbers (missing ones left out), by number."""
+        ...
+
+    async def mark_applied(
+        self, comment_ids: Sequence[int], applied_by_id: int, revision: int, now: datetime
+    ) -> None:
+        """These comments' suggestions went into ``revision``: resolved and applied."""
+        ...
 
     async def update_comment_text(self, comment_id: int, text: str, now: datetime) -> None: ...
 
@@ -434,6 +449,9 @@ class Session(Protocol):
 
     @property
     def feedback(self) -> FeedbackStore: ...
+
+    @property
+    def exchange(self) -> ExchangeStore: ...
 
 
 class Store(Protocol):

@@ -64,7 +64,7 @@ async def migrate_postgres(url: str) -> tuple[int, int]:
 async def migrate_on(conn: Any, url: str) -> tuple[int, int]:
     """The PostgreSQL backend's migrations on an open connection (inside the caller's
     transaction, if any: then they are undone with it)."""
-    from bot.storage import postgres  # type: ignore[attr-defined,unused-ignore]
+    from bot.storage import postgres
 
     before, after = await postgres.migrate(conn, url)
     return int(before), int(after)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-import aiosqlite
-
 from bot.models import Failure, Schedule, ServerPrompt, ShardSet
 from bot.storage import _rows
+from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import SCHEDULE_COLUMNS, SERVER_PROMPT_COLUMNS, from_stamp, to_stamp
 from bot.storage._sql import escape_like, next_number
 
@@ -22,8 +21,9 @@ __all__ = ["SqlitePrompts", "from_stamp", "to_stamp"]
 class SqlitePrompts:
     """Prompt schedules, server prompts, the usage history and posts, in one SQLite session."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection, dialect: Dialect = SQLITE) -> None:
         self._conn = conn
+        self._dialect = dialect
 
     # -------------------------------------------------------------- schedules
 
@@ -71,7 +71,10 @@ class SqlitePrompts:
         return _rows.schedule(next(iter(rows)))
 
     async def get_schedule(self, guild_id: int) -> Schedule | None:
-        get_schedule = f"SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules WHERE guild_id = ?"
+        get_schedule = f"""
+            SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules AS s
+            WHERE guild_id = ?{self._dialect.lock("s")}
+        """
         rows = await self._conn.execute_fetchall(get_schedule, (guild_id,))
         return next((_rows.schedule(row) for row in rows), None)
 
@@ -289,7 +292,8 @@ class SqlitePrompts:
         """How many ``/prompt now`` posts a server has claimed since ``since`` (failed ones
         excluded: nobody saw them) and when the latest of all such posts was claimed."""
         extra_posts = """
-            SELECT COALESCE(SUM(claimed_at >= ?), 0) AS recent, MAX(claimed_at) AS latest
+            SELECT COALESCE(SUM(CASE WHEN claimed_at >= ? THEN 1 ELSE 0 END), 0) AS recent,
+                MAX(claimed_at) AS latest
             FROM prompt_posts
             WHERE guild_id = ? AND kind = 'now' AND status != 'failed'
         """

@@ -13,16 +13,23 @@ from discord.ext import commands
 
 from bot.config import Settings, token_refused
 from bot.digest_service import Digests
+from bot.exchange import ExchangeService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
 from bot.prompts import PromptService
-from bot.storage import Database, DatabaseLock, UnusableDatabase
+from bot.storage import Database, DatabaseLock, UnusableDatabase, store_for
 from bot.ui.error_replies import send_error
 from bot.ui.views import OpenViews
 from bot.workshop import Workshop
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.excerpts", "cogs.comments", "cogs.prompts", "cogs.digest")
+EXTENSIONS = (
+    "cogs.excerpts",
+    "cogs.comments",
+    "cogs.prompts",
+    "cogs.digest",
+    "cogs.exchange",
+)
 
 
 class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
@@ -44,9 +51,10 @@ class MarginaliaBot(commands.Bot):
             tree_cls=MarginaliaTree,
         )
         self.settings = settings
-        self.database = Database(settings.database)
+        self.database = store_for(settings.store_target, pool_size=settings.database_pool_size)
         self.workshop = Workshop(self.database, clock=discord.utils.utcnow)
         self.digests = Digests(self.database, clock=discord.utils.utcnow)
+        self.exchange = ExchangeService(self.database, clock=discord.utils.utcnow)
         self.prompts = PromptService(
             self.database,
             clock=discord.utils.utcnow,
@@ -63,6 +71,10 @@ class MarginaliaBot(commands.Bot):
         """A real run (``run()`` comes here; SimCord only logs in): hold the database's lock
         for the process's whole life and check the database before reaching Discord, so a
         second bot on the same file, or an unusable file, stops with one line."""
+        if not isinstance(self.database, Database):  # PostgreSQL: shared by design, no lock
+            await self.database.open()
+            await super().start(token, reconnect=reconnect)
+            return
         await self.database.inspect()  # before the lock file: leave a stranger's folder as is
         with DatabaseLock(self.settings.database):
             await self.database.open()

@@ -94,6 +94,8 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
     notes = [f"Excerpt #{excerpt.number}", comment_status_label(comment)]
     if comment.edited_at is not None:
         notes.append("✏️ edited")
+    if comment.thanked_at is not None:
+        notes.append("🙏 thanked by the author")
     notes.append(f"reply with /comment reply comment:{comment.number}")
     embed.set_footer(text=" · ".join(notes))
     return embed
@@ -101,6 +103,8 @@ def comment_embed(comment: Comment, excerpt: Excerpt, lines: Sequence[Line]) -> 
 
 def comment_status_label(comment: Comment) -> str:
     """The status a card's footer shows; its colour follows it."""
+    if comment.is_applied:
+        return f"✅ applied in revision {comment.applied_revision}"
     return "✅ resolved" if comment.status is CommentStatus.RESOLVED else "open"
 
 
@@ -204,7 +208,7 @@ def older_revision_note(found: MessageLines, guild_id: int) -> str:
 def list_entry(comment: Comment, where: str, replies: int) -> str:
     marks = []
     if comment.status is CommentStatus.RESOLVED:
-        marks.append("✅ resolved")
+        marks.append(comment_status_label(comment))
     if replies:
         marks.append(f"{replies} repl{'y' if replies == 1 else 'ies'}")
     tail = f"\n*{' · '.join(marks)}*" if marks else ""

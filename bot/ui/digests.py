@@ -16,6 +16,7 @@ FORMAT_NAMES = {
     DigestFormat.MARKDOWN: "Markdown",
     DigestFormat.HTML: "a web page (HTML)",
     DigestFormat.DOCX: "a Word document",
+    DigestFormat.MANUSCRIPT: "the manuscript with CriticMarkup",
 }
 
 

@@ -207,7 +207,20 @@ def revision_summary(outcome: RevisionOutcome) -> str:
         if outcome.already_posted:
             return f"📝 The rest of **revision {revision}** {of}, which Discord refused before:"
         return f"📝 **Revision {revision}** {of}, posted again: Discord refused it before."
-    return f"📝 **Revision {revision}** {of}: {_line_changes(outcome)}.{_comment_moves(outcome)}"
+    return (
+        f"📝 **Revision {revision}** {of}: {_line_changes(outcome)}."
+        f"{applied_note(outcome.applied)}{_comment_moves(outcome)}"
+    )
+
+
+def applied_note(numbers: Sequence[int]) -> str:
+    """How many suggestions a revision put in, and whose comments they were."""
+    if not numbers:
+        return ""
+    named = ", ".join(f"#{n}" for n in numbers[:MOVES_SHOWN])
+    if len(numbers) > MOVES_SHOWN:
+        named += f" and {len(numbers) - MOVES_SHOWN} more"
+    return f" {plural(len(numbers), 'suggestion')} applied ({named})."
 
 
 def _line_changes(outcome: RevisionOutcome) -> str:
@@ -222,15 +235,16 @@ def _line_changes(outcome: RevisionOutcome) -> str:
 
 def _comment_moves(outcome: RevisionOutcome) -> str:
     parts = []
-    for move in outcome.moves[:MOVES_SHOWN]:
+    moves = [move for move in outcome.moves if move.number not in outcome.applied]
+    for move in moves[:MOVES_SHOWN]:
         if move.state is AnchorState.OUTDATED:
             parts.append(f"#{move.number} is outdated (its text is gone)")
         elif move.old_line == move.new_line:
             parts.append(f"#{move.number} follows its text within line {move.new_line}")
         else:
             parts.append(f"#{move.number} moved from line {move.old_line} to line {move.new_line}")
-    if len(outcome.moves) > MOVES_SHOWN:
-        more = len(outcome.moves) - MOVES_SHOWN
+    if len(moves) > MOVES_SHOWN:
+        more = len(moves) - MOVES_SHOWN
         parts.append(f"{more} more moved or outdated (see `/comment list`)")
     if outcome.kept:
         parts.append(

@@ -17,7 +17,7 @@ from bot.errors import MarginaliaError
 from bot.ui.checks import viewer_of
 from bot.ui.comments import comment_choice_name
 from bot.ui.escaping import plain
-from bot.workshop import parse_number
+from bot.workshop import parse_choice, parse_number
 
 if TYPE_CHECKING:
     from bot.ui.client import MarginaliaBot
@@ -145,6 +145,19 @@ class CommentTransformer(IdTransformer):
         return await comment_choices(interaction, current)
 
 
+class SuggestionChoiceTransformer(app_commands.Transformer):
+    """Comment numbers (``4, 7``), or ``all`` (also when left blank): None."""
+
+    async def transform(  # type: ignore[override]  # a tuple, not one value
+        self, interaction: discord.Interaction, value: str, /
+    ) -> tuple[int, ...] | None:
+        try:
+            return parse_choice(value)
+        except MarginaliaError as error:
+            raise IdRefused(value, self, error) from error
+
+
 ExcerptId = app_commands.Transform[int, ExcerptTransformer]
+SuggestionChoice = app_commands.Transform[tuple[int, ...] | None, SuggestionChoiceTransformer]
 OptionalExcerptId = app_commands.Transform[int | None, OptionalExcerptTransformer]
 CommentId = app_commands.Transform[int, CommentTransformer]

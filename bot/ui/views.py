@@ -268,10 +268,22 @@ class Confirm(OwnedView):
         self._on_confirm = on_confirm
         self.confirm.label = confirm_label
 
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
-        """Ask privately; the message is kept to disable the buttons when time runs out."""
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        *,
+        embed: discord.Embed = discord.utils.MISSING,
+    ) -> None:
+        """Ask privately (following up if the command deferred); the message is kept to
+        disable the buttons when time runs out."""
         self.track(interaction.client)
-        await interaction.response.send_message(question, view=self, ephemeral=True)
+        if interaction.response.is_done():
+            self.message = await interaction.followup.send(
+                question, embed=embed, view=self, ephemeral=True, wait=True
+            )
+            return
+        await interaction.response.send_message(question, embed=embed, view=self, ephemeral=True)
         self.message = await interaction.original_response()
 
     async def _finish(self, interaction: discord.Interaction, content: str) -> None:

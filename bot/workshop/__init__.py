@@ -1,8 +1,9 @@
 """The workshop: what authors, readers and moderators can do, with the rules.
 
-Knows nothing of Discord. ``Workshop`` is two services over one store:
-``workshop.excerpts`` (:class:`ExcerptService`) and ``workshop.comments``
-(:class:`CommentService`). The rules they share live in ``_validation``;
+Knows nothing of Discord. ``Workshop`` is three services over one store:
+``workshop.excerpts`` (:class:`ExcerptService`), ``workshop.comments``
+(:class:`CommentService`) and ``workshop.suggestions`` (:class:`SuggestionService`,
+applying suggestions into a new revision). The rules they share live in ``_validation``;
 posting a revision (plan, apply, outcome) in ``_revise``.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.exchange import CritiqueMeter
 from bot.storage import Store
 from bot.workshop._comments import CommentService
 from bot.workshop._excerpts import ExcerptService
@@ -24,6 +26,7 @@ from bot.workshop._records import (
     RevisionOutcome,
 )
 from bot.workshop._revise import fully_posted
+from bot.workshop._suggestions import ApplyPreview, SuggestionService, parse_choice
 from bot.workshop._validation import (
     WHICH_EXCERPT,
     clean_text,
@@ -37,6 +40,7 @@ from bot.workshop._validation import (
 
 __all__ = [
     "WHICH_EXCERPT",
+    "ApplyPreview",
     "CommentContext",
     "CommentListing",
     "CommentMove",
@@ -46,9 +50,11 @@ __all__ = [
     "MessageLines",
     "ReplyContext",
     "RevisionOutcome",
+    "SuggestionService",
     "Workshop",
     "clean_text",
     "fully_posted",
+    "parse_choice",
     "parse_number",
     "require_live",
     "require_open",
@@ -64,4 +70,5 @@ class Workshop:
     def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
         self.db = database
         self.excerpts = ExcerptService(database, clock)
-        self.comments = CommentService(database, clock)
+        self.comments = CommentService(database, clock, CritiqueMeter())
+        self.suggestions = SuggestionService(database, clock)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.anchors import build_anchor, check_suggestion
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.exchange import CritiqueMeter, credit_thanks
 from bot.linespec import parse_line_spec
 from bot.models import Actor, Anchor, Comment, CommentStatus, Excerpt, Line, Reply, Viewer
 from bot.storage import Session, Store
@@ -33,9 +34,38 @@ from bot.workshop._validation import (
 
 
 class CommentService:
-    def __init__(self, database: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        database: Store,
+        clock: Callable[[], datetime],
+        meter: CritiqueMeter | None = None,
+    ) -> None:
         self.db = database
         self._now = clock
+        # Keeps each critique's words and credit in step with its texts (the exchange).
+        self.meter = meter or CritiqueMeter()
+
+    async def _book(
+        self,
+        session: Session,
+        excerpt: Excerpt,
+        reader_id: int,
+        *,
+        added: tuple[str | None, ...] = (),
+        removed: tuple[str | None, ...] = (),
+    ) -> None:
+        await self.meter.change(
+            session.exchange,
+            guild_id=excerpt.guild_id,
+            excerpt_id=excerpt.id,
+            excerpt_number=excerpt.number,
+            revision=excerpt.revision,
+            excerpt_author_id=excerpt.author_id,
+            reader_id=reader_id,
+            added=added,
+            removed=removed,
+            now=self._now(),
+        )
 
     async def add_comment(
         self,
@@ -54,9 +84,9 @@ class CommentService:
         checked_suggestion = check_suggestion(quote, suggestion)
         if excerpt_number is None and thread_id is None:
             raise InvalidInput(WHICH_EXCERPT)
-        # The hot path: one read and one single-statement insert under the lock.
+        # The hot path: one read, the insert and the critique's credit in one transaction.
         wanted_first, wanted_last = lines_to_fetch(line_spec)
-        async with self.db.exclusive() as session:
+        async with self.db.transaction() as session:
             found, lines = await session.excerpts.get_excerpt_with_lines(
                 guild_id,
                 wanted_first,
@@ -82,6 +112,8 @@ class CommentService:
                 now=self._now(),
                 retry_window=RETRY_WINDOW,
             )
+            if inserted:
+                await self._book(session, live, member.id, added=(body, checked_suggestion))
         return CommentContext(comment, live, lines, repeated=not inserted)
 
     async def reply(
@@ -102,6 +134,8 @@ class CommentService:
                 now=self._now(),
                 retry_window=RETRY_WINDOW,
             )
+            if inserted:
+                await self._book(tx, excerpt, member.id, added=(body,))
         return ReplyContext(reply, comment, excerpt, repeated=not inserted)
 
     async def record_comment_card(self, comment: Comment, message_id: int) -> None:
@@ -147,6 +181,7 @@ class CommentService:
                 )
             require_open(excerpt)
             await tx.comments.update_comment_text(comment.id, body, self._now())
+            await self._book(tx, excerpt, member.id, added=(body,), removed=(comment.text,))
             return await _card_context(tx, comment.id, excerpt)
 
     async def delete_comment(
@@ -164,7 +199,32 @@ class CommentService:
                 )
             comment = (await tx.comments.attach_replies([comment]))[0]
             await tx.comments.delete_comment(comment.id)
+            await self._book(
+                tx, excerpt, comment.author_id, removed=(comment.text, comment.suggestion)
+            )
+            for reply in comment.replies:
+                await self._book(tx, excerpt, reply.author_id, removed=(reply.text,))
         return CommentContext(comment, excerpt, [])
+
+    async def thank(self, *, guild_id: int, comment_number: int, member: Actor) -> CommentContext:
+        """The excerpt's author thanks a reader's comment: marked on the comment once, and
+        half a credit to the reader once per excerpt. (A notification to the reader hooks in
+        here: the returned context names the comment, its reader and the excerpt.)"""
+        now = self._now()
+        async with self.db.transaction() as tx:
+            comment, excerpt = await _comment_and_excerpt(
+                tx, guild_id, comment_number, member.viewer
+            )
+            if member.id != excerpt.author_id:
+                raise NotAllowed(
+                    f"Only the author of excerpt #{excerpt.number} can thank its comments."
+                )
+            if comment.author_id == member.id:
+                raise NotAllowed("You can't thank your own comment.")
+            if not await tx.exchange.set_comment_thanked(comment.id, now):
+                raise WrongState(f"You have already thanked comment #{comment_number}.")
+            await credit_thanks(tx.exchange, excerpt, comment.author_id, now)
+            return await _card_context(tx, comment.id, excerpt)
 
     async def list_comments(
         self,

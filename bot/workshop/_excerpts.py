@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.errors import WrongState
+from bot.exchange import book_posted, check_can_post
 from bot.linespec import parse_line_spec
 from bot.models import Actor, Excerpt, ExcerptStatus, ExcerptSummary, PostedMessage, Viewer
 from bot.storage import Store
@@ -52,6 +53,12 @@ class ExcerptService:
         clean_title, warning = self.check_details(title, content_warning)
         return clean_title, parse_excerpt_text(text), warning
 
+    async def check_credits(self, guild_id: int, author: Actor) -> None:
+        """Refuse early (``NotEnoughCredits``) an author who can't pay for a new excerpt,
+        before anything is shown in the channel; :meth:`create_excerpt` checks again."""
+        async with self.db.transaction() as tx:
+            await check_can_post(tx.exchange, guild_id, author.id, self._now())
+
     async def create_excerpt(
         self,
         *,
@@ -62,8 +69,10 @@ class ExcerptService:
         lines: Sequence[str],
         content_warning: str | None,
     ) -> Excerpt:
-        """Store a validated excerpt, not yet visible: :meth:`mark_posted` makes it live."""
+        """Store a validated excerpt, not yet visible: :meth:`mark_posted` makes it live.
+        With the exchange on, refused (``NotEnoughCredits``) when the author can't pay."""
         async with self.db.transaction() as tx:
+            await check_can_post(tx.exchange, guild_id, author.id, self._now())
             return await tx.excerpts.insert_excerpt(
                 guild_id=guild_id,
                 title=title,
@@ -81,6 +90,15 @@ class ExcerptService:
     ) -> None:
         async with self.db.transaction() as tx:
             await tx.excerpts.mark_posted(excerpt.id, excerpt.revision, thread_id, messages)
+            if excerpt.revision == 1:  # a new excerpt (revisions are free)
+                await book_posted(
+                    tx.exchange,
+                    guild_id=excerpt.guild_id,
+                    excerpt_id=excerpt.id,
+                    excerpt_number=excerpt.number,
+                    author_id=excerpt.author_id,
+                    now=self._now(),
+                )
 
     async def discard_unposted(self, excerpt: Excerpt) -> None:
         async with self.db.transaction() as tx:
@@ -206,6 +224,7 @@ class ExcerptService:
             if excerpt.status is wanted:
                 raise WrongState(f"Excerpt #{number} is already {wanted.value}.")
             await tx.excerpts.set_status(excerpt.id, wanted, self._now())
+            await tx.exchange.set_closed(excerpt.id, not open_)
         return excerpt
 
     async def check_can_delete_excerpt(self, guild_id: int, number: int, member: Actor) -> Excerpt:
@@ -221,6 +240,7 @@ class ExcerptService:
             )
             require_manager(member, excerpt, "delete")
             await tx.excerpts.delete_excerpt(excerpt.id, self._now())
+            await tx.exchange.dequeue(excerpt.id)
         return excerpt
 
     async def check_can_revise(self, guild_id: int, number: int, member: Actor) -> Excerpt:

@@ -79,6 +79,7 @@ class RevisionOutcome:
     # lines of the messages already in the thread, which need not be sent again.
     reposting: bool = False
     already_posted: tuple[tuple[int, int], ...] = ()
+    applied: tuple[int, ...] = ()  # numbers of the comments whose suggestion went in
 
 
 @dataclass(frozen=True, slots=True)

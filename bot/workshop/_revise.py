@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.errors import InvalidInput, WrongState
-from bot.models import Actor, Anchor, AnchorState, Comment, Excerpt, Line
+from bot.models import Actor, Anchor, AnchorState, Comment, CommentStatus, Excerpt, Line
 from bot.reanchor import (
     LineMap,
     Relocation,
@@ -22,7 +22,8 @@ from bot.reanchor import (
     relocate,
     summarize,
 )
-from bot.storage import Store
+from bot.storage import Session, Store
+from bot.suggestions import anchor_on, applied_by_hand
 from bot.text import count_words
 from bot.workshop._records import CommentMove, RevisionOutcome
 from bot.workshop._validation import require_author, require_live, require_thread_writer, seen_by
@@ -39,6 +40,9 @@ class RevisionPlan:
     new_lines: list[str]
     line_map: LineMap
     planned: _Planned
+    # Comments whose suggestion this revision puts in (applied by hand or by /excerpt
+    # apply); their planned anchor is on the replacement words.
+    applied: frozenset[int] = field(default_factory=frozenset)
 
 
 async def plan_revision(
@@ -67,14 +71,16 @@ async def plan_revision(
                 f"That text is the same as revision {excerpt.revision}; nothing to revise."
             )
         carried = await session.comments.comments_to_carry(excerpt.id)
-    line_map, planned = await asyncio.to_thread(_plan_relocations, old_lines, new_lines, carried)
+    line_map, planned, applied = await asyncio.to_thread(
+        _plan_relocations, old_lines, new_lines, carried
+    )
     # Comments written while we were planning are planned in the worker too,
     # before taking the write lock: nothing is relocated on the event loop.
     async with db.read() as session:
         late = _unplanned(await session.comments.comments_to_carry(excerpt.id), planned)
     if late:
         planned.update(await asyncio.to_thread(_relocate_each, line_map, late))
-    return RevisionPlan(excerpt, new_lines, line_map, planned)
+    return RevisionPlan(excerpt, new_lines, line_map, planned, frozenset(applied))
 
 
 async def apply_revision(
@@ -114,14 +120,34 @@ async def apply_revision(
             ],
             stamp,
         )
+        applied = [
+            comment
+            for comment, _moved in moves
+            if comment.id in plan.applied and comment.status is CommentStatus.OPEN
+        ]
+        await record_applied(tx, applied, excerpt.author_id, revision, stamp)
         updated = await tx.excerpts.get_excerpt(guild_id, number)
     assert updated is not None
     return updated, moves
 
 
+async def record_applied(
+    tx: Session, comments: Sequence[Comment], applied_by_id: int, revision: int, now: datetime
+) -> None:
+    """The one place a comment becomes applied (its suggestion is in ``revision``), inside
+    the revision's transaction: resolved by the author, with when and where."""
+    if comments:
+        await tx.comments.mark_applied([c.id for c in comments], applied_by_id, revision, now)
+
+
 def revision_outcome(updated: Excerpt, plan: RevisionPlan, moves: list[_Move]) -> RevisionOutcome:
     """What the revision did: counts per anchor state and the comments that moved."""
     states = [moved.state for _comment, moved in moves]
+    applied = sorted(
+        comment.number
+        for comment, _moved in moves
+        if comment.id in plan.applied and comment.status is CommentStatus.OPEN
+    )
     return RevisionOutcome(
         excerpt=updated,
         summary=summarize(plan.line_map),
@@ -136,14 +162,41 @@ def revision_outcome(updated: Excerpt, plan: RevisionPlan, moves: list[_Move]) -
             for comment, moved in sorted(moves, key=lambda pair: pair[0].number)
             if moved.state is not AnchorState.ANCHORED
         ),
+        applied=tuple(applied),
     )
 
 
 def _plan_relocations(
     old_lines: Sequence[str], new_lines: Sequence[str], comments: Sequence[Comment]
-) -> tuple[LineMap, _Planned]:
+) -> tuple[LineMap, _Planned, set[int]]:
+    """The line map, each comment's new place, and the suggestions applied by hand (their
+    comments planned onto the replacement words)."""
     line_map = build_line_map(old_lines, new_lines)
-    return line_map, _relocate_each(line_map, comments)
+    planned = _relocate_each(line_map, comments)
+    by_hand = applied_by_hand(line_map, comments)
+    for comment in comments:
+        if comment.id in by_hand:
+            line, start = by_hand[comment.id]
+            planned[comment.id] = (
+                comment.anchor,
+                applied_relocation(new_lines, comment, planned[comment.id][1], line, start),
+            )
+    return line_map, planned, set(by_hand)
+
+
+def applied_relocation(
+    new_lines: Sequence[str], comment: Comment, moved: Relocation, line: int, start: int
+) -> Relocation:
+    """Where an applied suggestion's comment goes: on its replacement words at ``start``
+    of ``line``, within the lines it was relocated to when they hold that line."""
+    assert comment.suggestion is not None
+    base = moved.anchor
+    if moved.state is AnchorState.OUTDATED or not base.line_start <= line <= base.line_end:
+        base = Anchor(line, line)
+    anchor = anchor_on(new_lines, base, line, start, comment.suggestion)
+    old = comment.anchor
+    same_lines = (old.line_start, old.line_end) == (anchor.line_start, anchor.line_end)
+    return Relocation(anchor, AnchorState.ANCHORED if same_lines else AnchorState.MOVED, 1.0)
 
 
 def _relocate_each(line_map: LineMap, comments: Sequence[Comment]) -> _Planned:

@@ -34,6 +34,7 @@ def low_variable_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # Rendering 33,000 comments takes seconds on a busy machine: more than SimCord's 5 s default.
+@pytest.mark.sqlite_only  # about SQLite's bound-variable limit
 @pytest.mark.simcord(settle_timeout=60)
 async def test_a_huge_excerpt_lists_and_exports_under_the_stock_variable_limit(
     simcord_env, server, restart, low_variable_limit

@@ -147,7 +147,12 @@ async def test_docx_digest_has_real_comments_on_the_right_words(simcord_env, ser
     thread = await post_scene(simcord_env, server)
     await workshop_feedback(server, thread)
     result = await server.reader.slash(
-        server.channel, "digest excerpt", excerpt="1", format="docx", include_resolved=True
+        server.channel,
+        "digest excerpt",
+        excerpt="1",
+        format="docx",
+        include_resolved=True,
+        suggestions="comments",  # tracked changes: see tests/e2e/test_word_round_trip.py
     )
     filename, content = await digest_file(result)
     assert filename == "the-keeper.docx"

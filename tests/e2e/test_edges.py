@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 from typing import Any
 
 import docx
 
-from tests.helpers import SCENE, expect_refusal, post_scene
+from tests.helpers import SCENE, expect_refusal, post_scene, rows
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -18,8 +17,8 @@ async def digest_text(member: Any, channel: Any, **options: Any) -> str:
     return (await result.response.attachments[0].read()).decode("utf-8")
 
 
-async def digest_docx(member: Any, channel: Any) -> docx.document.Document:
-    result = await member.slash(channel, "digest excerpt", excerpt="1", format="docx")
+async def digest_docx(member: Any, channel: Any, **options: Any) -> docx.document.Document:
+    result = await member.slash(channel, "digest excerpt", excerpt="1", format="docx", **options)
     return docx.Document(io.BytesIO(await result.response.attachments[0].read()))
 
 
@@ -59,20 +58,21 @@ async def test_a_suggestion_applied_by_hand_keeps_its_original_phrase(simcord_en
         quote="went to make tea",
         suggestion="brewed the tea",
     )
-    await server.author.slash(
+    revised = await server.author.slash(
         thread, "excerpt revise", excerpt="1", file=("v2.txt", APPLIED.encode())
     )
-    with sqlite3.connect(db_path) as conn:
-        quote, origin_quote = conn.execute("SELECT quote, origin_quote FROM comments").fetchone()
+    assert "1 suggestion applied (#1)." in revised.response.content
+    [(quote, origin_quote)] = rows(db_path, "SELECT quote, origin_quote FROM comments")
     assert (quote, origin_quote) == ("brewed the tea", "went to make tea")
 
-    markdown = await digest_text(server.author, thread)
-    assert "Suggestion: went to make tea → brewed the tea" in markdown
-    html = await digest_text(server.author, thread, format="html")
+    # Applied by hand, it is resolved: digests that list resolved comments show it so.
+    markdown = await digest_text(server.author, thread, include_resolved=True)
+    assert "Suggestion: went to make tea → brewed the tea (applied in revision 2)" in markdown
+    html = await digest_text(server.author, thread, format="html", include_resolved=True)
     assert "<del><bdi>went to make tea</bdi></del>" in html
-    assert "<ins><bdi>brewed the tea</bdi></ins>" in html
-    assert "Suggestion: went to make tea → brewed the tea" in docx_text(
-        await digest_docx(server.author, thread)
+    assert "<ins><bdi>brewed the tea</bdi></ins> (applied in revision 2)" in html
+    assert "Suggestion: went to make tea → brewed the tea (applied in revision 2)" in docx_text(
+        await digest_docx(server.author, thread, include_resolved=True)
     )
 
 
@@ -142,10 +142,7 @@ async def test_line_labels_as_the_bot_writes_them_are_accepted(simcord_env, serv
     for spec in ("L2", "#3", "L1-L2", "lines 3–4"):
         result = await server.reader.slash(thread, "comment add", line=spec, text="Noted.")
         assert not result.ephemeral, result.response.content
-    with sqlite3.connect(db_path) as conn:
-        ranges = conn.execute(
-            "SELECT line_start, line_end FROM comments ORDER BY number"
-        ).fetchall()
+    ranges = rows(db_path, "SELECT line_start, line_end FROM comments ORDER BY number")
     assert ranges == [(2, 2), (3, 3), (1, 2), (3, 4)]
     shown = await server.reader.slash(server.channel, "excerpt show", excerpt="1", lines="L2-3")
     assert "`2`" in shown.response.embeds[0].description

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import SCENE, expect_refusal, post_scene, rows
+from tests.helpers import SCENE, count, expect_refusal, post_scene, rows
 
 REVISED = (
     "Fog had settled on the island before dawn.\n\n"
@@ -77,8 +76,7 @@ async def test_only_the_author_revises_and_same_text_is_refused(simcord_env, ser
         thread, "excerpt revise", excerpt="1", file=("v2.txt", SCENE.encode())
     )
     expect_refusal(simcord_env, same, "same as revision 1")
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT MAX(number) FROM revisions").fetchone()[0] == 1
+    assert count(db_path, "SELECT MAX(number) FROM revisions") == 1
 
 
 async def test_revise_by_paste(simcord_env, server):

@@ -4,7 +4,6 @@ elsewhere are said there too. Every check reads the thread as a reader sees it."
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import discord
 import pytest
 
 from bot.ui.comments import COMMENT_COLOUR, RESOLVED_COLOUR
-from tests.helpers import SCENE, Server, post_scene, rows
+from tests.helpers import SCENE, Server, count, post_scene, rows
 
 
 def seen(thread: Any, reader: Any) -> list[discord.Message]:
@@ -184,10 +183,7 @@ async def test_a_refused_card_edit_keeps_the_action_and_says_so(
     for result in (edited, resolved):
         [note] = [m for m in result.followups if m.ephemeral]
         assert "couldn't update the excerpt's thread" in note.content
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT text, status FROM comments").fetchall() == [
-            ("New.", "resolved")
-        ]
+    assert rows(db_path, "SELECT text, status FROM comments") == [("New.", "resolved")]
 
 
 async def test_a_deleted_thread_still_lets_comments_change(
@@ -200,8 +196,7 @@ async def test_a_deleted_thread_still_lets_comments_change(
     deleted = await server.reader.slash(server.channel, "comment delete", comment="1")
     assert "were deleted" in deleted.response.content
     assert "couldn't update" in deleted.followups[0].content
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM comments").fetchone()[0] == 0
+    assert count(db_path, "SELECT COUNT(*) FROM comments") == 0
 
 
 async def test_a_revision_edits_no_card(simcord_env: Any, server: Server) -> None:

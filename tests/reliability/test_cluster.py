@@ -22,7 +22,7 @@ import simcord
 
 from bot import create_bot
 from bot.models import Actor
-from bot.storage import Database
+from bot.storage import store_for
 from bot.ui.client import MarginaliaBot
 from tests.helpers import rows
 
@@ -85,7 +85,7 @@ def migrated(target: Any) -> Any:
     not both create a fresh file's tables; PostgreSQL's migrations take a lock anyway)."""
 
     async def migrate() -> None:
-        store = Database(target)
+        store = store_for(target)
         await store.open()
         await store.close()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import sqlite3
 import time
 import zipfile
 from pathlib import Path
@@ -201,11 +200,9 @@ async def test_a_revision_of_backslashes_is_posted_not_looped_on(
             thread, "excerpt revise", excerpt="1", file=("v2.txt", text.encode())
         )
     assert result.response is not None and "Posted in" in result.response.content
-    with sqlite3.connect(db_path) as conn:
-        lines = [
-            row[0]
-            for row in conn.execute("SELECT text FROM lines WHERE revision = 2 ORDER BY number")
-        ]
+    lines = [
+        row[0] for row in rows(db_path, "SELECT text FROM lines WHERE revision = 2 ORDER BY number")
+    ]
     assert lines == ["\\" * 2_100, "The rest."]
     lag.assert_no_stall()
 
@@ -223,10 +220,9 @@ async def test_a_revision_from_word_says_how_many_tracked_changes_it_accepted(
         thread, "excerpt revise", excerpt="1", file=("v2.docx", docx_of(body))
     )
     assert any("1 tracked change was read as accepted" in f.content for f in result.followups)
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT text FROM lines WHERE revision = 2").fetchall() == [
-            ("The keeper counted the gulls at dawn.",)
-        ]
+    assert rows(db_path, "SELECT text FROM lines WHERE revision = 2") == [
+        ("The keeper counted the gulls at dawn.",)
+    ]
 
 
 async def test_the_loop_lag_probe_catches_a_blocking_callback() -> None:

@@ -47,6 +47,7 @@ async def test_transaction_rolls_back_on_error(workshop):
     assert [tuple(row) for row in rows] == [(0,)]
 
 
+@pytest.mark.sqlite_only  # SQLite's online backup of the file; PostgreSQL uses pg_dump
 async def test_backup_is_a_consistent_copy(workshop, tmp_path):
     number = await posted(workshop)
     await workshop.comments.add_comment(

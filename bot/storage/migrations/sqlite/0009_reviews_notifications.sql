@@ -1,0 +1,1 @@
+-- Placeholder for reviews and notifications' migration (issue 16); replaced when merged.
