@@ -302,8 +302,10 @@ class SqliteExchange:
         """Change R for an excerpt; it leaves the queue at 3 and comes back below."""
         change_received = """
             UPDATE exchange_excerpts
-            SET critiques = critiques + ?1, base = base + 10000 * ?1,
-                queued = CASE WHEN critiques + ?1 < 3 AND closed = 0 THEN 1 ELSE 0 END
+            SET critiques = critiques + CAST(?1 AS INTEGER),
+                base = base + 10000 * CAST(?1 AS INTEGER),
+                queued = CASE WHEN critiques + CAST(?1 AS INTEGER) < 3 AND closed = 0
+                    THEN 1 ELSE 0 END
             WHERE excerpt_id = ?2
         """
         await self._conn.execute(change_received, (delta, excerpt_id))
@@ -344,8 +346,8 @@ class SqliteExchange:
 
     async def set_closed(self, excerpt_id: int, closed: bool) -> None:
         set_closed = """
-            UPDATE exchange_excerpts SET closed = ?1,
-                queued = CASE WHEN critiques < 3 AND ?1 = 0 THEN 1 ELSE 0 END
+            UPDATE exchange_excerpts SET closed = CAST(?1 AS INTEGER),
+                queued = CASE WHEN critiques < 3 AND CAST(?1 AS INTEGER) = 0 THEN 1 ELSE 0 END
             WHERE excerpt_id = ?2
         """
         await self._conn.execute(set_closed, (int(closed), excerpt_id))
