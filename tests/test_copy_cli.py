@@ -4,10 +4,7 @@ database, or one line and nothing written."""
 from __future__ import annotations
 
 import hashlib
-import itertools
-import os
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,24 +19,9 @@ from bot.prompts import PromptService
 from bot.storage import Database, known_version, store_for
 from bot.workshop import Workshop
 from tests.helpers import Clock
-from tests.postgres_server import PostgresServer, _admin, postgres_rows, run_sync, with_database
+from tests.postgres_server import postgres_rows, run_sync, with_database
 
-_names = itertools.count(1)
 START = datetime(2026, 3, 28, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def empty_postgres(postgres_server: PostgresServer | None) -> Iterator[str]:
-    """An empty PostgreSQL database (no schema at all), dropped after the test."""
-    if postgres_server is None:
-        pytest.skip("PostgreSQL unavailable")
-    name = f"marginalia_copy_{os.getpid()}_{next(_names)}"
-    admin = postgres_server.admin_url
-    run_sync(lambda: _admin(admin, f'CREATE DATABASE "{name}"'))
-    try:
-        yield with_database(admin, name)
-    finally:
-        run_sync(lambda: _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def workshop_database(path: Path) -> None:

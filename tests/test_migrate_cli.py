@@ -11,6 +11,7 @@ import pytest
 from bot.__main__ import main as bot_main
 from bot.storage import DatabaseLock, known_version
 from bot.storage.database import load_migrations
+from tests.helpers import rows
 
 
 def older_database(path: Path, version: int) -> None:
@@ -125,3 +126,42 @@ def test_a_server_that_is_down_is_one_line(capsys):
     line = one_line(capsys)
     assert "cannot reach PostgreSQL at" in line and "is the server running?" in line
     assert "secret" not in line
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+
+def test_an_empty_postgresql_database_is_brought_up_to_date(empty_postgres, capsys):
+    newest = postgres_newest()
+    assert bot_main(["migrate", "--database", empty_postgres]) == 0
+    assert capsys.readouterr().out.strip().endswith(f": schema 0 → {newest}")
+    assert bot_main(["migrate", "--database", empty_postgres]) == 0
+    assert capsys.readouterr().out.strip().endswith(f": already at {newest}")
+
+
+def test_the_configured_postgresql_url_is_the_default(empty_postgres, capsys, monkeypatch):
+    monkeypatch.setenv("MARGINALIA_DATABASE_URL", empty_postgres)
+    assert bot_main(["migrate"]) == 0
+    assert f"schema 0 → {postgres_newest()}" in capsys.readouterr().out
+
+
+def test_a_newer_postgresql_database_is_one_line_and_left_alone(postgres_url, capsys):
+    rows(postgres_url, "INSERT INTO schema_migrations VALUES (99, 'future', 'later')")
+    before = rows(postgres_url, "SELECT version FROM schema_migrations ORDER BY version")
+    assert bot_main(["migrate", "--database", postgres_url]) == 2
+    assert "newer Marginalia (schema 99" in one_line(capsys)
+    assert rows(postgres_url, "SELECT version FROM schema_migrations ORDER BY version") == before
+
+
+def test_another_applications_postgresql_database_is_left_alone(empty_postgres, capsys):
+    rows(empty_postgres, "CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    assert bot_main(["migrate", "--database", empty_postgres]) == 2
+    assert "not Marginalia's" in one_line(capsys)
+    tables = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+    assert rows(empty_postgres, tables) == [(1,)]
+
+
+def postgres_newest() -> int:
+    from bot.storage.postgres import newest_known
+
+    return newest_known()

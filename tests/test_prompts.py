@@ -416,7 +416,7 @@ async def test_overlapping_shard_sets_still_claim_a_day_once(service, clock):
     guilds = [guild_on_shard(shard, n=n) for shard in range(4) for n in (1, 2, 3)]
     for guild in guilds:
         await london_at_nine(service, guild)
-    other_db = Database(service.db.path)
+    other_db = store_for(target_of(service))
     await other_db.open()
     try:
         # By mistake both processes were given shard 1.
