@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench import dataset
 from bench.measure import percentile
@@ -114,7 +115,7 @@ async def fresh_pg(admin_url: str, purpose: str) -> str:
 
 
 async def drop_pg(admin_url: str, url: str) -> None:
-    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    name = urlsplit(url).path.lstrip("/")
     await admin(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -394,7 +395,9 @@ def _ms(samples: list[float]) -> str:
     return f"{statistics.median(samples):.2f} / {percentile(samples, 0.99):.2f} ms"
 
 
-async def _measure(admin_url: str, options: argparse.Namespace, report: Report) -> list[Figure]:
+async def _measure(
+    admin_url: str, options: argparse.Namespace, report: Report, folder: str
+) -> list[Figure]:
     size = dataset.size_name(dataset.parse_size(options.size))
     p1 = Figure(f"P1 /comment add own time p50 / p99 ({size} comments)", "PG p99 <= 10 ms")
     p2 = Figure("P2 store inserts / raw single-row INSERT", f">= {P2_RAW_TARGET}x")
@@ -402,55 +405,48 @@ async def _measure(admin_url: str, options: argparse.Namespace, report: Report) 
     tick = Figure(f"scheduler tick, {SERVERS:,} servers, {DUE} due (median / max)", "<= 50 ms both")
     start = Figure(f"start-up to ready ({size} comments)", "<= 1.5 s both")
     figures = [p1, p2, p2w, tick, start]
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_db, shape = dataset.prepared(dataset.parse_size(options.size), Path(folder), report)
-        pg_db = await pg_copy_of(
-            admin_url, dataset.migrated_file(shape.comments, report), size, report
-        )
-        big = {"SQLite": str(sqlite_db), "PostgreSQL": pg_db}
-        try:
-            for backend, target in big.items():
-                own = await comment_add(target, shape, options.samples)
-                p1.values[backend] = _ms(own)
-                p1.ok[backend] = (
-                    percentile(own, 0.99) <= P1_TARGET_MS if backend != "SQLite" else None
-                )
-                report(f"P1 {backend}: {p1.values[backend]} over {len(own)} samples")
-            for backend, target in big.items():
-                seconds = await asyncio.to_thread(startup, target)
-                start.values[backend] = f"{seconds:.2f} s"
-                start.ok[backend] = seconds <= STARTUP_TARGET_S
-                report(f"start-up {backend}: {seconds:.2f} s")
-        finally:
-            await drop_pg(admin_url, pg_db)
-        fresh = {
-            "SQLite": str(Path(folder) / "p2.db"),
-            "PostgreSQL": await fresh_pg(admin_url, "p2"),
-        }
-        ticks = {
-            "SQLite": str(Path(folder) / "tick.db"),
-            "PostgreSQL": await fresh_pg(admin_url, "tick"),
-        }
-        try:
-            for backend in BACKENDS:
-                rates = await inserts(fresh[backend], options.inserts)
-                ratio, scale = rates["store"] / rates["raw"], rates["eight"] / rates["store"]
-                p2.values[backend] = (
-                    f"{ratio:.2f}x ({rates['store']:,.0f} vs {rates['raw']:,.0f}/s)"
-                )
-                p2.ok[backend] = ratio >= P2_RAW_TARGET
-                p2w.values[backend] = f"{scale:.2f}x ({rates['eight']:,.0f}/s)"
-                p2w.ok[backend] = scale >= P2_WRITERS_TARGET if backend != "SQLite" else None
-                report(
-                    f"P2 {backend}: {p2.values[backend]}; {WRITERS} writers {p2w.values[backend]}"
-                )
-                samples = await scheduler_tick(ticks[backend])
-                tick.values[backend] = f"{statistics.median(samples):.1f} / {max(samples):.1f} ms"
-                tick.ok[backend] = max(samples) <= TICK_TARGET_MS
-                report(f"tick {backend}: {tick.values[backend]}")
-        finally:
-            await drop_pg(admin_url, fresh["PostgreSQL"])
-            await drop_pg(admin_url, ticks["PostgreSQL"])
+    comments = dataset.parse_size(options.size)
+    sqlite_db, shape = await asyncio.to_thread(dataset.prepared, comments, Path(folder), report)
+    source = dataset.migrated_file(comments, report)  # cached by now
+    pg_db = await pg_copy_of(admin_url, source, size, report)
+    big = {"SQLite": str(sqlite_db), "PostgreSQL": pg_db}
+    try:
+        for backend, target in big.items():
+            own = await comment_add(target, shape, options.samples)
+            p1.values[backend] = _ms(own)
+            p1.ok[backend] = percentile(own, 0.99) <= P1_TARGET_MS if backend != "SQLite" else None
+            report(f"P1 {backend}: {p1.values[backend]} over {len(own)} samples")
+        for backend, target in big.items():
+            seconds = await asyncio.to_thread(startup, target)
+            start.values[backend] = f"{seconds:.2f} s"
+            start.ok[backend] = seconds <= STARTUP_TARGET_S
+            report(f"start-up {backend}: {seconds:.2f} s")
+    finally:
+        await drop_pg(admin_url, pg_db)
+    fresh = {
+        "SQLite": str(Path(folder) / "p2.db"),
+        "PostgreSQL": await fresh_pg(admin_url, "p2"),
+    }
+    ticks = {
+        "SQLite": str(Path(folder) / "tick.db"),
+        "PostgreSQL": await fresh_pg(admin_url, "tick"),
+    }
+    try:
+        for backend in BACKENDS:
+            rates = await inserts(fresh[backend], options.inserts)
+            ratio, scale = rates["store"] / rates["raw"], rates["eight"] / rates["store"]
+            p2.values[backend] = f"{ratio:.2f}x ({rates['store']:,.0f} vs {rates['raw']:,.0f}/s)"
+            p2.ok[backend] = ratio >= P2_RAW_TARGET
+            p2w.values[backend] = f"{scale:.2f}x ({rates['eight']:,.0f}/s)"
+            p2w.ok[backend] = scale >= P2_WRITERS_TARGET if backend != "SQLite" else None
+            report(f"P2 {backend}: {p2.values[backend]}; {WRITERS} writers {p2w.values[backend]}")
+            samples = await scheduler_tick(ticks[backend])
+            tick.values[backend] = f"{statistics.median(samples):.1f} / {max(samples):.1f} ms"
+            tick.ok[backend] = max(samples) <= TICK_TARGET_MS
+            report(f"tick {backend}: {tick.values[backend]}")
+    finally:
+        await drop_pg(admin_url, fresh["PostgreSQL"])
+        await drop_pg(admin_url, ticks["PostgreSQL"])
     return figures
 
 
@@ -475,8 +471,11 @@ def table(figures: list[Figure]) -> list[str]:
 
 def run(report: Report = print, argv: list[str] | None = None) -> None:
     options = parse(argv)
-    with bench_postgres(options.postgres, report) as admin_url:
-        figures = asyncio.run(_measure(admin_url, options, report))
+    with (
+        bench_postgres(options.postgres, report) as admin_url,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        figures = asyncio.run(_measure(admin_url, options, report, folder))
     for line in table(figures):
         report(line)
 

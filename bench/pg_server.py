@@ -9,7 +9,6 @@ databases (the generated 1M-comment one, as a template) stay for the next run.
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import os
 import shutil
@@ -79,6 +78,13 @@ def bench_postgres(url: str | None, report: Report) -> Iterator[str]:
     folder.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
+        reachable = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w", str(folder)])
+        if reachable.returncode != 0:
+            raise RuntimeError(
+                f"the postgres user cannot reach {folder} (a folder under /root?): set "
+                "MARGINALIA_BENCH_CACHE to a folder it can reach, or MARGINALIA_BENCH_POSTGRES "
+                "to a server"
+            )
     folder.chmod(0o700)
     if not (data / "PG_VERSION").exists():
         subprocess.run(
@@ -117,7 +123,3 @@ def bench_postgres(url: str | None, report: Report) -> Iterator[str]:
             check=False,
             capture_output=True,
         )
-
-
-def run_sync(work: Any) -> Any:
-    return asyncio.run(work)
