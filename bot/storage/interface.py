@@ -13,7 +13,7 @@ over the table-group modules (``SqliteExcerpts``, ``SqliteComments``, ...).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -327,6 +327,12 @@ class PromptStore(Protocol):
         self, guild_id: int, *, next_due: datetime, last_local_date: date | None, now: datetime
     ) -> None: ...
 
+    async def advance_schedules(
+        self, moves: Sequence[tuple[int, datetime, date | None]], now: datetime
+    ) -> None:
+        """advance_schedule for many servers: (guild_id, next_due, last_local_date) each."""
+        ...
+
     async def set_paused(
         self, guild_id: int, *, paused: bool, next_due: datetime, now: datetime
     ) -> None: ...
@@ -361,6 +367,16 @@ class PromptStore(Protocol):
 
     async def record_use(self, guild_id: int, prompt_key: str, now: datetime) -> None: ...
 
+    async def record_uses(self, uses: Sequence[tuple[int, str]], now: datetime) -> None: ...
+
+    async def server_prompts_of(
+        self, guild_ids: Collection[int]
+    ) -> dict[int, list[ServerPrompt]]: ...
+
+    async def history_of(self, guild_ids: Collection[int]) -> dict[int, list[str]]:
+        """Each server's used prompt keys of its current cycle, oldest first."""
+        ...
+
     async def forget_use(self, guild_id: int, prompt_key: str) -> None: ...
 
     async def claim_day(
@@ -371,6 +387,7 @@ class PromptStore(Protocol):
         channel_id: int,
         role_id: int | None,
         now: datetime,
+        prompt: tuple[str, str] | None = None,
     ) -> int | None:
         """Claim a server's local date for its daily post; None if it was already claimed.
 
