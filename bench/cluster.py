@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -211,6 +212,7 @@ async def _store_insert(store: Any, guild: int, excerpt_id: int, index: int) -> 
         )
 
 
+_RAW_GUILDS = itertools.count(8_000_000, 1_000)  # raw rows never collide across rounds
 _RAW_INSERT = (
     "INSERT INTO comments (guild_id, number, excerpt_id, author_id, author_name, text,"
     " line_start, line_end, revision, origin_revision, origin_line_start, origin_line_end,"
@@ -286,12 +288,12 @@ async def inserts(target: str, count: int) -> dict[str, float]:
         eight = per_writer * WRITERS / (time.perf_counter() - started)
     finally:
         await store.close()
-    raw = await _raw_rate(target, pairs[0][0] + 100, pairs[0][1], count)
+    raw = await _raw_rate(target, next(_RAW_GUILDS), pairs[0][1], count)
     result = {"store": one, "raw": raw, "eight": eight}
     if target.startswith("postgresql://"):
         # The machine's own ceiling: raw inserts on 8 connections at once.
         result["raw_eight"] = await _raw_rate(
-            target, pairs[0][0] + 200, pairs[0][1], count, WRITERS
+            target, next(_RAW_GUILDS), pairs[0][1], count, WRITERS
         )
     return result
 
