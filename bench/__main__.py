@@ -18,6 +18,7 @@ SUITES = (
     "exchange",
     "notify",
     "suggestions",
+    "cluster",
 )
 
 

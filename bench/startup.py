@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 
-async def measure(database: Path) -> dict[str, float]:
+async def measure(database: Path | str) -> dict[str, float]:
     started = time.perf_counter()
     # Imported here so their cost counts toward start-up.
     import simcord
@@ -41,7 +41,10 @@ async def measure(database: Path) -> dict[str, float]:
     }
 
 
-def database_size_mb(database: Path) -> float:
+def database_size_mb(database: Path | str) -> float:
+    """The SQLite file's size; NaN for a PostgreSQL URL (the server keeps the data)."""
+    if str(database).startswith(("postgresql://", "postgres://")):
+        return float("nan")
     return os.path.getsize(database) / 2**20
 
 
@@ -54,5 +57,7 @@ def describe(figures: dict[str, float]) -> str:
 
 
 if __name__ == "__main__":
-    figures = asyncio.run(measure(Path(sys.argv[1])))
+    target = sys.argv[1]
+    is_url = target.startswith(("postgresql://", "postgres://"))
+    figures = asyncio.run(measure(target if is_url else Path(target)))
     print(json.dumps(figures) if "--json" in sys.argv[2:] else describe(figures))

@@ -17,6 +17,6 @@ def create_bot(**settings: Any) -> MarginaliaBot:
     """
     # Imported here: the core stays importable (CLI, tools) without loading discord.py.
     from bot.config import read_environment, settings_from
-    from bot.ui.client import MarginaliaBot
+    from bot.ui.client import build_bot
 
-    return MarginaliaBot(settings_from(read_environment(), settings, need_token=False))
+    return build_bot(settings_from(read_environment(), settings, need_token=False))

@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.backup_cli import add_backup_command
 
     add_backup_command(commands)
+    from bot.migrate_cli import add_parser as add_migrate_parser
+
+    add_migrate_parser(commands)
+    from bot.copy_cli import add_parser as add_copy_parser
+
+    add_copy_parser(commands)
     return parser
 
 
@@ -99,6 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.backup_cli import run_backup_command
 
         return run_backup_command(args)
+    if args.command == "migrate":
+        from bot.migrate_cli import run as run_migrate
+
+        return run_migrate(args)
+    if args.command == "copy":
+        from bot.copy_cli import run as run_copy
+
+        return run_copy(args)
     return 2
 
 

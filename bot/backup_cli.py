@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.config import ConfigError, read_environment, settings_from
+from bot.config import ConfigError
+from bot.db_target import TargetError, pg_dump_command, resolve_target
 from bot.formatting import file_size
 from bot.storage import side_files
 
@@ -69,10 +70,9 @@ def add_backup_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     parser.add_argument(
         "--database",
-        type=Path,
         metavar="DB",
         help="the database to copy (default: MARGINALIA_DATABASE from .env, "
-        "else data/marginalia.db)",
+        "else data/marginalia.db); a PostgreSQL database is backed up with pg_dump",
     )
     parser.add_argument("--force", action="store_true", help="overwrite PATH if it already exists")
 
@@ -80,10 +80,18 @@ def add_backup_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def run_backup_command(args: argparse.Namespace) -> int:
     """Run ``backup`` from parsed arguments; prints one line, returns the exit code."""
     try:
-        source = args.database
-        if source is None:
-            source = settings_from(read_environment(), need_token=False).database
-        report = backup(source, args.path, force=args.force)
+        target = resolve_target(args.database)
+        if target.url is not None:
+            raise BackupError(
+                f"{target.shown} is a PostgreSQL database: back it up with pg_dump instead: "
+                f"{pg_dump_command(target.url, str(args.path))} (restore with pg_restore)",
+                EXIT_USAGE,
+            )
+        assert target.path is not None
+        report = backup(target.path, args.path, force=args.force)
+    except TargetError as error:
+        print(f"marginalia backup: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except (BackupError, ConfigError) as error:
         print(f"marginalia backup: {error}", file=sys.stderr)
         return error.exit_code if isinstance(error, BackupError) else EXIT_USAGE

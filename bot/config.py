@@ -16,6 +16,8 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from bot.models import ShardSet
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = ROOT / "data" / "marginalia.db"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -35,6 +37,7 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     sync_commands: bool = True
+    shards: ShardSet | None = None  # None: one process, Discord's own single shard
     # A postgresql:// URL: the bot then keeps its data there instead of the SQLite file.
     database_url: str | None = None
     database_pool_size: int = 10
@@ -86,6 +89,10 @@ def settings_from(
             f"use one of {', '.join(_LOG_LEVELS)}."
         )
     sync = overrides.pop("sync_commands", True)
+    shards = shard_set(
+        _setting(overrides, values, "shard_count", "MARGINALIA_SHARD_COUNT"),
+        _setting(overrides, values, "shard_ids", "MARGINALIA_SHARD_IDS"),
+    )
     if overrides:
         raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
     return Settings(
@@ -94,9 +101,64 @@ def settings_from(
         dev_guild_id=dev_guild,
         log_level=level.upper(),
         sync_commands=bool(sync),
+        shards=shards,
         database_url=database_url,
         database_pool_size=pool_size or 10,
     )
+
+
+def _setting(overrides: dict[str, Any], values: Mapping[str, str], key: str, name: str) -> str:
+    if key in overrides:
+        value = overrides.pop(key)
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple, range)):
+            return ",".join(str(part) for part in value)
+        return str(value)
+    return values.get(name, "")
+
+
+_SHARD_PART = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+def shard_set(count_text: str, ids_text: str) -> ShardSet | None:
+    """``MARGINALIA_SHARD_COUNT`` and ``MARGINALIA_SHARD_IDS`` (``0-3``, ``0,2,5-7``) as a
+    :class:`ShardSet`; None when neither is set. Ids default to every shard of the count."""
+    count_text, ids_text = count_text.strip(), ids_text.strip()
+    if not count_text:
+        if ids_text:
+            raise ConfigError(
+                f"MARGINALIA_SHARD_IDS={ids_text!r} needs MARGINALIA_SHARD_COUNT, the number "
+                "of shards across all processes."
+            )
+        return None
+    try:
+        count = int(count_text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ConfigError(
+            f"MARGINALIA_SHARD_COUNT={count_text!r} must be a whole number of shards, 1 or more."
+        )
+    if not ids_text:
+        return ShardSet(count, tuple(range(count)))
+    ids: set[int] = set()
+    for part in ids_text.split(","):
+        match = _SHARD_PART.fullmatch(part.strip())
+        if match is None or (match[2] is not None and int(match[2]) < int(match[1])):
+            raise ConfigError(
+                f"MARGINALIA_SHARD_IDS={ids_text!r} is not a list of shard ids: write ids and "
+                "ranges like 0-3 or 0,2,5-7."
+            )
+        first = int(match[1])
+        ids.update(range(first, int(match[2] or first) + 1))
+    outside = sorted(i for i in ids if i >= count)
+    if outside:
+        raise ConfigError(
+            f"MARGINALIA_SHARD_IDS={ids_text!r} names shard {outside[0]}, but "
+            f"MARGINALIA_SHARD_COUNT={count} has shards 0-{count - 1}."
+        )
+    return ShardSet(count, tuple(sorted(ids)))
 
 
 def _is_postgres_url(value: object) -> bool:

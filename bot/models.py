@@ -358,3 +358,18 @@ class Draft:
     suggestion: str | None
     revision: int
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ShardSet:
+    """The Discord shards one bot process runs: ``ids`` out of ``count``.
+
+    A server belongs to shard ``(guild_id >> 22) % count`` (Discord's rule), so the
+    processes of a cluster split the servers between them by their shard ids.
+    """
+
+    count: int
+    ids: tuple[int, ...]
+
+    def owns(self, guild_id: int) -> bool:
+        return (guild_id >> 22) % self.count in self.ids

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
-from bot.models import Failure, Schedule, ServerPrompt
+from bot.models import Failure, Schedule, ServerPrompt, ShardSet
 from bot.prompt_library import LibraryPrompt, choose_next, normalise_text, selection_seed
 from bot.schedule import (
     day_is_over,
@@ -37,6 +37,7 @@ from bot.schedule import (
     next_due,
     parse_local_time,
     parse_timezone,
+    upcoming,
 )
 from bot.storage import Session, Store
 from bot.workshop import clean_text, parse_number
@@ -94,15 +95,6 @@ def zone_of(schedule: Schedule) -> ZoneInfo:
     return ZoneInfo(schedule.time_zone)
 
 
-def upcoming(now: datetime, post_at: time, zone: ZoneInfo, last: date | None) -> datetime:
-    """The next post instant that is not in the past, for a schedule starting now."""
-    due = next_due(now, post_at, zone, last)
-    if due < now:
-        # Starting (or resuming) after today's time: today is skipped, not posted late.
-        due = next_due(now, post_at, zone, local_date(due, zone))
-    return due
-
-
 def effective_due(schedule: Schedule, zone: ZoneInfo, now: datetime) -> datetime:
     """When the scheduler will really post next, allowing for a day that ended unposted."""
     if day_is_over(now, schedule.next_due, zone):
@@ -128,8 +120,13 @@ class PromptService:
         database: Store,
         clock: Callable[[], datetime],
         library: Sequence[LibraryPrompt],
+        shards: ShardSet | None = None,
     ) -> None:
         self.db = database
+        # The servers whose daily prompts this process posts (None: all of them). Other
+        # processes of a cluster post the rest; an overlap is harmless, since a day is
+        # claimed by one conditional insert that only one transaction can win.
+        self.shards = shards
         self._now = clock
         self.library: tuple[LibraryPrompt, ...] = tuple(library)
         # A lower bound on the earliest active next_due, or None when unknown. Ticks before
@@ -277,72 +274,93 @@ class PromptService:
         """Claim every due server (up to ``limit``) for today's prompt, in one transaction.
 
         Only due rows are read, through the partial index on ``next_due_utc``, so a tick
-        costs the same whether 10 or 10,000 servers are waiting for a later hour.
+        costs the same whether 10 or 10,000 servers are waiting for a later hour. The
+        batch costs a handful of round trips plus one claim per server: every schedule
+        is moved on by one statement (which, on PostgreSQL, also locks the rows in the
+        due order), the servers' prompts and histories are read together.
         """
         now = self._now()
         if self._wake_at is not None and now < self._wake_at:
             return []
-        claims: list[Claim] = []
         self._wake_at = None
         async with self.db.transaction() as tx:
-            for schedule in await tx.prompts.due_schedules(now, limit):
-                claim = await self._claim_schedule(tx, schedule, now)
-                if claim is not None:
-                    claims.append(claim)
-            earliest = await tx.prompts.earliest_due()
+            days: list[tuple[Schedule, date]] = []
+            moves: list[tuple[int, datetime, date | None]] = []
+            for schedule in await tx.prompts.due_schedules(now, limit, self.shards):
+                try:
+                    zone = zone_of(schedule)
+                except (ZoneInfoNotFoundError, ValueError):
+                    await self._park_unknown_zone(tx, schedule, now)
+                    continue
+                due = effective_due(schedule, zone, now)
+                if not is_due(now, due):
+                    # The bot slept through a whole local day: skipped, not posted late.
+                    moves.append((schedule.guild_id, due, schedule.last_local_date))
+                    continue
+                day = local_date(due, zone)
+                moves.append((schedule.guild_id, next_due(now, schedule.post_time, zone, day), day))
+                days.append((schedule, day))
+            await tx.prompts.advance_schedules(moves, now)
+            claims = await self._claim_days(tx, days, now) if days else []
+            earliest = await tx.prompts.earliest_due(self.shards)
         self._wake_at = _NEVER if earliest is None else earliest
         return claims
 
-    async def _claim_schedule(self, tx: Session, schedule: Schedule, now: datetime) -> Claim | None:
-        try:
-            zone = zone_of(schedule)
-        except (ZoneInfoNotFoundError, ValueError):
-            await self._park_unknown_zone(tx, schedule, now)
-            return None
-        due = effective_due(schedule, zone, now)
-        if not is_due(now, due):
-            # The bot slept through a whole local day: that day is skipped, not posted late.
-            await tx.prompts.advance_schedule(
-                schedule.guild_id,
-                next_due=due,
-                last_local_date=schedule.last_local_date,
+    async def _claim_days(
+        self, tx: Session, days: list[tuple[Schedule, date]], now: datetime
+    ) -> list[Claim]:
+        """Pick each server's prompt, then claim its day with it: one conditional insert
+        that only one transaction can win, so a lost race never burns a prompt."""
+        guilds = [schedule.guild_id for schedule, _ in days]
+        own, history = (
+            await tx.prompts.server_prompts_of(guilds),
+            await tx.prompts.history_of(guilds),
+        )
+        claims: list[Claim] = []
+        uses: list[tuple[int, str]] = []
+        for schedule, day in days:
+            guild = schedule.guild_id
+            prompts, used = own.get(guild, []), history.get(guild, [])
+            pairs = [(p.key, p.text) for p in prompts]
+            picked = None
+            if pairs or self.library:
+                seed = selection_seed(guild, day)
+                picked = choose_next(
+                    pairs, self.library, set(used), seed, used[-1] if used else None
+                )
+            post_id = await tx.prompts.claim_day(
+                guild_id=guild,
+                local_date=day,
+                channel_id=schedule.channel_id,
+                role_id=schedule.role_id,
                 now=now,
+                prompt=picked[:2] if picked else None,
             )
-            return None
-        day = local_date(due, zone)
-        await tx.prompts.advance_schedule(
-            schedule.guild_id,
-            next_due=next_due(now, schedule.post_time, zone, day),
-            last_local_date=day,
-            now=now,
-        )
-        post_id = await tx.prompts.claim_day(
-            guild_id=schedule.guild_id,
-            local_date=day,
-            channel_id=schedule.channel_id,
-            role_id=schedule.role_id,
-            now=now,
-        )
-        if post_id is None:
-            return None  # that local date already had its prompt
-        picked = await self._take_prompt(
-            tx, schedule.guild_id, selection_seed(schedule.guild_id, day), now
-        )
-        if picked is None:
-            await self._fail_unstocked(tx, schedule, post_id, day, now)
-            return None
-        await tx.prompts.set_post_prompt(post_id, picked.key, picked.text)
-        return Claim(
-            post_id,
-            schedule.guild_id,
-            schedule.channel_id,
-            schedule.role_id,
-            day,
-            picked.key,
-            picked.text,
-            picked.server_prompt_number,
-            scheduled=True,
-        )
+            if post_id is None:
+                continue  # that local date already had its prompt
+            if picked is None:
+                await self._fail_unstocked(tx, schedule, post_id, day, now)
+                continue
+            key, text, cycle_reset = picked
+            if cycle_reset:
+                await tx.prompts.forget_history(guild)
+            uses.append((guild, key))
+            number = next((p.number for p in prompts if p.key == key), None)
+            claims.append(
+                Claim(
+                    post_id,
+                    guild,
+                    schedule.channel_id,
+                    schedule.role_id,
+                    day,
+                    key,
+                    text,
+                    number,
+                    scheduled=True,
+                )
+            )
+        await tx.prompts.record_uses(uses, now)
+        return claims
 
     async def _park_unknown_zone(self, tx: Session, schedule: Schedule, now: datetime) -> None:
         # Only a host whose zone database lost the name gets here; re-reading the row on

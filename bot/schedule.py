@@ -227,6 +227,15 @@ def _instant_on(day: date, post_at: time, tz: ZoneInfo) -> datetime:
     return wall.astimezone(UTC)
 
 
+def upcoming(now: datetime, post_at: time, zone: ZoneInfo, last: date | None) -> datetime:
+    """The next post instant that is not in the past, for a schedule starting now."""
+    due = next_due(now, post_at, zone, last)
+    if due < now:
+        # Starting (or resuming) after today's time: today is skipped, not posted late.
+        due = next_due(now, post_at, zone, local_date(due, zone))
+    return due
+
+
 def is_due(now_utc: datetime, due_utc: datetime) -> bool:
     """Whether the due instant has arrived."""
     return _require_aware(now_utc, "now_utc") >= _require_aware(due_utc, "due_utc")

@@ -6,6 +6,8 @@ project="$(cd "$(dirname "$0")/.." && pwd)"
 source "$project/scripts/_venv.sh"
 if [ "${1:-}" = "sandbox" ]; then
     (cd "$project" && ensure_venv "[sandbox]")   # the browser preview of a simulated Discord
+elif [ "${1:-}" = "copy" ] || [[ " $* " == *" postgres"*"://"* ]]; then
+    (cd "$project" && ensure_venv "[postgres]")  # asyncpg, to reach a PostgreSQL database
 else
     (cd "$project" && ensure_venv "")
 fi

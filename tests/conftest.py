@@ -7,7 +7,9 @@ A test about the SQLite file itself says so with ``@pytest.mark.sqlite_only``.""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import itertools
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,17 @@ from bot.storage import store_for
 from bot.ui.client import MarginaliaBot
 from bot.workshop import Workshop
 from tests.helpers import Clock, Server, make_server, new_bot
-from tests.postgres_server import postgres_server, postgres_url  # noqa: F401 (fixtures)
+from tests.postgres_server import (  # noqa: F401 (fixtures)
+    PostgresServer,
+    _admin,
+    postgres_server,
+    postgres_url,
+    run_sync,
+    with_database,
+)
 
 BACKENDS = ("sqlite", "postgresql")
+_empty_names = itertools.count(1)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -88,3 +98,19 @@ async def workshop(
     await database.open()
     yield Workshop(database, Clock(step=timedelta(seconds=1)))
     await database.close()
+
+
+@pytest.fixture
+def empty_postgres(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database (no schema at all, for the copy and migrate commands),
+    dropped after the test."""
+    server: PostgresServer | None = request.getfixturevalue("postgres_server")
+    if server is None:
+        pytest.skip("PostgreSQL unavailable")
+    name = f"marginalia_empty_{os.getpid()}_{next(_empty_names)}"
+    admin = server.admin_url
+    run_sync(lambda: _admin(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield with_database(admin, name)
+    finally:
+        run_sync(lambda: _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -78,8 +78,10 @@ class Server:
     moderator: Any
 
 
-def make_server(env: Any, name: str = "Workshop") -> Server:
-    guild = env.create_guild(name)
+def make_server(env: Any, name: str = "Workshop", **guild_options: Any) -> Server:
+    """A server with a workshop channel and its members; ``guild_options`` go to
+    SimCord's ``create_guild`` (``shard_id=`` for a sharded bot)."""
+    guild = env.create_guild(name, **guild_options)
     channel = guild.create_text_channel("workshop")
     mods = guild.create_role(
         "Moderators", permissions=discord.Permissions(manage_guild=True, manage_messages=True)

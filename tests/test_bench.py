@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,26 @@ def test_the_pages_bench_runs_every_series(tmp_path: Path, monkeypatch: pytest.M
     assert "/comment add overhead above the floor" in names
     assert "VmHWM at ready" in names
     assert all("nan" not in row.figure for row in rows), lines
+
+
+def test_the_cluster_bench_puts_both_backends_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_server: Any
+) -> None:
+    if postgres_server is None:
+        pytest.skip("PostgreSQL unavailable")
+    from bench import cluster
+
+    monkeypatch.setenv("MARGINALIA_BENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cluster, "SERVERS", 2_000)
+    monkeypatch.setattr(cluster, "DUE", 20)
+    monkeypatch.setattr(cluster, "TICKS", 2)
+    monkeypatch.setattr(cluster, "WARM_UP", 2)
+    lines: list[str] = []
+    argv = ["--size", "tiny", "--samples", "3", "--inserts", "16"]
+    cluster.run(lines.append, argv=[*argv, "--postgres", postgres_server.admin_url])
+    table = "\n".join(lines[-8:])
+    assert "SQLite" in lines[-8] and "PostgreSQL" in lines[-8]
+    for name in ("P1 /comment add", "P2 store inserts", "scheduler tick", "start-up to ready"):
+        row = next(line for line in lines if line.startswith(name))
+        assert row.count(" ms") + row.count("x (") + row.count(" s ") >= 2, table
+    assert "copied" in "\n".join(lines) and "verified" in "\n".join(lines)

@@ -89,3 +89,66 @@ def test_the_bot_keeps_its_data_where_the_url_says():
 
     bot = create_bot(database="postgresql://bot@/marginalia?host=/tmp", dev_guild_id=None)
     assert isinstance(bot.database, PostgresStore) and bot.database.pool_size == 10
+
+
+# ------------------------------------------------------------------ shards
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected"),
+    [
+        ("", "", None),
+        ("4", "", (4, (0, 1, 2, 3))),
+        ("4", "0-3", (4, (0, 1, 2, 3))),
+        ("8", "0,2,5-7", (8, (0, 2, 5, 6, 7))),
+        (" 2 ", " 1 ", (2, (1,))),
+    ],
+)
+def test_shard_settings(count, ids, expected):
+    values = {"MARGINALIA_SHARD_COUNT": count, "MARGINALIA_SHARD_IDS": ids}
+    shards = settings_from(values, need_token=False).shards
+    assert (None if shards is None else (shards.count, shards.ids)) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "fragment"),
+    [
+        ("", "0-3", "needs MARGINALIA_SHARD_COUNT"),
+        ("0", "", "1 or more"),
+        ("-2", "0", "1 or more"),
+        ("four", "", "MARGINALIA_SHARD_COUNT='four'"),
+        ("4", "0-4", "names shard 4, but MARGINALIA_SHARD_COUNT=4 has shards 0-3"),
+        ("4", "7", "names shard 7"),
+        ("4", "3-1", "not a list of shard ids"),
+        ("4", "0,,1", "not a list of shard ids"),
+        ("4", "a-b", "not a list of shard ids"),
+    ],
+)
+def test_bad_shard_settings_are_one_line(count, ids, fragment):
+    values = {"MARGINALIA_SHARD_COUNT": count, "MARGINALIA_SHARD_IDS": ids}
+    with pytest.raises(ConfigError) as raised:
+        settings_from(values, need_token=False)
+    assert fragment in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_bad_shard_settings_stop_the_bot_with_one_line(tmp_path):
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": "x" * 24 + "." + "y" * 6 + "." + "z" * 27,
+        "MARGINALIA_SHARD_COUNT": "2",
+        "MARGINALIA_SHARD_IDS": "0-2",
+        "MARGINALIA_DATABASE": str(tmp_path / "m.db"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "marginalia: MARGINALIA_SHARD_IDS='0-2' names shard 2, but MARGINALIA_SHARD_COUNT=2 "
+        "has shards 0-1."
+    ]

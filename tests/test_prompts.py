@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from bot.models import ShardSet
 from bot.prompt_library import LibraryPrompt, library_key
 from bot.prompts import PromptService
 from bot.storage import Database, store_for
@@ -378,3 +379,52 @@ def test_timestamps_round_trip() -> None:
     moment = at("2026-10-25T00:30:00")
     assert prompt_sql.from_stamp(prompt_sql.to_stamp(moment)) == moment
     assert prompt_sql.from_stamp(prompt_sql.to_stamp(moment + timedelta(seconds=0.5))) == moment
+
+
+# ------------------------------------------------------------------ shards
+
+
+def guild_on_shard(shard: int, count: int = 4, n: int = 1) -> int:
+    """A server id Discord puts on ``shard`` of ``count`` (its ``n``-th such id)."""
+    return ((n * count + shard) << 22) | 12345
+
+
+async def test_a_scheduler_over_shards_0_1_of_4_claims_only_its_servers(service, clock):
+    guilds = {shard: [guild_on_shard(shard, n=n) for n in (1, 2)] for shard in range(4)}
+    for shard_guilds in guilds.values():
+        for guild in shard_guilds:
+            await london_at_nine(service, guild)
+    # The same store, another process's view: shards 0 and 1 of 4.
+    mine = PromptService(service.db, clock, service.library, shards=ShardSet(4, (0, 1)))
+    claims = await claim_at(mine, clock, "2026-03-28T09:00:00")
+    assert sorted(c.guild_id for c in claims) == sorted(guilds[0] + guilds[1])
+    # The others stay due for their own process: shards 2 and 3.
+    theirs = PromptService(service.db, clock, service.library, shards=ShardSet(4, (2, 3)))
+    later = await claim_at(theirs, clock, "2026-03-28T09:00:30")
+    assert sorted(c.guild_id for c in later) == sorted(guilds[2] + guilds[3])
+    assert await claim_at(mine, clock, "2026-03-28T09:01:00") == []
+
+
+async def test_a_scheduler_wakes_for_its_own_shards_first_due(service, clock):
+    await london_at_nine(service, guild_on_shard(2))
+    async with service.db.read() as session:
+        assert await session.prompts.earliest_due(ShardSet(4, (0, 1))) is None
+        assert await session.prompts.earliest_due(ShardSet(4, (2,))) == at("2026-03-28T09:00:00")
+
+
+async def test_overlapping_shard_sets_still_claim_a_day_once(service, clock):
+    guilds = [guild_on_shard(shard, n=n) for shard in range(4) for n in (1, 2, 3)]
+    for guild in guilds:
+        await london_at_nine(service, guild)
+    other_db = store_for(target_of(service))
+    await other_db.open()
+    try:
+        # By mistake both processes were given shard 1.
+        first = PromptService(service.db, clock, service.library, shards=ShardSet(4, (0, 1)))
+        second = PromptService(other_db, clock, service.library, shards=ShardSet(4, (1, 2, 3)))
+        clock.now = at("2026-03-28T09:00:00")
+        results = await asyncio.gather(first.claim_due(), second.claim_due())
+    finally:
+        await other_db.close()
+    claimed = [c.guild_id for claims in results for c in claims]
+    assert sorted(claimed) == sorted(guilds)

@@ -21,7 +21,13 @@ from bot.storage._files import (
     UnusableDatabase,
     side_files,
 )
-from bot.storage.database import Database, MigrationError, SqliteSession
+from bot.storage.database import (
+    Database,
+    MigrationError,
+    SqliteSession,
+    known_version,
+    stored_version,
+)
 from bot.storage.interface import (
     CommentStore,
     ExcerptStore,
@@ -71,6 +77,8 @@ __all__ = [
     "Store",
     "UnusableDatabase",
     "is_postgres_url",
+    "known_version",
     "side_files",
     "store_for",
+    "stored_version",
 ]

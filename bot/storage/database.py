@@ -357,3 +357,26 @@ async def _migrate(conn: aiosqlite.Connection, migrations: list[Migration], path
             raise MigrationError(
                 f"migration {migration.version:04d}_{migration.name} failed: {error}"
             ) from error
+
+
+def known_version() -> int:
+    """The schema version this code brings a database to."""
+    return len(load_migrations())
+
+
+async def stored_version(path: Path) -> int:
+    """The schema version of the database at ``path`` (0: empty), read without writing.
+
+    Raises :class:`UnusableDatabase` for a file that is not ours and for a newer schema."""
+    conn = await _open_read_only(path, allow_empty=True)
+    try:
+        present = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'schema_migrations'"
+        if not next(iter(await conn.execute_fetchall(present)))[0]:
+            return 0
+        newest = "SELECT MAX(version) FROM schema_migrations"
+        value = next(iter(await conn.execute_fetchall(newest)))[0]
+        return 0 if value is None else int(value)
+    except sqlite3.Error as error:
+        raise unusable(path, error) from None
+    finally:
+        await conn.close()

@@ -13,7 +13,7 @@ over the table-group modules (``SqliteExcerpts``, ``SqliteComments``, ...).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -35,6 +35,7 @@ from bot.models import (
     Reply,
     Schedule,
     ServerPrompt,
+    ShardSet,
     Viewer,
 )
 from bot.storage.exchange_interface import ExchangeStore
@@ -319,17 +320,26 @@ class PromptStore(Protocol):
 
     async def get_schedule(self, guild_id: int) -> Schedule | None: ...
 
-    async def due_schedules(self, now: datetime, limit: int) -> list[Schedule]:
-        """Active schedules whose next post is due, most overdue first (uses the due index)."""
+    async def due_schedules(
+        self, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[Schedule]:
+        """Active schedules whose next post is due, most overdue first (uses the due index),
+        of ``shards``' servers only when given."""
         ...
 
-    async def earliest_due(self) -> datetime | None:
-        """The soonest next post of any active schedule (an index lookup, not a scan)."""
+    async def earliest_due(self, shards: ShardSet | None = None) -> datetime | None:
+        """The soonest next post of any active schedule (of ``shards``' servers if given)."""
         ...
 
     async def advance_schedule(
         self, guild_id: int, *, next_due: datetime, last_local_date: date | None, now: datetime
     ) -> None: ...
+
+    async def advance_schedules(
+        self, moves: Sequence[tuple[int, datetime, date | None]], now: datetime
+    ) -> None:
+        """advance_schedule for many servers: (guild_id, next_due, last_local_date) each."""
+        ...
 
     async def set_paused(
         self, guild_id: int, *, paused: bool, next_due: datetime, now: datetime
@@ -365,6 +375,16 @@ class PromptStore(Protocol):
 
     async def record_use(self, guild_id: int, prompt_key: str, now: datetime) -> None: ...
 
+    async def record_uses(self, uses: Sequence[tuple[int, str]], now: datetime) -> None: ...
+
+    async def server_prompts_of(
+        self, guild_ids: Collection[int]
+    ) -> dict[int, list[ServerPrompt]]: ...
+
+    async def history_of(self, guild_ids: Collection[int]) -> dict[int, list[str]]:
+        """Each server's used prompt keys of its current cycle, oldest first."""
+        ...
+
     async def forget_use(self, guild_id: int, prompt_key: str) -> None: ...
 
     async def claim_day(
@@ -375,6 +395,7 @@ class PromptStore(Protocol):
         channel_id: int,
         role_id: int | None,
         now: datetime,
+        prompt: tuple[str, str] | None = None,
     ) -> int | None:
         """Claim a server's local date for its daily post; None if it was already claimed.
 

@@ -7,9 +7,10 @@ Instants are stored as integer Unix seconds (UTC); local dates as ISO text.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time
 
-from bot.models import Failure, Schedule, ServerPrompt
+from bot.models import Failure, Schedule, ServerPrompt, ShardSet
 from bot.storage import _rows
 from bot.storage._dialect import SQLITE, Connection, Dialect
 from bot.storage._rows import SCHEDULE_COLUMNS, SERVER_PROMPT_COLUMNS, from_stamp, to_stamp
@@ -78,21 +79,32 @@ class SqlitePrompts:
         rows = await self._conn.execute_fetchall(get_schedule, (guild_id,))
         return next((_rows.schedule(row) for row in rows), None)
 
-    async def due_schedules(self, now: datetime, limit: int) -> list[Schedule]:
-        """Active schedules whose next post is due, most overdue first (uses the due index)."""
+    async def due_schedules(
+        self, now: datetime, limit: int, shards: ShardSet | None = None
+    ) -> list[Schedule]:
+        """Active schedules whose next post is due, most overdue first (uses the due index),
+        of ``shards``' servers only when given. Ties go by server, so two processes claiming
+        the same servers lock them in the same order."""
         due_schedules = f"""
             SELECT {SCHEDULE_COLUMNS} FROM prompt_schedules
-            WHERE paused = 0 AND next_due_utc <= ?
+            WHERE paused = 0 AND next_due_utc <= ? {_of_shards(shards)}
             ORDER BY next_due_utc, guild_id LIMIT ?
         """
-        rows = await self._conn.execute_fetchall(due_schedules, (to_stamp(now), limit))
+        rows = await self._conn.execute_fetchall(
+            due_schedules, (to_stamp(now), *_shard_values(shards), limit)
+        )
         return [_rows.schedule(row) for row in rows]
 
-    async def earliest_due(self) -> datetime | None:
-        """The soonest next post of any active schedule (an index lookup, not a scan)."""
-        earliest_due = "SELECT MIN(next_due_utc) AS due FROM prompt_schedules WHERE paused = 0"
-        value = next(iter(await self._conn.execute_fetchall(earliest_due)))["due"]
-        return None if value is None else from_stamp(int(value))
+    async def earliest_due(self, shards: ShardSet | None = None) -> datetime | None:
+        """The soonest next post of any active schedule (of ``shards``' servers when given),
+        the first entry of the due index at or after the first of those servers."""
+        earliest_due = f"""
+            SELECT next_due_utc AS due FROM prompt_schedules
+            WHERE paused = 0 {_of_shards(shards)}
+            ORDER BY next_due_utc LIMIT 1
+        """
+        rows = await self._conn.execute_fetchall(earliest_due, _shard_values(shards))
+        return next((from_stamp(int(row["due"])) for row in rows), None)
 
     async def advance_schedule(
         self,
@@ -114,6 +126,26 @@ class SqlitePrompts:
                 to_stamp(now),
                 guild_id,
             ),
+        )
+
+    async def advance_schedules(
+        self, moves: Sequence[tuple[int, datetime, date | None]], now: datetime
+    ) -> None:
+        """:meth:`advance_schedule` for many servers at once: (guild_id, next_due,
+        last_local_date) each, in one call."""
+        advance_schedule = """
+            UPDATE prompt_schedules SET next_due_utc = ?, last_local_date = ?, updated_at = ?
+            WHERE guild_id = ?
+        """
+        if not moves:
+            return
+        stamp = to_stamp(now)
+        await self._conn.executemany(
+            advance_schedule,
+            [
+                (to_stamp(due), None if last is None else last.isoformat(), stamp, guild)
+                for guild, due, last in moves
+            ],
         )
 
     async def set_paused(
@@ -217,12 +249,43 @@ class SqlitePrompts:
         keys = [str(row["prompt_key"]) for row in rows]
         return set(keys), (keys[-1] if keys else None)
 
+    async def server_prompts_of(self, guild_ids: Collection[int]) -> dict[int, list[ServerPrompt]]:
+        """:meth:`list_server_prompts` of several servers in one query."""
+        condition, ids = self._dialect.in_ids("guild_id", guild_ids)
+        prompts_of = f"""
+            SELECT guild_id, {SERVER_PROMPT_COLUMNS} FROM server_prompts WHERE {condition}
+            ORDER BY guild_id, number
+        """
+        found: dict[int, list[ServerPrompt]] = {}
+        for row in await self._conn.execute_fetchall(prompts_of, (ids,)):
+            found.setdefault(int(row["guild_id"]), []).append(_rows.server_prompt(row))
+        return found
+
+    async def history_of(self, guild_ids: Collection[int]) -> dict[int, list[str]]:
+        """Each server's used prompt keys of its current cycle, oldest first."""
+        condition, ids = self._dialect.in_ids("guild_id", guild_ids)
+        history_of = (
+            f"SELECT guild_id, prompt_key FROM prompt_history WHERE {condition} ORDER BY id"
+        )
+        found: dict[int, list[str]] = {}
+        for row in await self._conn.execute_fetchall(history_of, (ids,)):
+            found.setdefault(int(row["guild_id"]), []).append(str(row["prompt_key"]))
+        return found
+
     async def forget_history(self, guild_id: int) -> None:
         await self._conn.execute("DELETE FROM prompt_history WHERE guild_id = ?", (guild_id,))
 
     async def record_use(self, guild_id: int, prompt_key: str, now: datetime) -> None:
         record_use = "INSERT INTO prompt_history (guild_id, prompt_key, used_at) VALUES (?, ?, ?)"
         await self._conn.execute(record_use, (guild_id, prompt_key, to_stamp(now)))
+
+    async def record_uses(self, uses: Sequence[tuple[int, str]], now: datetime) -> None:
+        """:meth:`record_use` for several (guild_id, prompt_key) in one call."""
+        record_use = "INSERT INTO prompt_history (guild_id, prompt_key, used_at) VALUES (?, ?, ?)"
+        if not uses:
+            return
+        stamp = to_stamp(now)
+        await self._conn.executemany(record_use, [(guild, key, stamp) for guild, key in uses])
 
     async def forget_use(self, guild_id: int, prompt_key: str) -> None:
         forget_use = "DELETE FROM prompt_history WHERE guild_id = ? AND prompt_key = ?"
@@ -238,21 +301,24 @@ class SqlitePrompts:
         channel_id: int,
         role_id: int | None,
         now: datetime,
+        prompt: tuple[str, str] | None = None,
     ) -> int | None:
         """Claim a server's local date for its daily post; None if it was already claimed.
 
-        The prompt is filled in by :meth:`set_post_prompt` in the same transaction: the row
-        must exist first, so a lost race never burns a prompt from the history.
-        """
+        One conditional insert, so only one transaction (of any process) can win a day.
+        ``prompt`` (key, text) is stored with the claim; without it, fill it in with
+        :meth:`set_post_prompt` in the same transaction."""
         claim_day = """
             INSERT INTO prompt_posts (guild_id, kind, local_date, prompt_key, prompt_text,
                 channel_id, role_id, claimed_at)
-            VALUES (?, 'daily', ?, '', '', ?, ?, ?)
+            VALUES (?, 'daily', ?, ?, ?, ?, ?, ?)
             ON CONFLICT (guild_id, local_date) DO NOTHING
             RETURNING id
         """
+        key, text = prompt or ("", "")
         rows = await self._conn.execute_fetchall(
-            claim_day, (guild_id, local_date.isoformat(), channel_id, role_id, to_stamp(now))
+            claim_day,
+            (guild_id, local_date.isoformat(), key, text, channel_id, role_id, to_stamp(now)),
         )
         return next((int(row["id"]) for row in rows), None)
 
@@ -322,3 +388,15 @@ class SqlitePrompts:
                 post_id,
             ),
         )
+
+
+def _of_shards(shards: ShardSet | None) -> str:
+    """The condition keeping a shard set's servers: Discord's ``(guild_id >> 22) % count``."""
+    if shards is None:
+        return ""
+    marks = ", ".join("?" for _ in shards.ids)
+    return f"AND (guild_id >> 22) % ? IN ({marks})"
+
+
+def _shard_values(shards: ShardSet | None) -> tuple[int, ...]:
+    return () if shards is None else (shards.count, *shards.ids)

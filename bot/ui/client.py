@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -45,8 +46,9 @@ class MarginaliaTree(app_commands.CommandTree["MarginaliaBot"]):
 
 
 class MarginaliaBot(commands.Bot):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **client_options: Any) -> None:
         super().__init__(
+            **client_options,
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             # User text is never allowed to ping; features that must ping opt in per message.
@@ -60,7 +62,10 @@ class MarginaliaBot(commands.Bot):
         self.digests = Digests(self.database, clock=discord.utils.utcnow)
         self.exchange = ExchangeService(self.database, clock=discord.utils.utcnow)
         self.prompts = PromptService(
-            self.database, clock=discord.utils.utcnow, library=load_library(DEFAULT_LIBRARY_PATH)
+            self.database,
+            clock=discord.utils.utcnow,
+            library=load_library(DEFAULT_LIBRARY_PATH),
+            shards=settings.shards,
         )
         self.notifications = NotificationService(self.database, clock=discord.utils.utcnow)
         self.reviews = ReviewService(
@@ -122,6 +127,26 @@ class MarginaliaBot(commands.Bot):
             await self.database.close()
 
 
+class ShardedMarginaliaBot(MarginaliaBot, commands.AutoShardedBot):
+    """The bot over some shards of a cluster (``MARGINALIA_SHARD_COUNT`` / ``_IDS``):
+    several processes, each with its own shard ids, share one PostgreSQL database."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.shards is not None
+        super().__init__(
+            settings,
+            shard_count=settings.shards.count,
+            shard_ids=list(settings.shards.ids),
+        )
+
+
+def build_bot(settings: Settings) -> MarginaliaBot:
+    """A sharded bot when shards are configured, else a plain one (Discord's single shard)."""
+    if settings.shards is None:
+        return MarginaliaBot(settings)
+    return ShardedMarginaliaBot(settings)
+
+
 def run_until_stopped(settings: Settings) -> str | None:
     """Run the bot until it stops. What stopped it at start comes back as one line for
     the operator (no traceback); None once it has run and stopped."""
@@ -133,7 +158,7 @@ def run_until_stopped(settings: Settings) -> str | None:
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
     try:
-        MarginaliaBot(settings).run(settings.token, log_handler=None)
+        build_bot(settings).run(settings.token, log_handler=None)
     except UnusableDatabase as error:
         return str(error)
     except discord.LoginFailure:
