@@ -245,13 +245,22 @@ class PostgresStore:
         )
 
 
+async def _keep_as_is(conn: asyncpg.Connection) -> None:
+    """What a connection goes back to the pool with. Sessions keep no state outside their
+    transaction (no LISTEN, no session SET, only transaction-scoped advisory locks), so
+    asyncpg's default reset (RESET ALL, UNLISTEN, CLOSE ALL: a round trip on every action)
+    buys nothing here; a transaction left open by an interrupted action is rolled back."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def connect_pool(url: str, size: int) -> asyncpg.Pool:
     """A pool to ``url``, or ``UnusableDatabase`` with one line: bad URL, server down,
     login refused, no such database."""
     where = redacted(url)
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT_S
+            url, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT_S, reset=_keep_as_is
         )
     except asyncpg.InvalidPasswordError:
         raise UnusableDatabase(
