@@ -61,6 +61,7 @@ async def workshop_database(path: Path) -> None:
     finally:
         await database.close()
     with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")  # as the bot's own connection: cascades
         conn.execute("DELETE FROM comments WHERE guild_id = 5 AND number = 3")
     conn.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from bot.models import NotifyEvent, NotifyMode
 from bot.notifications import NotificationService
 from bot.schedule import next_time_after
-from bot.storage import Database
+from bot.storage import store_for
 from bot.workshop import Workshop
 from tests.helpers import AUTHOR, GUILD, READER, Clock, posted
 
@@ -22,8 +23,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest_asyncio.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[Workshop, NotificationService, Clock]]:
-    database = Database(tmp_path / "n.db")
+async def world(db_path: Path | str) -> AsyncIterator[tuple[Workshop, NotificationService, Clock]]:
+    database = store_for(db_path)
     await database.open()
     clock = Clock(now=datetime(2026, 3, 7, 12, tzinfo=UTC))
     yield Workshop(database, clock), NotificationService(database, clock), clock
@@ -85,3 +86,40 @@ async def test_a_daily_member_whose_news_came_after_the_slot_waits_for_the_next(
     assert await service.claim_due(10) == []
     clock.now = datetime(2026, 3, 11, 9, 0, 30, tzinfo=UTC)
     assert len(await service.claim_due(10)) == 1
+
+
+async def test_two_processes_claim_each_message_once(world, db_path) -> None:
+    """Two bot processes over one database race for the same due messages: every event
+    goes out in exactly one of them."""
+    workshop, service, clock = world
+    number = await posted(workshop)
+    readers = [READER.__class__(100 + n, f"Reader {n}") for n in range(6)]
+    for reader in readers:
+        await service.change(reader.id, mode=NotifyMode.INSTANT)
+    for round_ in range(4):
+        for reader in readers:
+            added = await workshop.comments.add_comment(
+                guild_id=GUILD,
+                excerpt_number=number,
+                member=reader,
+                line_spec="1",
+                text=f"Note {round_} by {reader.display_name}.",
+            )
+            await workshop.comments.reply(
+                guild_id=GUILD, comment_number=added.comment.number, member=AUTHOR, text="Thanks."
+            )
+    other_store = store_for(db_path)
+    await other_store.open()
+    try:
+        other = NotificationService(other_store, clock)
+        clock.now += timedelta(minutes=5)
+        first, second = await asyncio.gather(service.claim_due(100), other.claim_due(100))
+    finally:
+        await other_store.close()
+    sent = [
+        (message.settings.member_id, notice.detail)
+        for message in [*first, *second]
+        for notice in message.notices
+    ]
+    assert len(sent) == len(set(sent)) == 24  # each reader: four replies, each heard once
+    assert {member for member, _ in sent} == {reader.id for reader in readers}
