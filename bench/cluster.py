@@ -196,8 +196,8 @@ async def _excerpts(store: Any, writers: int) -> list[tuple[int, int]]:
 async def _store_insert(store: Any, guild: int, excerpt_id: int, index: int) -> None:
     from bot.models import Anchor
 
-    # The way /comment add writes: one statement, atomic and durable on its own.
-    async with store.exclusive() as session:
+    # The way /comment add writes: one transaction.
+    async with store.transaction() as session:
         await session.comments.insert_comment(
             guild_id=guild,
             excerpt_id=excerpt_id,

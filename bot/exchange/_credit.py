@@ -16,7 +16,7 @@ from bot.exchange_models import EntryKind
 
 if TYPE_CHECKING:
     from bot.models import Excerpt
-    from bot.storage.exchange_interface import ExchangeStore
+    from bot.storage.interface import ExchangeStore
 
 # Excerpts whose story shingles are kept in memory (keyed by excerpt and revision, so a
 # new revision is a new key and nothing is ever stale).

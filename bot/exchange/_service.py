@@ -16,7 +16,7 @@ from bot.models import Actor
 
 if TYPE_CHECKING:
     from bot.storage import Store
-    from bot.storage.exchange_interface import ExchangeStore
+    from bot.storage.interface import ExchangeStore
 
 DEFAULT_STARTING = 2
 DEFAULT_COST = 3

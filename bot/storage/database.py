@@ -241,17 +241,6 @@ class Database:
             await conn.execute("COMMIT")
 
     @asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[SqliteSession]:
-        """The connection to ourselves, outside any transaction.
-
-        For an action that reads, validates, then writes with a single statement
-        (atomic and durable on its own): holding the lock keeps other actions
-        from writing in between, without paying for BEGIN and COMMIT round trips.
-        """
-        async with self._lock:
-            yield SqliteSession(self._connection(), self._count_notice)
-
-    @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteSession]:
         """A consistent snapshot for several reads, on a reader of the pool: it never waits
         for the writer's lock, nor does the writer wait for it. It sees every transaction

@@ -222,14 +222,6 @@ class PostgresStore:
             yield PgSession(PgConnection(conn), POSTGRESQL_WRITE, self._count_notice)
 
     @asynccontextmanager
-    async def exclusive(self) -> AsyncIterator[PgSession]:
-        """A transaction too. Its caller (adding a comment) reads the excerpt, checks, then
-        inserts: the read locks the excerpt's row (``Dialect.lock``) until commit, so no
-        revision, close or delete of that excerpt comes in between, as under SQLite's lock."""
-        async with self.transaction() as session:
-            yield session
-
-    @asynccontextmanager
     async def read(self) -> AsyncIterator[PgSession]:
         """One consistent snapshot (REPEATABLE READ, READ ONLY) on a pooled connection."""
         async with (

@@ -161,7 +161,7 @@ async def test_a_comment_and_a_close_on_one_excerpt_follow_one_another(store, po
     waits for the comment to commit, rather than slipping in between its check and insert."""
     workshop = Workshop(store, Clock(step=timedelta(milliseconds=1)))
     number = await posted(workshop, lines=2)
-    async with store.exclusive() as session:
+    async with store.transaction() as session:
         excerpt, _ = await session.excerpts.get_excerpt_with_lines(GUILD, 1, 1, number=number)
         assert excerpt is not None
 
