@@ -198,16 +198,16 @@ class Notify(commands.Cog):
         key = (guild_id, member_id)
         if key not in known:
             guild = self.bot.get_guild(guild_id)
-            if guild is None:
-                known[key] = False
-            elif guild.get_member(member_id) is not None:
+            if guild is not None and guild.get_member(member_id) is not None:
                 known[key] = True
             else:
+                # Not in this process's cache: in a shard cluster the server may be another
+                # process's (any process sends any member's messages), so ask Discord.
                 try:
-                    await guild.fetch_member(member_id)
+                    await self.bot.http.get_member(guild_id, member_id)
                     known[key] = True
-                except discord.NotFound:
-                    known[key] = False
+                except (discord.NotFound, discord.Forbidden):
+                    known[key] = False  # left the server, or the bot did
                 except discord.HTTPException:
                     known[key] = True  # unsure: rather tell than lose
         return known[key]
