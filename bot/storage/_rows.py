@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 
@@ -146,6 +146,19 @@ def line(row: sqlite3.Row, prefix: str = "") -> Line:
     return Line(int(row[f"{prefix}number"]), str(row[f"{prefix}text"]))
 
 
+def anchor(row: sqlite3.Row | Mapping[str, Any]) -> Anchor:
+    """The anchor columns a comment and a review draft share (see ``anchor_values``)."""
+    return Anchor(
+        line_start=int(row["line_start"]),
+        line_end=int(row["line_end"]),
+        quote=row["quote"],
+        quote_line=optional_int(row["quote_line"]),
+        quote_offset=optional_int(row["quote_offset"]),
+        prefix=str(row["prefix"]),
+        suffix=str(row["suffix"]),
+    )
+
+
 def comment(found: sqlite3.Row, excerpt_number: int | None = None) -> Comment:
     """From COMMENT_COLUMNS; a row of bare COMMENT_FIELDS needs ``excerpt_number``."""
     # sqlite3.Row finds a name by scanning the columns; a digest maps 10,000 rows of 28,
@@ -160,15 +173,7 @@ def comment(found: sqlite3.Row, excerpt_number: int | None = None) -> Comment:
         author_id=int(row["author_id"]),
         author_name=str(row["author_name"]),
         text=str(row["text"]),
-        anchor=Anchor(
-            line_start=int(row["line_start"]),
-            line_end=int(row["line_end"]),
-            quote=row["quote"],
-            quote_line=optional_int(row["quote_line"]),
-            quote_offset=optional_int(row["quote_offset"]),
-            prefix=str(row["prefix"]),
-            suffix=str(row["suffix"]),
-        ),
+        anchor=anchor(row),
         suggestion=row["suggestion"],
         status=CommentStatus(row["status"]),
         anchor_state=AnchorState(row["anchor_state"]),
