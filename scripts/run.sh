@@ -4,9 +4,18 @@
 set -euo pipefail
 project="$(cd "$(dirname "$0")/.." && pwd)"
 source "$project/scripts/_venv.sh"
+
+# A PostgreSQL database configured (in the environment or .env) needs the postgres extra.
+postgres_configured() {
+    [[ "${MARGINALIA_DATABASE_URL:-${DATABASE_URL:-}}" == postgres* ]] && return 0
+    [ -f "$project/.env" ] \
+        && grep -Eq '^[[:space:]]*(MARGINALIA_)?DATABASE_URL[[:space:]]*=[[:space:]]*["'"'"']?postgres' \
+            "$project/.env"
+}
+
 if [ "${1:-}" = "sandbox" ]; then
     (cd "$project" && ensure_venv "[sandbox]")   # the browser preview of a simulated Discord
-elif [ "${1:-}" = "copy" ] || [[ " $* " == *" postgres"*"://"* ]]; then
+elif [ "${1:-}" = "copy" ] || [[ " $* " == *" postgres"*"://"* ]] || postgres_configured; then
     (cd "$project" && ensure_venv "[postgres]")  # asyncpg, to reach a PostgreSQL database
 else
     (cd "$project" && ensure_venv "")

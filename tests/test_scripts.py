@@ -87,6 +87,33 @@ def test_a_missing_venv_is_made_and_installed(project: Path) -> None:
     assert len(installs(project)) == 2
 
 
+def test_run_sh_installs_the_postgres_extra_when_env_names_a_postgresql_url(
+    project: Path,
+) -> None:
+    scripts = project / "scripts"
+    scripts.mkdir()
+    for name in ("run.sh", "_venv.sh"):
+        shutil.copy(ROOT / "scripts" / name, scripts / name)
+    python = project / ".venv" / "bin" / "python"
+    python.write_text(  # records pip; "starting the bot" does nothing
+        '#!/bin/sh\nif [ "$2" = "pip" ]; then echo "$*" >> "$PIP_LOG"; fi\nexit 0\n'
+    )
+    (project / ".env").write_text(
+        "DISCORD_TOKEN=x\nMARGINALIA_DATABASE_URL='postgresql://bot@db/marginalia'\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    done = subprocess.run(
+        ["bash", str(scripts / "run.sh")],
+        cwd=project,
+        env={**clean, "PIP_LOG": str(project / "pip.log")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done
+    assert installs(project)[-1].endswith("-e .[postgres]")
+
+
 @pytest.mark.slow
 def test_a_fresh_editable_install_prints_no_warning_block(tmp_path: Path) -> None:
     """The ten-line setuptools 'Editable installation' block is gone (a real pip install
