@@ -350,8 +350,8 @@ class Excerpts(commands.Cog):
         lines: str | None = None,
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        # Each page is one bounded read; deferring keeps Discord's 3 seconds safe anyway.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Each page is one bounded read (a window of lines and their counts): answered at
+        # once, without deferring, at any excerpt length.
 
         async def note(shown: Excerpt, shown_revision: int) -> str | None:
             return await self._unposted_note(interaction, shown, shown_revision)
@@ -366,7 +366,7 @@ class Excerpts(commands.Cog):
             viewer=viewer_of(interaction),
         )
         if not await Paginator(interaction.user.id, source).start(interaction):
-            await interaction.followup.send("No lines to show.", ephemeral=True)
+            await interaction.response.send_message("No lines to show.", ephemeral=True)
 
     async def _unposted_note(
         self, interaction: discord.Interaction, excerpt: Excerpt, revision: int

@@ -206,10 +206,15 @@ class Paginator(OwnedView):
                 embed=self.current, view=view, ephemeral=ephemeral, wait=True
             )
         else:
-            await interaction.response.send_message(
+            sent = await interaction.response.send_message(
                 embed=self.current, view=view, ephemeral=ephemeral
             )
-            self.message = await interaction.original_response()
+            # The callback's answer carries the message: no second request to fetch it.
+            self.message = (
+                sent.resource
+                if isinstance(sent.resource, discord.InteractionMessage)
+                else await interaction.original_response()
+            )
         if not several:
             self.stop()
         return True
