@@ -184,8 +184,8 @@ async def test_page_queries_use_indexes(tmp_path):
             plans[statement] = _plan(plain_conn, statement, ())
     page_reads = {
         "FROM excerpts AS e": "USING INDEX sqlite_autoindex_excerpts_1 (guild_id=? AND number<?)",
-        "GROUP BY 1, 2, 3": "USING INDEX comments_by_excerpt (excerpt_id=? AND line_start>? "
-        "AND line_start<?)",
+        "GROUP BY 1, 2, 3": "USING COVERING INDEX comments_line_counts (excerpt_id=? AND "
+        "line_start>? AND line_start<?)",
         "(c.line_start, c.number) >": "USING INDEX comments_in_list_order (excerpt_id=? AND "
         "<expr>=? AND (line_start,number)>(?,?))",
     }
