@@ -6,7 +6,7 @@ applied, a comment thanked). :class:`NotificationService` changes settings and c
 the messages that are due; the glue sends them (see ``cogs/notify.py``).
 """
 
-from bot.notifications._events import comment_detail, notice_for, record
+from bot.notifications._events import comment_detail, notice_for, record, tell_commenter
 from bot.notifications._service import DEFAULT, NotificationService, Outgoing
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "comment_detail",
     "notice_for",
     "record",
+    "tell_commenter",
 ]

@@ -53,3 +53,20 @@ async def record(session: Session, notice: Notice, *, actor_id: int, now: dateti
         return
     default_daily = next_time_after(now.astimezone(UTC), DEFAULT_TIME, ZoneInfo(DEFAULT_ZONE))
     await session.notifications.enqueue(notice, now=now, default_daily=default_daily)
+
+
+async def tell_commenter(
+    session: Session,
+    comment: Comment,
+    excerpt: Excerpt,
+    event: NotifyEvent,
+    *,
+    actor_id: int,
+    actor_name: str,
+    now: datetime,
+) -> None:
+    """The comment's writer hears what happened to it (resolved, applied, thanked)."""
+    notice = notice_for(
+        comment.author_id, excerpt, event, actor_name, comment_detail(comment), comment.id
+    )
+    await record(session, notice, actor_id=actor_id, now=now)

@@ -26,7 +26,7 @@ from bot.models import (
     Reply,
     Viewer,
 )
-from bot.notifications import comment_detail, notice_for, record
+from bot.notifications import comment_detail, notice_for, record, tell_commenter
 from bot.storage import Session, Store
 from bot.workshop._records import CommentContext, CommentListing, ReplyContext
 from bot.workshop._validation import (
@@ -244,17 +244,13 @@ class CommentService:
                 comment.id, wanted, member.id if resolved else None, now
             )
             if resolved:
-                await record(
+                await tell_commenter(
                     tx,
-                    notice_for(
-                        comment.author_id,
-                        excerpt,
-                        NotifyEvent.RESOLVED,
-                        member.display_name,
-                        comment_detail(comment),
-                        comment.id,
-                    ),
+                    comment,
+                    excerpt,
+                    NotifyEvent.RESOLVED,
                     actor_id=member.id,
+                    actor_name=member.display_name,
                     now=now,
                 )
             return await _card_context(tx, comment.id, excerpt)
@@ -319,17 +315,13 @@ class CommentService:
             if not await tx.exchange.set_comment_thanked(comment.id, now):
                 raise WrongState(f"You have already thanked comment #{comment_number}.")
             await credit_thanks(tx.exchange, excerpt, comment.author_id, now)
-            await record(
+            await tell_commenter(
                 tx,
-                notice_for(
-                    comment.author_id,
-                    excerpt,
-                    NotifyEvent.THANKED,
-                    member.display_name,
-                    comment_detail(comment),
-                    comment.id,
-                ),
+                comment,
+                excerpt,
+                NotifyEvent.THANKED,
                 actor_id=member.id,
+                actor_name=member.display_name,
                 now=now,
             )
             return await _card_context(tx, comment.id, excerpt)

@@ -22,7 +22,7 @@ from bot.models import (
     Line,
     NotifyEvent,
 )
-from bot.notifications import comment_detail, notice_for, record
+from bot.notifications import tell_commenter
 from bot.reanchor import (
     LineMap,
     Relocation,
@@ -151,17 +151,13 @@ async def record_applied(
         return
     await tx.comments.mark_applied([c.id for c in comments], excerpt.author_id, revision, now)
     for comment in comments:
-        await record(
+        await tell_commenter(
             tx,
-            notice_for(
-                comment.author_id,
-                excerpt,
-                NotifyEvent.APPLIED,
-                excerpt.author_name,
-                comment_detail(comment),
-                comment.id,
-            ),
+            comment,
+            excerpt,
+            NotifyEvent.APPLIED,
             actor_id=excerpt.author_id,
+            actor_name=excerpt.author_name,
             now=now,
         )
 
