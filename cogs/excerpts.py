@@ -350,8 +350,9 @@ class Excerpts(commands.Cog):
         lines: str | None = None,
         revision: app_commands.Range[int, 1] | None = None,
     ) -> None:
-        # Each page is one bounded read (a window of lines and their counts): answered at
-        # once, without deferring, at any excerpt length.
+        # Each page is one bounded read, but it may wait for a free reader behind long
+        # reads (digests): deferring keeps Discord's 3 seconds safe.
+        await interaction.response.defer(ephemeral=True, thinking=True)
 
         async def note(shown: Excerpt, shown_revision: int) -> str | None:
             return await self._unposted_note(interaction, shown, shown_revision)
@@ -366,7 +367,7 @@ class Excerpts(commands.Cog):
             viewer=viewer_of(interaction),
         )
         if not await Paginator(interaction.user.id, source).start(interaction):
-            await interaction.response.send_message("No lines to show.", ephemeral=True)
+            await interaction.followup.send("No lines to show.", ephemeral=True)
 
     async def _unposted_note(
         self, interaction: discord.Interaction, excerpt: Excerpt, revision: int
