@@ -11,8 +11,6 @@ from typing import Any
 
 from bot.storage._files import UnusableDatabase
 
-CONNECT_TIMEOUT_S = 10.0
-
 
 def shown(url: str) -> str:
     from bot.db_target import hide_password
@@ -28,28 +26,10 @@ async def connect(url: str) -> Any:
         raise UnusableDatabase(
             'PostgreSQL needs the postgres extra: pip install -e ".[postgres]"'
         ) from None
-    where = shown(url)
-    try:
+    from bot.storage.postgres import CONNECT_TIMEOUT_S, reaching
+
+    with reaching(shown(url)):
         return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_S)
-    except asyncpg.InvalidPasswordError:
-        raise UnusableDatabase(
-            f"PostgreSQL refused the login to {where}: check the user and password in the URL"
-        ) from None
-    except asyncpg.InvalidAuthorizationSpecificationError as error:
-        raise UnusableDatabase(f"PostgreSQL refused the login to {where}: {error}") from None
-    except asyncpg.InvalidCatalogNameError:
-        raise UnusableDatabase(
-            f"{where}: no such database on that server; create it first (createdb)"
-        ) from None
-    except (OSError, TimeoutError) as error:
-        reason = getattr(error, "strerror", None) or str(error) or "timed out"
-        raise UnusableDatabase(
-            f"cannot reach PostgreSQL at {where} ({reason}): is the server running?"
-        ) from None
-    except (ValueError, asyncpg.ClientConfigurationError) as error:
-        raise UnusableDatabase(f"{where} is not a usable PostgreSQL URL: {error}") from None
-    except asyncpg.PostgresError as error:
-        raise UnusableDatabase(f"cannot use the PostgreSQL database {where}: {error}") from None
 
 
 async def migrate_postgres(url: str) -> tuple[int, int]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -246,14 +246,13 @@ async def _keep_as_is(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def connect_pool(url: str, size: int) -> asyncpg.Pool:
-    """A pool to ``url``, or ``UnusableDatabase`` with one line: bad URL, server down,
-    login refused, no such database."""
-    where = redacted(url)
+@contextmanager
+def reaching(where: str) -> Iterator[None]:
+    """Every way connecting can fail (a bad URL, the server down, a refused login, no such
+    database) as an ``UnusableDatabase`` with the one line to show; ``where`` names the
+    database in it, without its password."""
     try:
-        pool: asyncpg.Pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT_S, reset=_keep_as_is
-        )
+        yield
     except asyncpg.InvalidPasswordError:
         raise UnusableDatabase(
             f"PostgreSQL refused the login to {where}: check the user and password in the URL"
@@ -265,14 +264,22 @@ async def connect_pool(url: str, size: int) -> asyncpg.Pool:
             f"{where}: no such database on that server; create it first (createdb)"
         ) from None
     except (OSError, TimeoutError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or "timed out"
         raise UnusableDatabase(
-            f"cannot reach PostgreSQL at {where} ({error.strerror or error or 'timed out'}): "
-            "is the server running?"
+            f"cannot reach PostgreSQL at {where} ({reason}): is the server running?"
         ) from None
     except (ValueError, asyncpg.ClientConfigurationError) as error:
         raise UnusableDatabase(f"{where} is not a usable PostgreSQL URL: {error}") from None
     except asyncpg.PostgresError as error:
         raise UnusableDatabase(f"cannot use the PostgreSQL database {where}: {error}") from None
+
+
+async def connect_pool(url: str, size: int) -> asyncpg.Pool:
+    """A pool to ``url``, or ``UnusableDatabase`` with one line (see :func:`reaching`)."""
+    with reaching(redacted(url)):
+        pool: asyncpg.Pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=size, timeout=CONNECT_TIMEOUT_S, reset=_keep_as_is
+        )
     return pool
 
 
