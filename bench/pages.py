@@ -3,15 +3,18 @@
 ``python -m bench pages [--size 1M] [--runs 3] [--samples 2000] [--budget 60]``
 (sizes: tiny, 100k, 1M, 3M, 10M or a number of comments). The skewed database comes
 from ``bench.dataset`` (cached by size); the real bot runs on a private copy in SimCord
-and every figure is the bot's own time: from receiving the interaction to having
-answered it (the command tree's dispatch, or the view's for a button), SimCord's own
-settling excluded. Prints each series per run, then one table beside the targets.
+and every figure is the bot's own time: from receiving the interaction (the command
+tree's dispatch, or the view's for a button) to its first visible answer (a message, an
+edit, autocomplete choices, or a deferred command's first followup: a deferral is not
+an answer), SimCord's own settling excluded. Work after the answer (keeping a card's
+message id) is not in it. Prints each series per run, then one table beside the targets.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
 import math
 import sqlite3
@@ -41,6 +44,24 @@ SETTLE_TIMEOUT_S = 300.0  # today's /excerpt list at 10M takes longer than SimCo
 EXPIRE_SECONDS = 601  # past any view's timeout (lists: 5 minutes)
 FLOOR_GUILD = dataset.GUILD_BASE + 9_999  # raw rows for the storage floor go here
 
+# The series' names, as the table reads them.
+PAGE_READS = (
+    "/excerpt list (hot server)",
+    "/comment list, first page (hot excerpt)",
+    "/comment list, a later page (Next)",
+    "/excerpt show (hot excerpt)",
+    "excerpt autocomplete, no match",
+    "comment autocomplete, no match, outside a thread",
+    "comment autocomplete, no match, in a hot thread",
+)
+DIGEST_MINE = "/digest mine (877 excerpts)"
+COMMENT_ADD = "/comment add (hot thread)"
+NO_OP = "no-op command"
+FLOOR = "storage floor (raw durable insert + point read)"
+COLD_START = "cold start to ready"
+MEMORY = "VmHWM at ready"
+REWRITE = "full rewrite 2,000 lines x 2,000 comments"
+
 
 @dataclass
 class Row:
@@ -50,9 +71,34 @@ class Row:
     ok: bool | None  # None: no target to judge
 
 
+# Set while the bot handles one interaction: when it first answered (None: not yet).
+_ANSWERED: contextvars.ContextVar[list[float | None]] = contextvars.ContextVar("answered")
+# What answers an interaction with something the member sees (a deferral does not).
+_ANSWERS = (
+    (discord.InteractionResponse, "send_message"),
+    (discord.InteractionResponse, "edit_message"),
+    (discord.InteractionResponse, "autocomplete"),
+    (discord.Interaction, "edit_original_response"),
+    (discord.Webhook, "send"),  # a deferred command's first followup
+)
+
+
+def _noting_the_answer(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def answer(*args: Any, **kwargs: Any) -> Any:
+        result = await method(*args, **kwargs)
+        mark = _ANSWERED.get(None)
+        if mark is not None and mark[0] is None:
+            mark[0] = time.perf_counter()
+        return result
+
+    return answer
+
+
 class Clock:
-    """The bot's own time per interaction: tree dispatch (commands, autocomplete) and
-    view dispatch (buttons), recorded by interaction id."""
+    """The bot's own time per interaction, from receiving it to answering it: tree
+    dispatch (commands, autocomplete) and view dispatch (buttons), recorded by
+    interaction id. What the bot does after answering (keeping a card's message id)
+    is not in it; a command that never answers is timed to its end."""
 
     def __init__(self, bot: MarginaliaBot) -> None:
         self.own: dict[int, float] = {}
@@ -71,16 +117,25 @@ class Clock:
 
         self._original_task = original_task
         discord.ui.View._scheduled_task = timed_task  # type: ignore[method-assign,assignment]
+        self._originals = [(owner, name, getattr(owner, name)) for owner, name in _ANSWERS]
+        for owner, name, method in self._originals:
+            setattr(owner, name, _noting_the_answer(method))
 
     async def _time(self, interaction: Any, work: Awaitable[None]) -> None:
+        mark: list[float | None] = [None]
+        token = _ANSWERED.set(mark)
         started = time.perf_counter()
         try:
             await work
         finally:
-            self.last = self.own[interaction.id] = (time.perf_counter() - started) * 1000
+            _ANSWERED.reset(token)
+            answered = mark[0] if mark[0] is not None else time.perf_counter()
+            self.last = self.own[interaction.id] = (answered - started) * 1000
 
     def close(self) -> None:
         discord.ui.View._scheduled_task = self._original_task  # type: ignore[method-assign]
+        for owner, name, method in self._originals:
+            setattr(owner, name, method)
 
 
 async def timed(clock: Clock, action: Awaitable[Any]) -> float:
@@ -207,9 +262,7 @@ async def reads(scene: Scene, options: argparse.Namespace, report: Report) -> li
         "comment autocomplete, no match, in a hot thread",
         lambda i: s.reader.autocomplete(s.hot_thread, "comment resolve", "comment", NO_MATCH),
     )
-    await run(
-        "/digest mine (877 excerpts)", lambda i: s.prolific.slash(s.hot_channel, "digest mine")
-    )
+    await run(DIGEST_MINE, lambda i: s.prolific.slash(s.hot_channel, "digest mine"))
     return out
 
 
@@ -240,9 +293,9 @@ async def _later_pages(s: Scene) -> Callable[[int], Awaitable[Any]]:
 async def writes(scene: Scene, options: argparse.Namespace, report: Report) -> list[Series]:
     """/comment add, a no-op command, and the storage floor, sample for sample in one run."""
     s, clock = scene, scene.clock
-    add = Series("/comment add (hot thread)")
-    noop = Series("no-op command")
-    floor = Series("storage floor (raw durable insert + point read)")
+    add = Series(COMMENT_ADD)
+    noop = Series(NO_OP)
+    floor = Series(FLOOR)
     per_run = math.ceil(options.samples / options.runs)
     raw = await aiosqlite.connect(s.bot.settings.database, isolation_level=None)
     await raw.execute_fetchall("PRAGMA synchronous = FULL")
@@ -381,9 +434,16 @@ async def _contended(
 
 
 def cold_start(database: Path, runs: int, report: Report) -> tuple[Series, Series]:
-    """Start to ready and VmHWM at ready, each in a fresh process (bench.startup)."""
-    seconds = Series("cold start to ready")
-    memory = Series("VmHWM at ready")
+    """Start to ready and VmHWM at ready, each in a fresh process (bench.startup), with
+    the bot's modules byte-compiled as ``scripts/run.sh`` leaves them."""
+    seconds = Series(COLD_START)
+    memory = Series(MEMORY)
+    project = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(project / "bot"), str(project / "cogs")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(runs):
         completed = subprocess.run(
             [sys.executable, "-m", "bench.startup", str(database), "--json"],
@@ -404,7 +464,7 @@ def cold_start(database: Path, runs: int, report: Report) -> tuple[Series, Serie
 def full_rewrite(runs: int, report: Report) -> Series:
     from bench.reanchor import full_rewrite_ms
 
-    series = Series("full rewrite 2,000 lines x 2,000 comments")
+    series = Series(REWRITE)
     for _ in range(runs):
         series.runs.append([full_rewrite_ms()])
     for line in series.lines():
@@ -416,19 +476,14 @@ def full_rewrite(runs: int, report: Report) -> Series:
 
 
 def table(results: dict[str, Series], size: str) -> list[Row]:
+    """The issue's rows for what was measured (``--only`` leaves the others out)."""
     rows: list[Row] = []
     flat = "p99 <= 10 ms at 10M, flat from 1M"
-    for key in (
-        "/excerpt list (hot server)",
-        "/comment list, first page (hot excerpt)",
-        "/comment list, a later page (Next)",
-        "/excerpt show (hot excerpt)",
-        "excerpt autocomplete, no match",
-        "comment autocomplete, no match, outside a thread",
-        "comment autocomplete, no match, in a hot thread",
-    ):
-        rows.append(_latency_row(results[key], flat, 10.0))
-    rows.append(_latency_row(results["/digest mine (877 excerpts)"], "(no target; defers)", None))
+    for key in PAGE_READS:
+        if key in results:
+            rows.append(_latency_row(results[key], flat, 10.0))
+    if DIGEST_MINE in results:
+        rows.append(_latency_row(results[DIGEST_MINE], "(no target; defers)", None))
     waits = [s for name, s in results.items() if name.startswith("quiet comment waited")]
     for series in waits:
         rows.append(
@@ -440,16 +495,29 @@ def table(results: dict[str, Series], size: str) -> list[Row]:
                 series.stat("max") <= 20,
             )
         )
-    add, noop, floor = (
-        results["/comment add (hot thread)"],
-        results["no-op command"],
-        results["storage floor (raw durable insert + point read)"],
-    )
+    if COMMENT_ADD in results:
+        rows.extend(_write_rows(results[COMMENT_ADD], results[NO_OP], results[FLOOR]))
+    if COLD_START in results:
+        rows.extend(_start_rows(results[COLD_START], results[MEMORY]))
+    if REWRITE in results:
+        rewrite = results[REWRITE]
+        rows.append(
+            Row(
+                rewrite.name,
+                f"min {rewrite.stat('min'):.0f} ms, median {rewrite.stat('p50'):.0f} ms",
+                "<= 200 ms",
+                rewrite.stat("p50") <= 200,
+            )
+        )
+    return rows
+
+
+def _write_rows(add: Series, noop: Series, floor: Series) -> list[Row]:
     over50 = add.stat("p50") - floor.stat("p50")
     over99 = add.stat("p99") - floor.stat("p99")
-    rows.append(_latency_row(add, "", None))
-    rows.append(_latency_row(floor, "", None))
-    rows.append(
+    return [
+        _latency_row(add, "", None),
+        _latency_row(floor, "", None),
         Row(
             "/comment add overhead above the floor",
             f"p50 {over50:.2f} ms, p99 {over99:.2f} ms; no-op ratio p99 "
@@ -457,38 +525,25 @@ def table(results: dict[str, Series], size: str) -> list[Row]:
             f"(no-op p99 {noop.stat('p99'):.2f} ms)",
             "<= 0.5 ms p99",
             over99 <= 0.5,
-        )
-    )
-    start, memory, rewrite = (
-        results["cold start to ready"],
-        results["VmHWM at ready"],
-        results["full rewrite 2,000 lines x 2,000 comments"],
-    )
-    rows.append(
+        ),
+    ]
+
+
+def _start_rows(start: Series, memory: Series) -> list[Row]:
+    return [
         Row(
             start.name,
             f"median {start.stat('p50') / 1000:.2f} s, max {start.stat('max') / 1000:.2f} s",
             "<= 0.4 s at 10M",
             start.stat("p50") <= 400,
-        )
-    )
-    rows.append(
+        ),
         Row(
             memory.name,
             f"max {memory.stat('max'):.1f} MB (the bot process itself)",
             "<= 70 MB",
             memory.stat("max") <= 70,
-        )
-    )
-    rows.append(
-        Row(
-            rewrite.name,
-            f"min {rewrite.stat('min'):.0f} ms, median {rewrite.stat('p50'):.0f} ms",
-            "<= 200 ms",
-            rewrite.stat("p50") <= 200,
-        )
-    )
-    return rows
+        ),
+    ]
 
 
 def _latency_row(series: Series, target: str, limit: float | None) -> Row:
@@ -527,6 +582,8 @@ async def session(
             scene = await build_scene(env, bot, database, shape)
             try:
                 for part in (reads, writes, head_of_line):
+                    if options.only and part.__name__ not in options.only:
+                        continue
                     for series in await part(scene, options, report):
                         results[series.name] = series
             finally:
@@ -536,6 +593,9 @@ async def session(
     return results
 
 
+PARTS = ("start", "reads", "writes", "head_of_line", "rewrite")
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench pages")
     parser.add_argument("--size", default="1M", help="tiny, 100k, 1M, 3M, 10M or a number")
@@ -543,6 +603,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=SAMPLES, help="per series, all runs")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per series at most")
     parser.add_argument("--contended", type=int, default=20, help="head-of-line samples per run")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        help="measure only these parts (the table then lists only their rows)",
+    )
     return parser.parse_args(argv)
 
 
@@ -556,11 +622,16 @@ def run(report: Report = print, argv: list[str] | None = None) -> list[Row]:
             f"hot server: {shape.guild_excerpts:,} excerpts; hot excerpt #{shape.hot_excerpt}; "
             f"{options.runs} runs, {options.samples:,} samples per series"
         )
-        start, memory = cold_start(database, options.runs, report)
-        results = asyncio.run(session(database, shape, options, report))
-        results[start.name], results[memory.name] = start, memory
-        rewrite = full_rewrite(options.runs, report)
-        results[rewrite.name] = rewrite
+        wanted = set(options.only or PARTS)
+        results: dict[str, Series] = {}
+        if "start" in wanted:
+            start, memory = cold_start(database, options.runs, report)
+            results[start.name], results[memory.name] = start, memory
+        if wanted & {"reads", "writes", "head_of_line"}:
+            results.update(asyncio.run(session(database, shape, options, report)))
+        if "rewrite" in wanted:
+            rewrite = full_rewrite(options.runs, report)
+            results[rewrite.name] = rewrite
     rows = table(results, size)
     print_table(rows, size, report)
     return rows

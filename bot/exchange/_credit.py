@@ -30,6 +30,14 @@ def penalty(given: int) -> int:
     return round(5000 * math.sqrt(min(given, 100)))
 
 
+def _on_the_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class CritiqueMeter:
     """Measures texts against a story and books the change on a critique."""
 
@@ -45,9 +53,9 @@ class CritiqueMeter:
             self._stories.move_to_end(key)
             return found
         revisions = await exchange.story_lines(excerpt_id)
-        if sum(len(lines) for lines in revisions) >= _BIG_STORY_LINES:
+        if sum(len(lines) for lines in revisions) >= _BIG_STORY_LINES and _on_the_loop():
             found = await asyncio.to_thread(shingles, revisions)
-        else:
+        else:  # small, or already off the loop (a transaction on the writer's thread)
             found = shingles(revisions)
         self._stories[key] = found
         while len(self._stories) > CACHED_STORIES:

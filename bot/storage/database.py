@@ -16,12 +16,13 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -33,15 +34,18 @@ from bot.storage._files import (
     read_only_uri,
     unusable,
 )
+from bot.storage._one_hop import DirectConnection, WriterThread, commit_or_roll_back
 from bot.storage.comments import SqliteComments
 from bot.storage.excerpts import SqliteExcerpts
 from bot.storage.exchange import SqliteExchange
 from bot.storage.feedback import SqliteFeedback
+from bot.storage.interface import Session
 from bot.storage.notifications import SqliteNotifications
 from bot.storage.prompts import SqlitePrompts
 from bot.storage.reviews import SqliteReviews
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5_000
@@ -51,6 +55,8 @@ READ_BUSY_TIMEOUT_S = 5.0
 # side by side on them, off the writer's lock. Two: the machine the bot runs on is small,
 # and a third long read waits for a free reader, never for the writer.
 READER_POOL_SIZE = 2
+# The sync levels that wait for the disk at each commit (see run_transaction's durable).
+_SYNCED = ("FULL", "EXTRA", "2", "3")
 
 
 class MigrationError(UnusableDatabase):
@@ -93,7 +99,9 @@ class SqliteSession:
     """
 
     def __init__(
-        self, connection: aiosqlite.Connection, on_notice: Callable[[], None] | None = None
+        self,
+        connection: aiosqlite.Connection | DirectConnection,
+        on_notice: Callable[[], None] | None = None,
     ) -> None:
         self.connection = connection
         self.excerpts = SqliteExcerpts(connection)
@@ -118,6 +126,10 @@ class Database:
         # file, so a mistyped path can't leave an empty database behind.
         self.read_only = read_only
         self._conn: aiosqlite.Connection | None = None
+        # The same SQLite connection as ``_conn``'s, for whole transactions run on the
+        # writer's own thread (run_transaction); the lock keeps the two from overlapping.
+        self._raw: sqlite3.Connection | None = None
+        self._writer: WriterThread | None = None
         self._lock = asyncio.Lock()
         # The reader pool (empty for :memory: and read-only stores: there read() shares
         # the one connection under the lock). A queue: read() waits for a free reader.
@@ -146,10 +158,16 @@ class Database:
             return
         if self.path != ":memory:":
             prepare_location(Path(self.path))
-        try:
+        opened: list[sqlite3.Connection] = []
+
+        def connect() -> sqlite3.Connection:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction
-            # means exactly one user action.
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            # means exactly one user action. Used from two threads, never at once.
+            opened.append(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
+            return opened[0]
+
+        try:
+            conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
         except sqlite3.Error as error:
             raise UnusableDatabase(f"cannot open the database {self.path}: {error}") from None
         try:
@@ -172,7 +190,8 @@ class Database:
             raise
         # Repositories read columns by name (see bot.storage._rows).
         conn.row_factory = sqlite3.Row
-        self._conn = conn
+        self._conn, self._raw = conn, opened[0]
+        self._writer = WriterThread("sqlite-writer")
         if self.path != ":memory:":  # each connection to :memory: is a database of its own
             try:
                 await self._open_readers()
@@ -221,6 +240,10 @@ class Database:
         if conn is not None:
             async with self._lock:
                 await conn.close()
+                self._raw = None
+                if self._writer is not None:
+                    self._writer.stop()
+                    self._writer = None
 
     def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:
@@ -239,6 +262,27 @@ class Database:
                 await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
+
+    async def run_transaction(
+        self, action: Callable[[Session], Coroutine[Any, Any, T]], *, durable: bool = True
+    ) -> T:
+        """``action`` as one transaction, run whole on the writer's thread: one trip there
+        and back instead of one per statement. It may await only its session's
+        repositories (anything else raises ``AwaitedOutsideTheDatabase``, rolled back).
+
+        ``durable=False`` is for bookkeeping a crash may lose (a card's message id): its
+        commit doesn't wait for the disk and becomes durable with the next one."""
+        async with self._lock:
+            self._connection()
+            raw, writer = self._raw, self._writer
+            assert raw is not None and writer is not None
+            relaxed = None if durable or self._synchronous.upper() not in _SYNCED else "NORMAL"
+
+            def run() -> T:
+                session = SqliteSession(DirectConnection(raw), self._count_notice)
+                return commit_or_roll_back(raw, lambda: action(session), synchronous=relaxed)
+
+            return await writer.finish(run)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteSession]:

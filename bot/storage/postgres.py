@@ -16,11 +16,19 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -33,11 +41,13 @@ from bot.storage.database import Migration, MigrationError, read_migrations
 from bot.storage.excerpts import SqliteExcerpts
 from bot.storage.exchange import SqliteExchange
 from bot.storage.feedback import SqliteFeedback
+from bot.storage.interface import Session
 from bot.storage.notifications import SqliteNotifications
 from bot.storage.prompts import SqlitePrompts
 from bot.storage.reviews import SqliteReviews
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CONNECT_TIMEOUT_S = 10.0
 # Every process migrating the same database takes this lock first: one migrates, the
@@ -220,6 +230,16 @@ class PostgresStore:
         success, rolled back on any error. Other actions run at the same time."""
         async with self._opened().acquire() as conn, conn.transaction():
             yield PgSession(PgConnection(conn), POSTGRESQL_WRITE, self._count_notice)
+
+    async def run_transaction(
+        self, action: Callable[[Session], Coroutine[Any, Any, T]], *, durable: bool = True
+    ) -> T:
+        """``action`` in one transaction; ``durable=False`` commits without waiting for the
+        WAL flush (``synchronous_commit = off`` for this transaction only)."""
+        async with self._opened().acquire() as conn, conn.transaction():
+            if not durable:
+                await conn.execute("SET LOCAL synchronous_commit = off")
+            return await action(PgSession(PgConnection(conn), POSTGRESQL_WRITE, self._count_notice))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[PgSession]:

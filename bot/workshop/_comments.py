@@ -99,9 +99,10 @@ class CommentService:
         if excerpt_number is None and thread_id is None:
             raise InvalidInput(WHICH_EXCERPT)
         # The hot path: one read, then the insert, the critique's credit and the author's
-        # notification in one transaction.
+        # notification, in one transaction run whole next to the database.
         wanted_first, wanted_last = lines_to_fetch(line_spec)
-        async with self.db.transaction() as session:
+
+        async def add(session: Session) -> CommentContext:
             found, lines = await session.excerpts.get_excerpt_with_lines(
                 guild_id,
                 wanted_first,
@@ -159,7 +160,9 @@ class CommentService:
                     actor_id=member.id,
                     now=comment.created_at,
                 )
-        return CommentContext(comment, live, lines, repeated=not inserted)
+            return CommentContext(comment, live, lines, repeated=not inserted)
+
+        return await self.db.run_transaction(add)
 
     async def reply(
         self, *, guild_id: int, comment_number: int, member: Actor, text: str
@@ -216,13 +219,23 @@ class CommentService:
         return ReplyContext(reply, comment, excerpt, repeated=not inserted)
 
     async def record_comment_card(self, comment: Comment, message_id: int) -> None:
-        """Remember the message showing a comment in the thread, to keep it current."""
-        async with self.db.transaction() as tx:
-            await tx.comments.set_comment_card(comment.id, message_id)
+        """Remember the message showing a comment in the thread, to keep it current.
+
+        Not worth a wait for the disk: a crash may lose it (never the comment), and
+        then only that card stops following its comment's changes."""
+
+        async def keep(session: Session) -> None:
+            await session.comments.set_comment_card(comment.id, message_id)
+
+        await self.db.run_transaction(keep, durable=False)
 
     async def record_reply_card(self, reply: Reply, message_id: int) -> None:
-        async with self.db.transaction() as tx:
-            await tx.comments.set_reply_card(reply.id, message_id)
+        """As :meth:`record_comment_card`, for a reply's card."""
+
+        async def keep(session: Session) -> None:
+            await session.comments.set_reply_card(reply.id, message_id)
+
+        await self.db.run_transaction(keep, durable=False)
 
     async def set_resolved(
         self, *, guild_id: int, comment_number: int, member: Actor, resolved: bool

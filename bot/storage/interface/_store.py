@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.storage.interface._comments import CommentStore
 from bot.storage.interface._excerpts import ExcerptStore
@@ -11,6 +12,8 @@ from bot.storage.interface._exchange import ExchangeStore
 from bot.storage.interface._feedback import FeedbackStore
 from bot.storage.interface._prompts import PromptStore
 from bot.storage.interface._reviews import NotificationStore, ReviewStore
+
+T = TypeVar("T")
 
 
 class Session(Protocol):
@@ -58,4 +61,14 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Session]:
         """One atomic unit of work: committed on success, rolled back on any error."""
+        ...
+
+    async def run_transaction(
+        self, action: Callable[[Session], Coroutine[Any, Any, T]], *, durable: bool = True
+    ) -> T:
+        """``action(session)`` as one atomic unit of work, for the hot paths: a backend may
+        run it whole next to the database (SQLite: on the writer's thread, one trip
+        instead of one per statement), so it awaits nothing but the session's
+        repositories. ``durable=False``: bookkeeping a crash may lose (a card's message
+        id), committed without waiting for the disk."""
         ...
