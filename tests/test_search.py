@@ -10,8 +10,9 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import aiosqlite
 import pytest_asyncio
 
 from bot.models import Viewer
@@ -77,7 +78,7 @@ async def traced(
         return 0
 
     async with database.read() as session:
-        conn = session.connection  # type: ignore[attr-defined]
+        conn = cast(aiosqlite.Connection, session.connection)  # a read: aiosqlite's
         raw: sqlite3.Connection = conn._conn  # the thread's own connection
         await conn._execute(raw.set_trace_callback, statements.append)
         await conn._execute(raw.set_progress_handler, count, 1)
@@ -91,7 +92,7 @@ async def traced(
 
 async def plan(database: Database, statement: str) -> list[str]:
     async with database.read() as session:
-        conn = session.connection  # type: ignore[attr-defined]
+        conn = cast(aiosqlite.Connection, session.connection)  # a read: aiosqlite's
         rows = await conn.execute_fetchall(f"EXPLAIN QUERY PLAN {statement}")
     return [str(row["detail"]) for row in rows]
 

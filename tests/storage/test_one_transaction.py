@@ -19,7 +19,7 @@ COUNT = "SELECT COUNT(*) AS n FROM guild_sequences"
 async def count(workshop) -> int:
     async with workshop.db.read() as session:
         rows = await session.connection.execute_fetchall(COUNT)
-    return int(list(rows)[0]["n"])
+    return int(next(iter(rows))["n"])
 
 
 async def test_an_action_commits_and_returns_its_result(workshop):
@@ -62,7 +62,7 @@ async def test_a_failed_statement_rolls_back_and_leaves_the_writer_usable(worksh
         await session.connection.execute(INSERT, (1,))  # type: ignore[attr-defined]
         await session.connection.execute(INSERT, (1,))  # type: ignore[attr-defined]
 
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         await workshop.db.run_transaction(duplicate)
     assert await count(workshop) == 0
     await workshop.db.run_transaction(
@@ -79,7 +79,7 @@ async def test_a_non_durable_commit_puts_the_sync_level_back(workshop):
     await workshop.db.run_transaction(one_row, durable=False)
     async with workshop.db.transaction() as tx:
         rows = await tx.connection.execute_fetchall("PRAGMA synchronous")
-    assert list(rows)[0][0] == 2  # FULL, the store's own level
+    assert next(iter(rows))[0] == 2  # FULL, the store's own level
     assert await count(workshop) == 1
 
 
