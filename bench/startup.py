@@ -14,6 +14,7 @@ peak of the parent that started it, since a child inherits that figure.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import json
 import os
@@ -26,6 +27,7 @@ async def measure(database: Path | str) -> dict[str, float]:
     from bench.measure import proc_status_mb
 
     started = time.perf_counter()
+    gc.disable()  # as `python -m bot` starts; the bot's on_ready resumes collection
     # Imported here so their cost counts toward start-up: the bot's client module loads
     # discord.py and aiohttp (the cogs load when the bot sets itself up).
     importlib.import_module("bot.ui.client")

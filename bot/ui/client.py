@@ -118,7 +118,9 @@ class MarginaliaBot(commands.Bot):
             log.info("ready as %s in %.2f s", self.user, self.ready_after)
             # Everything loaded so far lives as long as the bot: out of the collector's
             # sight, a full collection (set off by a big read's records) stays short.
+            # Collection itself resumes here if start-up paused it (python -m bot does).
             gc.freeze()
+            gc.enable()
 
     async def close(self) -> None:
         try:
