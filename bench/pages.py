@@ -37,6 +37,8 @@ from bench.measure import RUNS, SAMPLES, Series, describe, sample_runs
 from bot import create_bot
 from bot.models import Actor
 from bot.ui.client import MarginaliaBot
+from bot.ui.comments import COMMENTS_PER_PAGE
+from bot.ui.excerpts import EXCERPT_COUNT_CAP, EXCERPTS_PER_PAGE
 
 Report = Callable[[str], None]
 NO_MATCH = "qzxv"  # a word no comment or title contains
@@ -373,7 +375,7 @@ async def head_of_line(scene: Scene, options: argparse.Namespace, report: Report
     base = statistics.median(alone)
     report(f"quiet comment alone (service layer): {describe(alone)}")
     reads: dict[str, Callable[[], Awaitable[Any]]] = {
-        "/excerpt list": lambda: bot.workshop.excerpts.list_excerpts(shape.hot_guild),
+        "/excerpt list": lambda: _excerpt_list_reads(bot, shape.hot_guild),
         "comment autocomplete in a hot thread": lambda: bot.workshop.comments.search_comments(
             shape.hot_guild, NO_MATCH, shape.hot_excerpt
         ),
@@ -382,6 +384,7 @@ async def head_of_line(scene: Scene, options: argparse.Namespace, report: Report
             excerpt_number=shape.hot_excerpt,
             line_spec=None,
             status=None,
+            limit=COMMENTS_PER_PAGE + 1,  # one page, as the command reads
         ),
         "/digest mine": lambda: bot.digests.author_digest(
             shape.hot_guild, s.prolific.id, "markdown"
@@ -406,6 +409,14 @@ async def head_of_line(scene: Scene, options: argparse.Namespace, report: Report
             report(line)
         out.append(series)
     return out
+
+
+async def _excerpt_list_reads(bot: MarginaliaBot, guild_id: int) -> None:
+    """What ``/excerpt list`` reads: the capped count, then one page (not every excerpt
+    of the server, which no command reads)."""
+    service = bot.workshop.excerpts
+    await service.count_excerpts(guild_id, cap=EXCERPT_COUNT_CAP + 1)
+    await service.list_excerpts(guild_id, limit=EXCERPTS_PER_PAGE + 1)
 
 
 async def _quiet_excerpt_number(s: Scene) -> int:

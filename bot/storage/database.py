@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.storage._checkpoints import Checkpointer
 from bot.storage._files import (
     UnusableDatabase,
     check_ours,
@@ -130,6 +131,8 @@ class Database:
         # writer's own thread (run_transaction); the lock keeps the two from overlapping.
         self._raw: sqlite3.Connection | None = None
         self._writer: WriterThread | None = None
+        # Copies the WAL back into the file between commits (None: :memory:, read-only).
+        self._checkpoints: Checkpointer | None = None
         self._lock = asyncio.Lock()
         # The reader pool (empty for :memory: and read-only stores: there read() shares
         # the one connection under the lock). A queue: read() waits for a free reader.
@@ -195,9 +198,17 @@ class Database:
         if self.path != ":memory:":  # each connection to :memory: is a database of its own
             try:
                 await self._open_readers()
+                await self._open_checkpoints(conn)
             except BaseException:
                 await self.close()
                 raise
+
+    async def _open_checkpoints(self, writer: aiosqlite.Connection) -> None:
+        """Checkpoints leave the writer's commits for a connection of their own."""
+        checkpoints = Checkpointer(self.path, self._lock)
+        await checkpoints.open(self._synchronous)
+        await writer.execute_fetchall("PRAGMA wal_autocheckpoint = 0")
+        self._checkpoints = checkpoints
 
     async def _open_readers(self) -> None:
         """The read pool, opened after migrations so readers see this code's schema."""
@@ -232,6 +243,9 @@ class Database:
         """Closes the writer and every reader (each is a thread: one left open keeps the
         process alive), after the sessions in flight on them end."""
         conn, self._conn = self._conn, None
+        checkpoints, self._checkpoints = self._checkpoints, None
+        if checkpoints is not None:
+            await checkpoints.close()
         readers, self._readers = self._readers, []
         for _ in readers:
             await self._free_readers.get()
@@ -262,6 +276,11 @@ class Database:
                 await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
+            self._committed()
+
+    def _committed(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
 
     async def run_transaction(
         self, action: Callable[[Session], Coroutine[Any, Any, T]], *, durable: bool = True
@@ -282,7 +301,9 @@ class Database:
                 session = SqliteSession(DirectConnection(raw), self._count_notice)
                 return commit_or_roll_back(raw, lambda: action(session), synchronous=relaxed)
 
-            return await writer.finish(run)
+            result = await writer.finish(run)
+            self._committed()
+            return result
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteSession]:
