@@ -23,9 +23,10 @@ import aiosqlite
 
 log = logging.getLogger(__name__)
 
-# Commits between checkpoints: a comment writes ten to twenty pages, so about SQLite's
-# own threshold of a thousand pages.
-CHECKPOINT_EVERY_COMMITS = 64
+# Commits between checkpoints: a comment writes ten to twenty pages, so a few times
+# SQLite's own threshold of a thousand pages (a WAL of about 10 MB). Each checkpoint's
+# disk syncs slow the commits beside it a little: fewer of them, fewer slow comments.
+CHECKPOINT_EVERY_COMMITS = 256
 # Frames the WAL may hold before a checkpoint holds the writers back (16 MB of pages).
 LOG_CAP_FRAMES = 4096
 
