@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 # SQLite's own threshold of a thousand pages (a WAL of about 10 MB). Each checkpoint's
 # disk syncs slow the commits beside it a little: fewer of them, fewer slow comments.
 CHECKPOINT_EVERY_COMMITS = 256
-# Frames the WAL may hold before a checkpoint holds the writers back (16 MB of pages).
-LOG_CAP_FRAMES = 4096
+# Frames the WAL may hold before a checkpoint holds the writers back (64 MB of pages).
+LOG_CAP_FRAMES = 16_384
 
 
 class Checkpointer:
