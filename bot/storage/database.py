@@ -294,7 +294,8 @@ class Database:
         async with self._lock:
             self._connection()
             raw, writer = self._raw, self._writer
-            assert raw is not None and writer is not None
+            if raw is None or writer is None:
+                raise RuntimeError(f"{self.path} is open read-only: it takes no transactions")
             relaxed = None if durable or self._synchronous.upper() not in _SYNCED else "NORMAL"
 
             def run() -> T:
