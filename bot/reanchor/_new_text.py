@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
 KEY_WORD = re.compile(r"\w{4,}")  # a word distinctive enough to look a quote up by
 _TOKEN = re.compile(r"\S+")
+_FEW_LINES = 8  # lines few enough to try without narrowing them further
+_MOST_LINES = 16  # a word in more than one line in this many is looked for in the text
 _PUNCTUATION = "\"'“”‘’.,;:!?()[]{}«»—–-…*_"
 
 
@@ -57,35 +59,47 @@ def _line_starts(lines: Sequence[str]) -> tuple[int, ...]:
     return (0, *accumulate(len(line) + len(SEPARATOR) for line in lines[:-1]))
 
 
-class _TouchedWords:
-    """Which touched lines hold which words: built at the first far search, then kept.
+class _WordIndex:
+    """Which of some lines hold which words: built at the first look-up, then kept.
 
-    A quote's key word (four or more word characters) is in a line exactly
-    when it lies inside one of the line's runs of word characters, so looking
-    it up among the distinct runs finds the same lines as searching the whole
-    touched text, at a fraction of the cost for every quote after the first.
-    Built lazily: most revisions never need a far search.
+    A word without ``SEPARATOR`` is in a line exactly when it lies inside one
+    of the line's runs (``runs_of``), so looking it up among the distinct runs
+    finds the same lines as searching those lines' text, at a fraction of the
+    cost for every look-up after the first. Built lazily: most revisions
+    never need one.
     """
 
-    __slots__ = ("_joined", "_lines", "_starts")
+    __slots__ = ("_joined", "_lines", "_runs", "_runs_of", "_starts", "_which")
 
-    def __init__(self) -> None:
+    def __init__(
+        self, which: Callable[[NewText], Iterable[int]], runs_of: Callable[[str], Iterable[str]]
+    ) -> None:
+        self._which = which
+        self._runs_of = runs_of
         self._lines: list[list[int]] | None = None
+        self._runs: dict[str, list[int]] = {}
         self._joined = ""
         self._starts: tuple[int, ...] = ()
 
     def _build(self, text: NewText) -> list[list[int]]:
         runs: dict[str, list[int]] = {}
-        for index in text.touched:
-            for run in dict.fromkeys(KEY_WORD.findall(text.lines[index])):
+        for index in self._which(text):
+            for run in dict.fromkeys(self._runs_of(text.lines[index])):
                 runs.setdefault(run, []).append(index)
         self._joined = SEPARATOR.join(runs)
         self._starts = _line_starts(list(runs))
         self._lines = list(runs.values())
+        self._runs = runs
         return self._lines
 
+    def lines_of(self, text: NewText, run: str) -> list[int]:
+        """The indexed lines of ``text`` with ``run`` among their runs, in order."""
+        if self._lines is None:
+            self._build(text)
+        return self._runs.get(run, [])
+
     def lines_with(self, text: NewText, word: str, limit: int) -> set[int] | None:
-        """Touched lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
+        """The indexed lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
         lines = self._lines if self._lines is not None else self._build(text)
         found: set[int] = set()
         at = self._joined.find(word)
@@ -100,9 +114,7 @@ class _TouchedWords:
                 if following < len(self._starts)
                 else -1
             )
-        # Added in line order, as a search through the text meets them: the same set,
-        # iterated the same way, so ties between candidates break as they always did.
-        return set(sorted(found))
+        return found
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -119,7 +131,16 @@ class NewText:
     touched: tuple[int, ...]
     _tokens: dict[int, Tokens] = field(default_factory=dict, init=False, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-    _touched_words: _TouchedWords = field(default_factory=_TouchedWords, init=False, repr=False)
+    _touched_words: _WordIndex = field(
+        default_factory=lambda: _WordIndex(lambda text: text.touched, KEY_WORD.findall),
+        init=False,
+        repr=False,
+    )
+    _words: _WordIndex = field(
+        default_factory=lambda: _WordIndex(lambda text: range(len(text.lines)), str.split),
+        init=False,
+        repr=False,
+    )
 
     @classmethod
     def of(cls, lines: tuple[str, ...], touched: Sequence[int]) -> NewText:
@@ -143,4 +164,29 @@ class NewText:
 
     def touched_with(self, word: str, limit: int) -> set[int] | None:
         """Touched lines containing ``word``, or None if more than ``limit`` do."""
-        return self._touched_words.lines_with(self, word, limit)
+        found = self._touched_words.lines_with(self, word, limit)
+        # Added in line order, as a search through the text meets them: the same set,
+        # iterated the same way, so ties between candidates break as they always did.
+        return None if found is None else set(sorted(found))
+
+    def lines_maybe_with(self, quote: str) -> list[int] | None:
+        """In order, the lines whose words could hold ``quote`` (all that do, and a few more).
+
+        A word inside the quote (whitespace on both sides) is a whole word of
+        every line holding it, and its longest word lies inside one of their
+        words: the lines that have both. None when that is most lines (short,
+        common words): a search through the text is as quick then.
+        """
+        words = quote.split()
+        whole: list[int] | None = None
+        if len(words) > 2:
+            whole = min((self._words.lines_of(self, word) for word in words[1:-1]), key=len)
+            if len(whole) <= _FEW_LINES:
+                return whole
+        limit = len(self.lines) // _MOST_LINES + 16
+        longest = max(words, key=len) if words else ""
+        if longest and SEPARATOR not in longest:
+            inside = self._words.lines_with(self, longest, limit)
+            if inside is not None:
+                return sorted(inside) if whole is None else [at for at in whole if at in inside]
+        return whole if whole is not None and len(whole) <= limit else None
