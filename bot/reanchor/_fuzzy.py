@@ -42,6 +42,7 @@ from bot.models import Anchor
 from bot.reanchor._bounds import subsequence_bound
 from bot.reanchor._budget import SearchBudget
 from bot.reanchor._found import Found, context_agreement, context_bound
+from bot.reanchor._matching import WordCodes, ratio
 from bot.reanchor._new_text import KEY_WORD, NewText, Tokens, token_key
 
 FUZZY_THRESHOLD = 0.7
@@ -154,14 +155,14 @@ class _QuoteScorer:
 
     __slots__ = (
         "anchor",
-        "chars",
+        "codes",
         "floor",
         "new_text",
         "predicted",
         "quote",
+        "quote_code",
         "quote_keys",
         "quote_words",
-        "words",
     )
 
     def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
@@ -171,11 +172,9 @@ class _QuoteScorer:
         self.new_text = new_text
         self.predicted = predicted
         self.floor = FUZZY_THRESHOLD
-        self.chars: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-        self.chars.set_seq2(quote)
         self.quote_words = quote.split()
-        self.words: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-        self.words.set_seq2(self.quote_words)
+        self.codes = WordCodes()
+        self.quote_code = self.codes.of(self.quote_words)
 
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
@@ -220,16 +219,14 @@ class _QuoteScorer:
         context_high = context_bound(self.anchor, text, start, end)
         if _match_score(bound, context_high, closeness) < self.floor:
             return None
-        self.words.set_seq1(window_words)
-        similarity = self.words.ratio()
+        similarity = ratio(self.codes.of(window_words), self.quote_code)
         if _match_score(max(chars_bound, similarity), context_high, closeness) < self.floor:
             return None
         context = context_agreement(self.anchor, text, start, end)
         if chars_bound > similarity:
             if _match_score(chars_bound, context, closeness) < self.floor:
                 return None
-            self.chars.set_seq1(window)
-            similarity = max(self.chars.ratio(), similarity)
+            similarity = max(ratio(window, self.quote), similarity)
         score = _match_score(similarity, context, closeness)
         if score < self.floor:
             return None
