@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from itertools import accumulate
 
 from rapidfuzz import process
@@ -234,12 +233,10 @@ def _block_candidates(
     scale = len(news) / len(olds)
     codes: dict[str, str] = {}
     old_words = [Paragraph.of(old_lines[old], codes) for old in olds]
-    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
     found: list[tuple[float, int, int]] = []
     everything = range(len(olds))
     for new_pos, new in enumerate(news):
         new_words = Paragraph.of(new_lines[new], codes)
-        compared = False  # the matcher learns a new line only if some pair needs it
         band = _span((new_pos - PAIRING_BAND) / scale, (new_pos + PAIRING_BAND) / scale, len(olds))
         positions = [
             old_pos
@@ -249,10 +246,7 @@ def _block_candidates(
         for old_pos in _likely(new_words, [old_words[at] for at in positions], positions):
             if not old_words[old_pos].could_match(new_words):
                 continue
-            if not compared:
-                matcher.set_seq2(new_words.words)
-                compared = True
-            ratio = paragraph_ratio(matcher, old_words[old_pos].words, effort)
+            ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
             if ratio >= SAME_PARAGRAPH_RATIO:
                 found.append((ratio, olds[old_pos], new))
     return found
