@@ -32,11 +32,11 @@ around the old offset only. The search of one revision's comments shares a
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
+from operator import itemgetter
 
 from bot.models import Anchor
 from bot.reanchor._bounds import subsequence_bound
@@ -62,6 +62,7 @@ _MIN_WORD_COVERAGE = 0.25  # share of the quote's characters a window's shared w
 _MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
 _MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
 _MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
+_WINDOW_ORDER = itemgetter(0, 1, 2)  # most covered, nearest the quote's length, its old place
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
 
 
@@ -102,25 +103,29 @@ def _word_windows(
             keys[low : low + 2 * _MAX_WINDOW_WORDS],
         )
     weights = [0]
+    total = 0
     for (start, end), key in zip(spans, keys, strict=True):
-        weights.append(weights[-1] + (end - start if key in quote_keys else 0))
+        if key in quote_keys:
+            total += end - start
+        weights.append(total)
     needed = _MIN_WORD_COVERAGE * len(quote)
-    if weights[-1] < needed:
+    if total < needed:
         return []
     size = len(quote.split())
-    scored: list[tuple[int, int, int]] = []
-    for width in range(max(1, size - 1), min(size + 1, len(spans)) + 1):
-        for first in range(len(spans) - width + 1):
+    length = len(quote)
+    # Among equally covered windows, the one nearest the quote's length, then its old
+    # place; the sort is stable, so then the first found.
+    scored: list[tuple[int, int, int, int, int]] = []
+    count = len(spans)
+    for width in range(max(1, size - 1), min(size + 1, count) + 1):
+        last = width - 1
+        for first in range(count - last):
             covered = weights[first + width] - weights[first]
             if covered >= needed:
-                scored.append((covered, spans[first][0], spans[first + width - 1][1]))
-    # Among equally covered windows, the one nearest the quote's length, then its old place.
-    best = heapq.nsmallest(
-        _MAX_WINDOWS,
-        scored,
-        key=lambda w: (-w[0], abs(w[2] - w[1] - len(quote)), abs(w[1] - hint)),
-    )
-    return [(start, end) for _, start, end in best]
+                start, end = spans[first][0], spans[first + last][1]
+                scored.append((-covered, abs(end - start - length), abs(start - hint), start, end))
+    scored.sort(key=_WINDOW_ORDER)
+    return [(start, end) for *_, start, end in scored[:_MAX_WINDOWS]]
 
 
 def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
