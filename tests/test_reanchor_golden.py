@@ -14,12 +14,16 @@ import hashlib
 import math
 import random
 from collections.abc import Sequence
+from unittest.mock import patch
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bench import reanchor as bench
 from bot.models import Anchor
-from bot.reanchor import SearchBudget, build_line_map, relocate_all
+from bot.reanchor import SearchBudget, _new_text, build_line_map, relocate_all
+from tests.test_reanchor import apply_edit, edits, revisions, span_anchor
 
 
 def _digest(anchors: Sequence[Anchor], old: list[str], new: list[str]) -> str:
@@ -85,3 +89,46 @@ def _case(name: str) -> tuple[list[Anchor], list[str], list[str]]:
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_relocations_are_as_before(name: str) -> None:
     assert _digest(*_case(name)) == GOLDEN[name]
+
+
+# --- the word index finds what searching the text finds -----------------------------
+
+MESSY_WORDS = ("salt", "salt,", "Salt", "a", "the", "(lantern)", "lanterns", "sa", "lt", "—")
+messy_lines = st.lists(
+    st.tuples(st.sampled_from(MESSY_WORDS), st.sampled_from((" ", " ", "  ", "\t"))),
+    min_size=1,
+    max_size=12,
+).map(lambda pairs: "".join(word + gap for word, gap in pairs).strip() or "a")
+
+
+@st.composite
+def messy_revisions(draw: st.DrawFn) -> tuple[list[Anchor], list[str], list[str]]:
+    """Short texts of look-alike words and uneven spaces; quotes cut anywhere, even mid-word."""
+    old = draw(st.lists(messy_lines, min_size=1, max_size=12))
+    new = list(old)
+    for edit in draw(st.lists(edits, max_size=6)):
+        apply_edit(new, edit)
+    new = [line.replace(draw(st.sampled_from(MESSY_WORDS)), "salt", 1) for line in new]
+    anchors = []
+    for number in draw(st.lists(st.integers(1, len(old)), min_size=1, max_size=10)):
+        text = old[number - 1]
+        start = draw(st.integers(0, len(text) - 1))
+        end = draw(st.integers(start + 1, len(text)))
+        if text[start:end].strip() == text[start:end]:
+            anchors.append(span_anchor(old, number, start, end))
+    return anchors, old, new
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(messy_revisions(), revisions().map(lambda case: (case[2], case[0], case[1]))))
+def test_the_word_index_finds_what_searching_the_text_finds(
+    case: tuple[list[Anchor], list[str], list[str]],
+) -> None:
+    anchors, old, new = case
+    searched = relocate_all(anchors, old, new)  # a few quotes: the text is searched
+    with (
+        patch.object(_new_text, "_SEARCHES_BEFORE_INDEX", 0),
+        patch.object(_new_text, "_MOST_LINES", 1),  # and never too common to index
+    ):
+        indexed = relocate_all(anchors, old, new)
+    assert indexed == searched

@@ -17,6 +17,7 @@ from itertools import accumulate
 SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
 KEY_WORD = re.compile(r"\w{4,}")  # a word distinctive enough to look a quote up by
 _TOKEN = re.compile(r"\S+")
+_SEARCHES_BEFORE_INDEX = 32  # quotes sought through the text before its words are indexed
 _FEW_LINES = 8  # lines few enough to try without narrowing them further
 _MOST_LINES = 16  # a word in more than one line in this many is looked for in the text
 _PUNCTUATION = "\"'“”‘’.,;:!?()[]{}«»—–-…*_"
@@ -69,7 +70,7 @@ class _WordIndex:
     never need one.
     """
 
-    __slots__ = ("_joined", "_lines", "_runs", "_runs_of", "_starts", "_which")
+    __slots__ = ("_asked", "_joined", "_lines", "_runs", "_runs_of", "_starts", "_which")
 
     def __init__(
         self, which: Callable[[NewText], Iterable[int]], runs_of: Callable[[str], Iterable[str]]
@@ -77,6 +78,7 @@ class _WordIndex:
         self._which = which
         self._runs_of = runs_of
         self._lines: list[list[int]] | None = None
+        self._asked = 0
         self._runs: dict[str, list[int]] = {}
         self._joined = ""
         self._starts: tuple[int, ...] = ()
@@ -91,6 +93,11 @@ class _WordIndex:
         self._lines = list(runs.values())
         self._runs = runs
         return self._lines
+
+    def worth_building(self, after: int) -> bool:
+        """Whether it has been asked for more than ``after`` times (built or not)."""
+        self._asked += 1
+        return self._asked > after
 
     def lines_of(self, text: NewText, run: str) -> list[int]:
         """The indexed lines of ``text`` with ``run`` among their runs, in order."""
@@ -175,8 +182,11 @@ class NewText:
         A word inside the quote (whitespace on both sides) is a whole word of
         every line holding it, and its longest word lies inside one of their
         words: the lines that have both. None when that is most lines (short,
-        common words): a search through the text is as quick then.
+        common words): a search through the text is as quick then. None too
+        for the first ``_SEARCHES_BEFORE_INDEX`` quotes.
         """
+        if not self._words.worth_building(_SEARCHES_BEFORE_INDEX):
+            return None  # a few quotes moved: searching the text costs less than indexing it
         words = quote.split()
         whole: list[int] | None = None
         if len(words) > 2:
