@@ -208,7 +208,7 @@ def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequen
     in one C call.
 
     A loose prefilter (a hundredth under the bar, so rounding never drops a
-    pair): ``Paragraph.could_match`` still decides each survivor.
+    pair): ``Paragraph.could_match`` (in ``paragraph_ratio``) still decides each survivor.
     """
     if high - low < 4:
         return range(low, high)
@@ -256,8 +256,6 @@ def _block_candidates(
         new_words = Paragraph.of(new_lines[new], codes)
         low, high = (0, len(olds)) if full else _in_band(new_pos, scale, len(olds))
         for old_pos in _likely(new_words, old_codes, low, high):
-            if not old_words[old_pos].could_match(new_words):
-                continue
             ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
             if ratio >= SAME_PARAGRAPH_RATIO:
                 found.append((ratio, olds[old_pos], new))

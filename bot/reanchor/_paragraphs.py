@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Indel
 
-from bot.reanchor._bounds import subsequence_bound
 from bot.reanchor._matching import WordCodes, matched, ratio
 
 SAME_PARAGRAPH_RATIO = 0.6
@@ -140,13 +139,12 @@ class Paragraph:
 
 
 def paragraph_ratio(old: Paragraph, new: Paragraph, effort: Effort) -> float:
-    """The word ratio of two paragraphs coded alike, 0.0 if surely below the bar."""
-    total = len(old.words) + len(new.words)
-    if total and 2.0 * min(len(old.words), len(new.words)) / total < SAME_PARAGRAPH_RATIO:
-        return 0.0  # difflib's real_quick_ratio
-    # Tighter than difflib's quick_ratio, and in C: a pair it rules out is
-    # below the bar whatever difflib would say, so it spends none of the effort.
-    if subsequence_bound(old.words, new.words) < SAME_PARAGRAPH_RATIO:
+    """The word ratio of two paragraphs coded alike, 0.0 if surely below the bar.
+
+    ``could_match`` rules out, in C, every pair difflib's quick ratios would
+    (its bound is tighter), so such a pair spends none of the effort.
+    """
+    if not old.could_match(new):
         return 0.0
     if not effort.allows(old.words, new.words):
         return word_ratio(old.words, new.words, effort)
