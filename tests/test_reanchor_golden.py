@@ -132,3 +132,18 @@ def test_the_word_index_finds_what_searching_the_text_finds(
     ):
         indexed = relocate_all(anchors, old, new)
     assert indexed == searched
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(messy_lines, min_size=1, max_size=8),
+    st.sampled_from(("salt", "lantern", "ante", "Salt", "lanterns", "ntern")),
+)
+def test_the_words_of_every_line_find_what_the_touched_words_find(
+    lines: list[str], word: str
+) -> None:
+    """A far search through a full rewrite looks words up among every line's words."""
+    every = _new_text.NewText.of(tuple(lines), range(len(lines)))
+    by_touched_words = every._touched_words.lines_with(every, word, 3)
+    expected = None if by_touched_words is None else set(sorted(by_touched_words))
+    assert every.touched_with(word, 3) == expected

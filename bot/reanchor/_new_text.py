@@ -171,7 +171,10 @@ class NewText:
 
     def touched_with(self, word: str, limit: int) -> set[int] | None:
         """Touched lines containing ``word``, or None if more than ``limit`` do."""
-        found = self._touched_words.lines_with(self, word, limit)
+        # A word of word characters is in a line exactly when it lies inside one of
+        # its words: when every line is touched, the index of all lines' words serves.
+        index = self._words if len(self.touched) == len(self.lines) else self._touched_words
+        found = index.lines_with(self, word, limit)
         # Added in line order, as a search through the text meets them: the same set,
         # iterated the same way, so ties between candidates break as they always did.
         return None if found is None else set(sorted(found))
