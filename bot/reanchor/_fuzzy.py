@@ -38,8 +38,9 @@ from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 from operator import itemgetter
 
+from rapidfuzz.distance import Indel
+
 from bot.models import Anchor
-from bot.reanchor._bounds import subsequence_bound
 from bot.reanchor._budget import SearchBudget
 from bot.reanchor._found import Found, context_agreement, context_bound
 from bot.reanchor._matching import WordCodes, ratio
@@ -68,17 +69,6 @@ _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
 
 def _closeness(line: int, predicted: int) -> float:
     return 1.0 / (1 + abs(line - predicted))
-
-
-def _trim_punctuation(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
-    """Drop edge punctuation the quote does not have (a window of words picks up commas)."""
-    if quote[:1].isalnum():
-        while start < end and not text[start].isalnum():
-            start += 1
-    if quote[-1:].isalnum():
-        while end > start and not text[end - 1].isalnum():
-            end -= 1
-    return start, end
 
 
 def _word_windows(
@@ -168,6 +158,7 @@ class _QuoteScorer:
         "quote_code",
         "quote_keys",
         "quote_words",
+        "trims",
     )
 
     def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
@@ -180,6 +171,7 @@ class _QuoteScorer:
         self.quote_words = quote.split()
         self.codes = WordCodes()
         self.quote_code = self.codes.of(self.quote_words)
+        self.trims = (quote[:1].isalnum(), quote[-1:].isalnum())
 
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
@@ -192,8 +184,19 @@ class _QuoteScorer:
         if not windows and len(self.quote.split()) == 1:
             windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
         best: Found | None = None
+        trim_start, trim_end = self.trims
         for window in windows:
-            for start, end in {window, _trim_punctuation(text, self.quote, *window)}:
+            # Also without the edge punctuation the quote does not have (a window of
+            # words picks up commas).
+            start, end = window
+            if trim_start:
+                while start < end and not text[start].isalnum():
+                    start += 1
+            if trim_end:
+                while end > start and not text[end - 1].isalnum():
+                    end -= 1
+            trimmed = (start, end)
+            for start, end in (window,) if trimmed == window else {window, trimmed}:
                 found = self._score(text, line, start, end, closeness)
                 if found is not None:
                     best = found
@@ -210,15 +213,24 @@ class _QuoteScorer:
         # cheapest first (lengths, then the longest common subsequences, which
         # no difflib ratio exceeds, then the context's); the difflib ratios
         # are worked out only for windows that could still clear the floor.
-        quote_words = self.quote_words
+        # (``_length_bound`` and ``subsequence_bound`` written out: most windows
+        # stop at them.)
+        quote, quote_words = self.quote, self.quote_words
+        chars, words = len(window), len(window_words)
+        all_chars, all_words = chars + len(quote), words + len(quote_words)
         bound = max(
-            _length_bound(len(window), len(self.quote)),
-            _length_bound(len(window_words), len(quote_words)),
+            2.0 * min(chars, len(quote)) / all_chars,
+            2.0 * min(words, len(quote_words)) / all_words if all_words else 1.0,
         )
         if _match_score(bound, 1.0, closeness) < self.floor:
             return None
-        chars_bound = subsequence_bound(window, self.quote)
-        bound = max(chars_bound, subsequence_bound(window_words, quote_words))
+        chars_bound = 2.0 * (Indel.similarity(window, quote) // 2) / all_chars
+        bound = max(
+            chars_bound,
+            2.0 * (Indel.similarity(window_words, quote_words) // 2) / all_words
+            if all_words
+            else 1.0,
+        )
         if _match_score(bound, 1.0, closeness) < self.floor:
             return None
         context_high = context_bound(self.anchor, text, start, end)
