@@ -90,8 +90,8 @@ class _WordIndex:
                 runs.setdefault(run, []).append(index)
         self._joined = SEPARATOR.join(runs)
         self._starts = _line_starts(list(runs))
-        self._lines = list(runs.values())
         self._runs = runs
+        self._lines = list(runs.values())  # last: once it is set, the index is whole
         return self._lines
 
     def worth_building(self, after: int) -> bool:
