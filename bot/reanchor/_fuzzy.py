@@ -44,7 +44,7 @@ from bot.models import Anchor
 from bot.reanchor._budget import SearchBudget
 from bot.reanchor._found import Found, context_agreement, context_bound
 from bot.reanchor._matching import WordCodes, ratio
-from bot.reanchor._new_text import KEY_WORD, NewText, Tokens, token_key
+from bot.reanchor._new_text import KEY_WORD, NewText, Tokens
 
 FUZZY_THRESHOLD = 0.7
 """Minimum match score (0.7·quote ratio + 0.2·context + 0.1·closeness) for a fuzzy quote match."""
@@ -72,9 +72,9 @@ def _closeness(line: int, predicted: int) -> float:
 
 
 def _word_windows(
-    tokens: Tokens, quote: str, quote_keys: frozenset[str], hint: int
+    tokens: Tokens, quote: str, size: int, quote_keys: frozenset[str], hint: int
 ) -> list[tuple[int, int]]:
-    """Runs of whole words sharing the most words with ``quote``.
+    """Runs of whole words sharing the most words with ``quote`` (of ``size`` words).
 
     Windows hold one word fewer to one more than the quote, so a replaced,
     dropped or added word still fits; only windows whose shared words cover
@@ -101,7 +101,6 @@ def _word_windows(
     needed = _MIN_WORD_COVERAGE * len(quote)
     if total < needed:
         return []
-    size = len(quote.split())
     length = len(quote)
     # Among equally covered windows, the one nearest the quote's length, then its old
     # place; the sort is stable, so then the first found.
@@ -164,7 +163,7 @@ class _QuoteScorer:
     def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
         self.anchor = anchor
         self.quote = quote
-        self.quote_keys = frozenset(token_key(token) for token in quote.split())
+        self.quote_keys = frozenset(map(new_text.key_of, quote.split()))
         self.new_text = new_text
         self.predicted = predicted
         self.floor = FUZZY_THRESHOLD
@@ -180,8 +179,14 @@ class _QuoteScorer:
             return None
         text = self.new_text.lines[line]
         tokens = self.new_text.tokens(line)
-        windows = _word_windows(tokens, self.quote, self.quote_keys, self.anchor.quote_offset or 0)
-        if not windows and len(self.quote.split()) == 1:
+        windows = _word_windows(
+            tokens,
+            self.quote,
+            len(self.quote_words),
+            self.quote_keys,
+            self.anchor.quote_offset or 0,
+        )
+        if not windows and len(self.quote_words) == 1:
             windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
         best: Found | None = None
         trim_start, trim_end = self.trims

@@ -38,6 +38,8 @@ def _longest(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[in
 
 def matched(a: str, b: str) -> int:
     """How many characters ``SequenceMatcher(None, a, b, autojunk=False)`` matches."""
+    if a == b:
+        return len(a)  # one block, the whole of both
     if len(a) * len(b) > _LONG:
         blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
         return sum(block.size for block in blocks)

@@ -169,6 +169,13 @@ class NewText:
             found = self._tokens[line] = _tokenise(self.lines[line], self._keys)
         return found
 
+    def key_of(self, word: str) -> str:
+        """``token_key(word)``, remembered with the keys of the lines' words."""
+        key = self._keys.get(word)
+        if key is None:
+            key = self._keys[word] = token_key(word)
+        return key
+
     def touched_with(self, word: str, limit: int) -> set[int] | None:
         """Touched lines containing ``word``, or None if more than ``limit`` do."""
         # A word of word characters is in a line exactly when it lies inside one of
