@@ -32,6 +32,7 @@ around the old offset only. The search of one revision's comments shares a
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -63,6 +64,7 @@ _MIN_WORD_COVERAGE = 0.25  # share of the quote's characters a window's shared w
 _MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
 _MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
 _MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
+_SORTED_WINDOWS = 256  # word windows ranked by sorting them all, up to this many
 _WINDOW_ORDER = itemgetter(0, 1, 2)  # most covered, nearest the quote's length, its old place
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
 
@@ -113,7 +115,10 @@ def _word_windows(
             if covered >= needed:
                 start, end = spans[first][0], spans[first + last][1]
                 scored.append((-covered, abs(end - start - length), abs(start - hint), start, end))
-    scored.sort(key=_WINDOW_ORDER)
+    if len(scored) > _SORTED_WINDOWS:  # a paragraph of repeated words: a heap then
+        scored = heapq.nsmallest(_MAX_WINDOWS, scored, key=_WINDOW_ORDER)
+    else:
+        scored.sort(key=_WINDOW_ORDER)
     return [(start, end) for *_, start, end in scored[:_MAX_WINDOWS]]
 
 
