@@ -1,13 +1,15 @@
 """Finding a quote that survived verbatim.
 
 The predicted line first (nearly always right, and cheap). Otherwise the
-nearest line holding the quote anywhere in the new text, found with one
-``str.find`` forwards and one bounded ``str.rfind`` backwards from the
-prediction over the joined new text. Within a line, the occurrence whose
-surroundings best agree with the stored prefix and suffix wins, then the one
-nearest the old offset. So a quote that survives verbatim anywhere is always
-found. Of a quote repeated in its line, the ``_MAX_OCCURRENCES`` occurrences
-nearest its old offset are weighed.
+nearest line holding the quote anywhere in the new text: among the lines
+whose words could hold it (``NewText.lines_maybe_with``, one look-up for
+both directions) or, for a revision's first few such quotes and for quotes
+of common words, with one ``str.find`` forwards and one bounded
+``str.rfind`` backwards from the prediction over the joined new text.
+Within a line, the occurrence whose surroundings best agree with the stored
+prefix and suffix wins, then the one nearest the old offset. So a quote that
+survives verbatim anywhere is always found. Of a quote repeated in its line,
+the ``_MAX_OCCURRENCES`` occurrences nearest its old offset are weighed.
 """
 
 from __future__ import annotations

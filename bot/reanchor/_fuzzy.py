@@ -23,8 +23,8 @@ characters would find them anywhere.
 
 Windows are scored cheapest bound first (lengths, the longest common
 subsequences of characters and of words, worked out in C, which no difflib
-ratio exceeds, then the context's) so that difflib's ratios are worked out
-only for windows that could still win; the scores are the same. In a
+ratio exceeds, then the context's) so that difflib's ratios (worked out by
+``_matching``) are only for windows that could still win; the scores are the same. In a
 paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
 around the old offset only. The search of one revision's comments shares a
 :class:`SearchBudget`: first the far search stops, then the near one.

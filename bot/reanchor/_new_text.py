@@ -1,9 +1,10 @@
 """The new revision's text as the quote finders search it.
 
 One ``NewText`` per line map: the lines joined once for ``str.find``, where
-each line starts, which lines the revision touched, and two memos filled on
-demand (each line's words, and which touched lines hold which word), because
-in a heavy rewrite the same touched line is a candidate for many quotes.
+each line starts, which lines the revision touched, and memos filled on
+demand (each line's words, which lines hold which word, which touched lines
+hold which word), because in a heavy rewrite the same line is a candidate
+for many quotes.
 """
 
 from __future__ import annotations
