@@ -180,7 +180,7 @@ def containment(old_words: list[str], new_lines: LineWords, new: int, effort: Ef
     if not old_words or len(new_words) < ABSORBED_SHARE * len(old_words):
         return 0.0
     vocabulary = new_lines.vocabulary(new)
-    present = sum(1 for word in old_words if word in vocabulary)
+    present = sum(map(vocabulary.__contains__, old_words))
     if present < ABSORBED_SHARE * len(old_words):
         return 0.0  # cannot reach the bar even if every present word lined up
     return _words_in_common(old_words, new_words, effort) / len(old_words)
