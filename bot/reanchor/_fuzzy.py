@@ -24,10 +24,10 @@ characters would find them anywhere.
 Windows are scored cheapest bound first (lengths, the longest common
 subsequences of characters and of words, worked out in C, which no difflib
 ratio exceeds, then the context's) so that difflib's ratios (worked out by
-``_matching``) are only for windows that could still win; the scores are the same. In a
-paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
-around the old offset only. The search of one revision's comments shares a
-:class:`SearchBudget`: first the far search stops, then the near one.
+``_matching``) are only for windows that could still win; the scores are the
+same. In a paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are
+sought around the old offset only. The search of one revision's comments
+shares a :class:`SearchBudget`: first the far search stops, then the near one.
 """
 
 from __future__ import annotations
@@ -135,11 +135,6 @@ def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
     return [(start, min(len(text), start + len(quote)))]
 
 
-def _length_bound(length: int, other: int) -> float:
-    """What no ratio of sequences this long can exceed (difflib's ``real_quick_ratio``)."""
-    return 2.0 * min(length, other) / (length + other) if length + other else 1.0
-
-
 def _match_score(similarity: float, context: float, closeness: float) -> float:
     return _QUOTE_WEIGHT * similarity + _CONTEXT_WEIGHT * context + _CLOSENESS_WEIGHT * closeness
 
@@ -223,8 +218,8 @@ class _QuoteScorer:
         # cheapest first (lengths, then the longest common subsequences, which
         # no difflib ratio exceeds, then the context's); the difflib ratios
         # are worked out only for windows that could still clear the floor.
-        # (``_length_bound`` and ``subsequence_bound`` written out: most windows
-        # stop at them.)
+        # (The bounds written out: most windows stop at them. The lengths' is
+        # difflib's ``real_quick_ratio``, the subsequences' ``subsequence_bound``.)
         quote, quote_words = self.quote, self.quote_words
         chars, words = len(window), len(window_words)
         all_chars, all_words = chars + len(quote), words + len(quote_words)
