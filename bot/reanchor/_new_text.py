@@ -10,7 +10,7 @@ for many quotes.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -71,7 +71,17 @@ class _WordIndex:
     never need one.
     """
 
-    __slots__ = ("_asked", "_joined", "_lines", "_runs", "_runs_of", "_starts", "_which")
+    __slots__ = (
+        "_asked",
+        "_backwards",
+        "_joined",
+        "_lines",
+        "_ordered",
+        "_runs",
+        "_runs_of",
+        "_starts",
+        "_which",
+    )
 
     def __init__(
         self, which: Callable[[NewText], Iterable[int]], runs_of: Callable[[str], Iterable[str]]
@@ -83,6 +93,8 @@ class _WordIndex:
         self._runs: dict[str, list[int]] = {}
         self._joined = ""
         self._starts: tuple[int, ...] = ()
+        self._ordered: list[str] | None = None
+        self._backwards: list[str] = []
 
     def _build(self, text: NewText) -> list[list[int]]:
         runs: dict[str, list[int]] = {}
@@ -105,6 +117,31 @@ class _WordIndex:
         if self._lines is None:
             self._build(text)
         return self._runs.get(run, [])
+
+    def _sorted(self, text: NewText) -> list[str]:
+        """The distinct runs in order (and, kept beside them, each spelt backwards, in order)."""
+        if self._ordered is None:
+            if self._lines is None:
+                self._build(text)
+            self._backwards = sorted(run[::-1] for run in self._runs)
+            self._ordered = sorted(self._runs)  # last: once it is set, both are
+        return self._ordered
+
+    def lines_around(
+        self, text: NewText, part: str, limit: int, *, ending: bool
+    ) -> set[int] | None:
+        """The indexed lines with a run starting with ``part`` (``ending``: ending with it),
+        or None if more than ``limit`` have one: runs in order share their starts."""
+        ordered = self._sorted(text)
+        pool, key = (self._backwards, part[::-1]) if ending else (ordered, part)
+        found: set[int] = set()
+        at = bisect_left(pool, key)
+        while at < len(pool) and pool[at].startswith(key):
+            found.update(self._runs[pool[at][::-1] if ending else pool[at]])
+            if len(found) > limit:
+                return None
+            at += 1
+        return found
 
     def lines_with(self, text: NewText, word: str, limit: int) -> set[int] | None:
         """The indexed lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
@@ -190,24 +227,35 @@ class NewText:
     def lines_maybe_with(self, quote: str) -> list[int] | None:
         """In order, the lines whose words could hold ``quote`` (all that do, and a few more).
 
-        A word inside the quote (whitespace on both sides) is a whole word of
-        every line holding it, and its longest word lies inside one of their
-        words: the lines that have both. None when that is most lines (short,
-        common words): a search through the text is as quick then. None too
-        for the first ``_SEARCHES_BEFORE_INDEX`` quotes.
+        Of a quote of several words, each word inside it (whitespace on both
+        sides) is a whole word of every line holding it, its first word ends
+        one of their words and its last word starts one: the lines that have
+        them all. A quote of one word lies inside one of their words. None
+        when that is most lines (short, common words): a search through the
+        text is as quick then. None too for the first ``_SEARCHES_BEFORE_INDEX``
+        quotes.
         """
         if not self._words.worth_building(_SEARCHES_BEFORE_INDEX):
             return None  # a few quotes moved: searching the text costs less than indexing it
         words = quote.split()
+        limit = len(self.lines) // _MOST_LINES + 16
+        if len(words) < 2:
+            if not words or SEPARATOR in words[0]:
+                return None
+            inside = self._words.lines_with(self, words[0], limit)
+            return None if inside is None else sorted(inside)
         whole: list[int] | None = None
         if len(words) > 2:
             whole = min((self._words.lines_of(self, word) for word in words[1:-1]), key=len)
             if len(whole) <= _FEW_LINES:
                 return whole
-        limit = len(self.lines) // _MOST_LINES + 16
-        longest = max(words, key=len) if words else ""
-        if longest and SEPARATOR not in longest:
-            inside = self._words.lines_with(self, longest, limit)
-            if inside is not None:
-                return sorted(inside) if whole is None else [at for at in whole if at in inside]
+        found: set[int] | None = None
+        for part in (
+            self._words.lines_around(self, words[0], limit, ending=True),
+            self._words.lines_around(self, words[-1], limit, ending=False),
+        ):
+            if part is not None:
+                found = part if found is None else found & part
+        if found is not None:
+            return sorted(found) if whole is None else [at for at in whole if at in found]
         return whole if whole is not None and len(whole) <= limit else None
