@@ -11,12 +11,13 @@ underscore in a private module is used by its siblings; only what this file
 exports is for the rest of the bot):
 
 - ``_diff``: the line diff, patience-style, with difflib only in the gaps.
+- ``_matching``: difflib's ratio, to the last bit, worked out with ``str.find``.
 - ``_paragraphs``: comparing paragraphs word by word within a counted effort.
 - ``_line_map``: the line map, built from the diff: identical lines paired
   (moves), similar ones paired within a diagonal band (edits), leftovers
   absorbed (merges), a predicted new line for every old one.
 - ``_new_text``: the new text as the quote finders search it (joined lines,
-  touched lines, memoised words).
+  touched lines, memoised words, an index of which lines hold which words).
 - ``_found``, ``_exact``, ``_fuzzy``: finding a quote verbatim, or edited in
   the lines the revision touched, scored on similarity, context and closeness.
 - ``_budget``: how long one revision's fuzzy search may take.

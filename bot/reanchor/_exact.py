@@ -1,16 +1,20 @@
 """Finding a quote that survived verbatim.
 
 The predicted line first (nearly always right, and cheap). Otherwise the
-nearest line holding the quote anywhere in the new text, found with one
-``str.find`` forwards and one bounded ``str.rfind`` backwards from the
-prediction over the joined new text. Within a line, the occurrence whose
-surroundings best agree with the stored prefix and suffix wins, then the one
-nearest the old offset. So a quote that survives verbatim anywhere is always
-found. Of a quote repeated in its line, the ``_MAX_OCCURRENCES`` occurrences
-nearest its old offset are weighed.
+nearest line holding the quote anywhere in the new text: among the lines
+whose words could hold it (``NewText.lines_maybe_with``, one look-up for
+both directions) or, for a revision's first few such quotes and for quotes
+of common words, with one ``str.find`` forwards and one bounded
+``str.rfind`` backwards from the prediction over the joined new text.
+Within a line, the occurrence whose surroundings best agree with the stored
+prefix and suffix wins, then the one nearest the old offset. So a quote that
+survives verbatim anywhere is always found. Of a quote repeated in its line,
+the ``_MAX_OCCURRENCES`` occurrences nearest its old offset are weighed.
 """
 
 from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
 
 from bot.models import Anchor
 from bot.reanchor._found import Found, context_agreement
@@ -56,9 +60,17 @@ def _best_occurrence(anchor: Anchor, line: str, quote: str, starts: list[int]) -
     )
 
 
-def _find_after(new_text: NewText, quote: str, first_line: int) -> int | None:
+def _find_after(
+    new_text: NewText, quote: str, first_line: int, candidates: list[int] | None
+) -> int | None:
     """The first line at or after ``first_line`` containing ``quote``."""
     if first_line >= len(new_text.lines):
+        return None
+    if candidates is not None:
+        lines = new_text.lines
+        for at in range(bisect_left(candidates, first_line), len(candidates)):
+            if quote in lines[candidates[at]]:
+                return candidates[at]
         return None
     at = new_text.joined.find(quote, new_text.starts[first_line])
     while at >= 0 and not new_text.within_line(at, len(quote)):
@@ -66,9 +78,23 @@ def _find_after(new_text: NewText, quote: str, first_line: int) -> int | None:
     return None if at < 0 else new_text.line_at(at)
 
 
-def _find_before(new_text: NewText, quote: str, last_line: int, first_line: int) -> int | None:
+def _find_before(
+    new_text: NewText,
+    quote: str,
+    last_line: int,
+    first_line: int,
+    candidates: list[int] | None,
+) -> int | None:
     """The last line in ``first_line..last_line`` containing ``quote``."""
     if last_line < first_line or last_line < 0:
+        return None
+    if candidates is not None:
+        lines = new_text.lines
+        for at in range(bisect_right(candidates, last_line) - 1, -1, -1):
+            if candidates[at] < first_line:
+                break
+            if quote in lines[candidates[at]]:
+                return candidates[at]
         return None
     low = new_text.starts[max(first_line, 0)]
     high = new_text.starts[last_line] + len(new_text.lines[last_line])
@@ -93,9 +119,11 @@ def find_exact(anchor: Anchor, quote: str, new_text: NewText, predicted: int) ->
         return Found(predicted, offset, offset + len(quote), 1.0)
     if quote in text:
         return _found_in_line(anchor, new_text, predicted, quote)
-    after = _find_after(new_text, quote, predicted + 1)
+    # One look-up narrows both searches to the lines whose words could hold the quote.
+    candidates = new_text.lines_maybe_with(quote)
+    after = _find_after(new_text, quote, predicted + 1, candidates)
     reach = predicted if after is None else after - predicted
-    before = _find_before(new_text, quote, predicted - 1, predicted - reach)
+    before = _find_before(new_text, quote, predicted - 1, predicted - reach, candidates)
     if after is None and before is None:
         return None
     if after is None or before is None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 from bot.models import CONTEXT_CHARS, Anchor
 from bot.reanchor._bounds import subsequence_bound
+from bot.reanchor._matching import WordCodes, ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,8 @@ def _context_similarity(old: str, new: str) -> float:
     # for weak support; unrelated words hardly ever line up.
     if old == new:
         return 1.0
-    return SequenceMatcher(None, old.split(), new.split(), autojunk=False).ratio()
+    codes = WordCodes()
+    return ratio(codes.of(old.split()), codes.of(new.split()))
 
 
 def context_agreement(anchor: Anchor, line: str, start: int, end: int) -> float:

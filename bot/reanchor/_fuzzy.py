@@ -23,11 +23,11 @@ characters would find them anywhere.
 
 Windows are scored cheapest bound first (lengths, the longest common
 subsequences of characters and of words, worked out in C, which no difflib
-ratio exceeds, then the context's) so that difflib's ratios are worked out
-only for windows that could still win; the scores are the same. In a
-paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
-around the old offset only. The search of one revision's comments shares a
-:class:`SearchBudget`: first the far search stops, then the near one.
+ratio exceeds, then the context's) so that difflib's ratios (worked out by
+``_matching``) are only for windows that could still win; the scores are the
+same. In a paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are
+sought around the old offset only. The search of one revision's comments
+shares a :class:`SearchBudget`: first the far search stops, then the near one.
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
+from operator import itemgetter
+
+from rapidfuzz.distance import Indel
 
 from bot.models import Anchor
-from bot.reanchor._bounds import subsequence_bound
 from bot.reanchor._budget import SearchBudget
 from bot.reanchor._found import Found, context_agreement, context_bound
-from bot.reanchor._new_text import KEY_WORD, NewText, Tokens, token_key
+from bot.reanchor._matching import WordCodes, ratio
+from bot.reanchor._new_text import KEY_WORD, NewText, Tokens
 
 FUZZY_THRESHOLD = 0.7
 """Minimum match score (0.7·quote ratio + 0.2·context + 0.1·closeness) for a fuzzy quote match."""
@@ -61,6 +64,8 @@ _MIN_WORD_COVERAGE = 0.25  # share of the quote's characters a window's shared w
 _MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
 _MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
 _MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
+_SORTED_WINDOWS = 256  # word windows ranked by sorting them all, up to this many
+_WINDOW_ORDER = itemgetter(0, 1, 2)  # most covered, nearest the quote's length, its old place
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
 
 
@@ -68,21 +73,10 @@ def _closeness(line: int, predicted: int) -> float:
     return 1.0 / (1 + abs(line - predicted))
 
 
-def _trim_punctuation(text: str, quote: str, start: int, end: int) -> tuple[int, int]:
-    """Drop edge punctuation the quote does not have (a window of words picks up commas)."""
-    if quote[:1].isalnum():
-        while start < end and not text[start].isalnum():
-            start += 1
-    if quote[-1:].isalnum():
-        while end > start and not text[end - 1].isalnum():
-            end -= 1
-    return start, end
-
-
 def _word_windows(
-    tokens: Tokens, quote: str, quote_keys: frozenset[str], hint: int
+    tokens: Tokens, quote: str, size: int, quote_keys: frozenset[str], hint: int
 ) -> list[tuple[int, int]]:
-    """Runs of whole words sharing the most words with ``quote``.
+    """Runs of whole words sharing the most words with ``quote`` (of ``size`` words).
 
     Windows hold one word fewer to one more than the quote, so a replaced,
     dropped or added word still fits; only windows whose shared words cover
@@ -101,25 +95,31 @@ def _word_windows(
             keys[low : low + 2 * _MAX_WINDOW_WORDS],
         )
     weights = [0]
+    total = 0
     for (start, end), key in zip(spans, keys, strict=True):
-        weights.append(weights[-1] + (end - start if key in quote_keys else 0))
+        if key in quote_keys:
+            total += end - start
+        weights.append(total)
     needed = _MIN_WORD_COVERAGE * len(quote)
-    if weights[-1] < needed:
+    if total < needed:
         return []
-    size = len(quote.split())
-    scored: list[tuple[int, int, int]] = []
-    for width in range(max(1, size - 1), min(size + 1, len(spans)) + 1):
-        for first in range(len(spans) - width + 1):
+    length = len(quote)
+    # Among equally covered windows, the one nearest the quote's length, then its old
+    # place; the sort is stable, so then the first found.
+    scored: list[tuple[int, int, int, int, int]] = []
+    count = len(spans)
+    for width in range(max(1, size - 1), min(size + 1, count) + 1):
+        last = width - 1
+        for first in range(count - last):
             covered = weights[first + width] - weights[first]
             if covered >= needed:
-                scored.append((covered, spans[first][0], spans[first + width - 1][1]))
-    # Among equally covered windows, the one nearest the quote's length, then its old place.
-    best = heapq.nsmallest(
-        _MAX_WINDOWS,
-        scored,
-        key=lambda w: (-w[0], abs(w[2] - w[1] - len(quote)), abs(w[1] - hint)),
-    )
-    return [(start, end) for _, start, end in best]
+                start, end = spans[first][0], spans[first + last][1]
+                scored.append((-covered, abs(end - start - length), abs(start - hint), start, end))
+    if len(scored) > _SORTED_WINDOWS:  # a paragraph of repeated words: a heap then
+        scored = heapq.nsmallest(_MAX_WINDOWS, scored, key=_WINDOW_ORDER)
+    else:
+        scored.sort(key=_WINDOW_ORDER)
+    return [(start, end) for *_, start, end in scored[:_MAX_WINDOWS]]
 
 
 def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
@@ -133,11 +133,6 @@ def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
         return []
     start = max(0, block.a - block.b)
     return [(start, min(len(text), start + len(quote)))]
-
-
-def _length_bound(length: int, other: int) -> float:
-    """What no ratio of sequences this long can exceed (difflib's ``real_quick_ratio``)."""
-    return 2.0 * min(length, other) / (length + other) if length + other else 1.0
 
 
 def _match_score(similarity: float, context: float, closeness: float) -> float:
@@ -154,28 +149,28 @@ class _QuoteScorer:
 
     __slots__ = (
         "anchor",
-        "chars",
+        "codes",
         "floor",
         "new_text",
         "predicted",
         "quote",
+        "quote_code",
         "quote_keys",
         "quote_words",
-        "words",
+        "trims",
     )
 
     def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
         self.anchor = anchor
         self.quote = quote
-        self.quote_keys = frozenset(token_key(token) for token in quote.split())
+        self.quote_keys = frozenset(map(new_text.key_of, quote.split()))
         self.new_text = new_text
         self.predicted = predicted
         self.floor = FUZZY_THRESHOLD
-        self.chars: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-        self.chars.set_seq2(quote)
         self.quote_words = quote.split()
-        self.words: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
-        self.words.set_seq2(self.quote_words)
+        self.codes = WordCodes()
+        self.quote_code = self.codes.of(self.quote_words)
+        self.trims = (quote[:1].isalnum(), quote[-1:].isalnum())
 
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
@@ -184,12 +179,29 @@ class _QuoteScorer:
             return None
         text = self.new_text.lines[line]
         tokens = self.new_text.tokens(line)
-        windows = _word_windows(tokens, self.quote, self.quote_keys, self.anchor.quote_offset or 0)
-        if not windows and len(self.quote.split()) == 1:
+        windows = _word_windows(
+            tokens,
+            self.quote,
+            len(self.quote_words),
+            self.quote_keys,
+            self.anchor.quote_offset or 0,
+        )
+        if not windows and len(self.quote_words) == 1:
             windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
         best: Found | None = None
+        trim_start, trim_end = self.trims
         for window in windows:
-            for start, end in {window, _trim_punctuation(text, self.quote, *window)}:
+            # Also without the edge punctuation the quote does not have (a window of
+            # words picks up commas).
+            start, end = window
+            if trim_start:
+                while start < end and not text[start].isalnum():
+                    start += 1
+            if trim_end:
+                while end > start and not text[end - 1].isalnum():
+                    end -= 1
+            trimmed = (start, end)
+            for start, end in (window,) if trimmed == window else {window, trimmed}:
                 found = self._score(text, line, start, end, closeness)
                 if found is not None:
                     best = found
@@ -206,30 +218,37 @@ class _QuoteScorer:
         # cheapest first (lengths, then the longest common subsequences, which
         # no difflib ratio exceeds, then the context's); the difflib ratios
         # are worked out only for windows that could still clear the floor.
-        quote_words = self.quote_words
+        # (The bounds written out: most windows stop at them. The lengths' is
+        # difflib's ``real_quick_ratio``, the subsequences' ``subsequence_bound``.)
+        quote, quote_words = self.quote, self.quote_words
+        chars, words = len(window), len(window_words)
+        all_chars, all_words = chars + len(quote), words + len(quote_words)
         bound = max(
-            _length_bound(len(window), len(self.quote)),
-            _length_bound(len(window_words), len(quote_words)),
+            2.0 * min(chars, len(quote)) / all_chars,
+            2.0 * min(words, len(quote_words)) / all_words if all_words else 1.0,
         )
         if _match_score(bound, 1.0, closeness) < self.floor:
             return None
-        chars_bound = subsequence_bound(window, self.quote)
-        bound = max(chars_bound, subsequence_bound(window_words, quote_words))
+        chars_bound = 2.0 * (Indel.similarity(window, quote) // 2) / all_chars
+        bound = max(
+            chars_bound,
+            2.0 * (Indel.similarity(window_words, quote_words) // 2) / all_words
+            if all_words
+            else 1.0,
+        )
         if _match_score(bound, 1.0, closeness) < self.floor:
             return None
         context_high = context_bound(self.anchor, text, start, end)
         if _match_score(bound, context_high, closeness) < self.floor:
             return None
-        self.words.set_seq1(window_words)
-        similarity = self.words.ratio()
+        similarity = ratio(self.codes.of(window_words), self.quote_code)
         if _match_score(max(chars_bound, similarity), context_high, closeness) < self.floor:
             return None
         context = context_agreement(self.anchor, text, start, end)
         if chars_bound > similarity:
             if _match_score(chars_bound, context, closeness) < self.floor:
                 return None
-            self.chars.set_seq1(window)
-            similarity = max(self.chars.ratio(), similarity)
+            similarity = max(ratio(window, self.quote), similarity)
         score = _match_score(similarity, context, closeness)
         if score < self.floor:
             return None

@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from itertools import accumulate
 
 from rapidfuzz import process
@@ -204,22 +203,39 @@ def _span(low: float, high: float, count: int) -> range:
     return range(max(0, math.floor(low) - 1), min(count, math.ceil(high) + 2))
 
 
-def _likely(new: Paragraph, olds: list[Paragraph], positions: list[int]) -> list[int]:
-    """``positions`` (in order) whose paragraph might be ``new`` edited, in one C call.
+def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequence[int]:
+    """Positions in ``low..high - 1`` (in order) whose paragraph might be ``new`` edited,
+    in one C call.
 
     A loose prefilter (a hundredth under the bar, so rounding never drops a
-    pair): ``Paragraph.could_match`` still decides each survivor.
+    pair): ``Paragraph.could_match`` (in ``paragraph_ratio``) still decides each survivor.
     """
-    if len(positions) < 4:
-        return positions
+    if high - low < 4:
+        return range(low, high)
     kept = process.extract(
         new.code,
-        [old.code for old in olds],
+        old_codes[low:high],
         scorer=Indel.normalized_similarity,
         score_cutoff=SAME_PARAGRAPH_RATIO - 0.01,
         limit=None,
     )
-    return sorted(positions[index] for _, _, index in kept)
+    return sorted(low + index for _, _, index in kept)
+
+
+def _in_band(new_pos: int, scale: float, count: int) -> tuple[int, int]:
+    """The old positions ``low..high - 1`` within ``PAIRING_BAND`` of new position ``new_pos``.
+
+    ``abs(new_pos - old_pos * scale)`` falls then rises with ``old_pos`` (so
+    does its rounding), so the positions that pass are one run: the band
+    (``_span``) trimmed at both ends.
+    """
+    band = _span((new_pos - PAIRING_BAND) / scale, (new_pos + PAIRING_BAND) / scale, count)
+    low, high = band.start, band.stop
+    while low < high and abs(new_pos - low * scale) > PAIRING_BAND:
+        low += 1
+    while high > low and abs(new_pos - (high - 1) * scale) > PAIRING_BAND:
+        high -= 1
+    return low, high
 
 
 def _block_candidates(
@@ -234,25 +250,13 @@ def _block_candidates(
     scale = len(news) / len(olds)
     codes: dict[str, str] = {}
     old_words = [Paragraph.of(old_lines[old], codes) for old in olds]
-    matcher: SequenceMatcher[str] = SequenceMatcher(None, autojunk=False)
+    old_codes = [paragraph.code for paragraph in old_words]
     found: list[tuple[float, int, int]] = []
-    everything = range(len(olds))
     for new_pos, new in enumerate(news):
         new_words = Paragraph.of(new_lines[new], codes)
-        compared = False  # the matcher learns a new line only if some pair needs it
-        band = _span((new_pos - PAIRING_BAND) / scale, (new_pos + PAIRING_BAND) / scale, len(olds))
-        positions = [
-            old_pos
-            for old_pos in (everything if full else band)
-            if full or abs(new_pos - old_pos * scale) <= PAIRING_BAND
-        ]
-        for old_pos in _likely(new_words, [old_words[at] for at in positions], positions):
-            if not old_words[old_pos].could_match(new_words):
-                continue
-            if not compared:
-                matcher.set_seq2(new_words.words)
-                compared = True
-            ratio = paragraph_ratio(matcher, old_words[old_pos].words, effort)
+        low, high = (0, len(olds)) if full else _in_band(new_pos, scale, len(olds))
+        for old_pos in _likely(new_words, old_codes, low, high):
+            ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
             if ratio >= SAME_PARAGRAPH_RATIO:
                 found.append((ratio, olds[old_pos], new))
     return found

@@ -1,22 +1,26 @@
 """The new revision's text as the quote finders search it.
 
 One ``NewText`` per line map: the lines joined once for ``str.find``, where
-each line starts, which lines the revision touched, and two memos filled on
-demand (each line's words, and which touched lines hold which word), because
-in a heavy rewrite the same touched line is a candidate for many quotes.
+each line starts, which lines the revision touched, and memos filled on
+demand (each line's words, which lines hold which word, which touched lines
+hold which word), because in a heavy rewrite the same line is a candidate
+for many quotes.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
 KEY_WORD = re.compile(r"\w{4,}")  # a word distinctive enough to look a quote up by
 _TOKEN = re.compile(r"\S+")
+_SEARCHES_BEFORE_INDEX = 32  # quotes sought through the text before its words are indexed
+_FEW_LINES = 8  # lines few enough to try without narrowing them further
+_MOST_LINES = 16  # a word in more than one line in this many is looked for in the text
 _PUNCTUATION = "\"'“”‘’.,;:!?()[]{}«»—–-…*_"
 
 
@@ -57,35 +61,90 @@ def _line_starts(lines: Sequence[str]) -> tuple[int, ...]:
     return (0, *accumulate(len(line) + len(SEPARATOR) for line in lines[:-1]))
 
 
-class _TouchedWords:
-    """Which touched lines hold which words: built at the first far search, then kept.
+class _WordIndex:
+    """Which of some lines hold which words: built at the first look-up, then kept.
 
-    A quote's key word (four or more word characters) is in a line exactly
-    when it lies inside one of the line's runs of word characters, so looking
-    it up among the distinct runs finds the same lines as searching the whole
-    touched text, at a fraction of the cost for every quote after the first.
-    Built lazily: most revisions never need a far search.
+    A word without ``SEPARATOR`` is in a line exactly when it lies inside one
+    of the line's runs (``runs_of``), so looking it up among the distinct runs
+    finds the same lines as searching those lines' text, at a fraction of the
+    cost for every look-up after the first. Built lazily: most revisions
+    never need one.
     """
 
-    __slots__ = ("_joined", "_lines", "_starts")
+    __slots__ = (
+        "_asked",
+        "_backwards",
+        "_joined",
+        "_lines",
+        "_ordered",
+        "_runs",
+        "_runs_of",
+        "_starts",
+        "_which",
+    )
 
-    def __init__(self) -> None:
+    def __init__(
+        self, which: Callable[[NewText], Iterable[int]], runs_of: Callable[[str], Iterable[str]]
+    ) -> None:
+        self._which = which
+        self._runs_of = runs_of
         self._lines: list[list[int]] | None = None
+        self._asked = 0
+        self._runs: dict[str, list[int]] = {}
         self._joined = ""
         self._starts: tuple[int, ...] = ()
+        self._ordered: list[str] | None = None
+        self._backwards: list[str] = []
 
     def _build(self, text: NewText) -> list[list[int]]:
         runs: dict[str, list[int]] = {}
-        for index in text.touched:
-            for run in dict.fromkeys(KEY_WORD.findall(text.lines[index])):
+        for index in self._which(text):
+            for run in dict.fromkeys(self._runs_of(text.lines[index])):
                 runs.setdefault(run, []).append(index)
         self._joined = SEPARATOR.join(runs)
         self._starts = _line_starts(list(runs))
-        self._lines = list(runs.values())
+        self._runs = runs
+        self._lines = list(runs.values())  # last: once it is set, the index is whole
         return self._lines
 
+    def worth_building(self, after: int) -> bool:
+        """Whether it has been asked for more than ``after`` times (built or not)."""
+        self._asked += 1
+        return self._asked > after
+
+    def lines_of(self, text: NewText, run: str) -> list[int]:
+        """The indexed lines of ``text`` with ``run`` among their runs, in order."""
+        if self._lines is None:
+            self._build(text)
+        return self._runs.get(run, [])
+
+    def _sorted(self, text: NewText) -> list[str]:
+        """The distinct runs in order (and, kept beside them, each spelt backwards, in order)."""
+        if self._ordered is None:
+            if self._lines is None:
+                self._build(text)
+            self._backwards = sorted(run[::-1] for run in self._runs)
+            self._ordered = sorted(self._runs)  # last: once it is set, both are
+        return self._ordered
+
+    def lines_around(
+        self, text: NewText, part: str, limit: int, *, ending: bool
+    ) -> set[int] | None:
+        """The indexed lines with a run starting with ``part`` (``ending``: ending with it),
+        or None if more than ``limit`` have one: runs in order share their starts."""
+        ordered = self._sorted(text)
+        pool, key = (self._backwards, part[::-1]) if ending else (ordered, part)
+        found: set[int] = set()
+        at = bisect_left(pool, key)
+        while at < len(pool) and pool[at].startswith(key):
+            found.update(self._runs[pool[at][::-1] if ending else pool[at]])
+            if len(found) > limit:
+                return None
+            at += 1
+        return found
+
     def lines_with(self, text: NewText, word: str, limit: int) -> set[int] | None:
-        """Touched lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
+        """The indexed lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
         lines = self._lines if self._lines is not None else self._build(text)
         found: set[int] = set()
         at = self._joined.find(word)
@@ -100,9 +159,7 @@ class _TouchedWords:
                 if following < len(self._starts)
                 else -1
             )
-        # Added in line order, as a search through the text meets them: the same set,
-        # iterated the same way, so ties between candidates break as they always did.
-        return set(sorted(found))
+        return found
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -119,7 +176,16 @@ class NewText:
     touched: tuple[int, ...]
     _tokens: dict[int, Tokens] = field(default_factory=dict, init=False, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-    _touched_words: _TouchedWords = field(default_factory=_TouchedWords, init=False, repr=False)
+    _touched_words: _WordIndex = field(
+        default_factory=lambda: _WordIndex(lambda text: text.touched, KEY_WORD.findall),
+        init=False,
+        repr=False,
+    )
+    _words: _WordIndex = field(
+        default_factory=lambda: _WordIndex(lambda text: range(len(text.lines)), str.split),
+        init=False,
+        repr=False,
+    )
 
     @classmethod
     def of(cls, lines: tuple[str, ...], touched: Sequence[int]) -> NewText:
@@ -141,6 +207,55 @@ class NewText:
             found = self._tokens[line] = _tokenise(self.lines[line], self._keys)
         return found
 
+    def key_of(self, word: str) -> str:
+        """``token_key(word)``, remembered with the keys of the lines' words."""
+        key = self._keys.get(word)
+        if key is None:
+            key = self._keys[word] = token_key(word)
+        return key
+
     def touched_with(self, word: str, limit: int) -> set[int] | None:
         """Touched lines containing ``word``, or None if more than ``limit`` do."""
-        return self._touched_words.lines_with(self, word, limit)
+        # A word of word characters is in a line exactly when it lies inside one of
+        # its words: when every line is touched, the index of all lines' words serves.
+        index = self._words if len(self.touched) == len(self.lines) else self._touched_words
+        found = index.lines_with(self, word, limit)
+        # Added in line order, as a search through the text meets them: the same set,
+        # iterated the same way, so ties between candidates break as they always did.
+        return None if found is None else set(sorted(found))
+
+    def lines_maybe_with(self, quote: str) -> list[int] | None:
+        """In order, the lines whose words could hold ``quote`` (all that do, and a few more).
+
+        Of a quote of several words, each word inside it (whitespace on both
+        sides) is a whole word of every line holding it, its first word ends
+        one of their words and its last word starts one: the lines that have
+        them all. A quote of one word lies inside one of their words. None
+        when that is most lines (short, common words): a search through the
+        text is as quick then. None too for the first ``_SEARCHES_BEFORE_INDEX``
+        quotes.
+        """
+        if not self._words.worth_building(_SEARCHES_BEFORE_INDEX):
+            return None  # a few quotes moved: searching the text costs less than indexing it
+        words = quote.split()
+        limit = len(self.lines) // _MOST_LINES + 16
+        if len(words) < 2:
+            if not words or SEPARATOR in words[0]:
+                return None
+            inside = self._words.lines_with(self, words[0], limit)
+            return None if inside is None else sorted(inside)
+        whole: list[int] | None = None
+        if len(words) > 2:
+            whole = min((self._words.lines_of(self, word) for word in words[1:-1]), key=len)
+            if len(whole) <= _FEW_LINES:
+                return whole
+        found: set[int] | None = None
+        for part in (
+            self._words.lines_around(self, words[0], limit, ending=True),
+            self._words.lines_around(self, words[-1], limit, ending=False),
+        ):
+            if part is not None:
+                found = part if found is None else found & part
+        if found is not None:
+            return sorted(found) if whole is None else [at for at in whole if at in found]
+        return whole if whole is not None and len(whole) <= limit else None

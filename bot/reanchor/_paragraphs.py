@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 from rapidfuzz.distance import Indel
 
-from bot.reanchor._bounds import subsequence_bound
+from bot.reanchor._matching import WordCodes, matched, ratio
 
 SAME_PARAGRAPH_RATIO = 0.6
 """Minimum word-level ratio for an old and a new line to count as one paragraph, edited."""
@@ -80,8 +79,8 @@ def _words_in_common(old_words: Sequence[str], new_words: Sequence[str], effort:
     bound, never below the truth).
     """
     if effort.allows(old_words, new_words):
-        matcher = SequenceMatcher(None, old_words, new_words, autojunk=False)
-        return sum(block.size for block in matcher.get_matching_blocks())
+        codes = WordCodes()
+        return matched(codes.of(old_words), codes.of(new_words))
     head = 0
     limit = min(len(old_words), len(new_words))
     while head < limit and old_words[head] == new_words[head]:
@@ -92,8 +91,8 @@ def _words_in_common(old_words: Sequence[str], new_words: Sequence[str], effort:
     old_middle = old_words[head : len(old_words) - tail]
     new_middle = new_words[head : len(new_words) - tail]
     if effort.allows(old_middle, new_middle):
-        matcher = SequenceMatcher(None, old_middle, new_middle, autojunk=False)
-        return head + tail + sum(block.size for block in matcher.get_matching_blocks())
+        codes = WordCodes()
+        return head + tail + matched(codes.of(old_middle), codes.of(new_middle))
     return head + tail + (Counter(old_middle) & Counter(new_middle)).total()
 
 
@@ -139,19 +138,17 @@ class Paragraph:
         return 2.0 * shared / total >= SAME_PARAGRAPH_RATIO
 
 
-def paragraph_ratio(matcher: SequenceMatcher[str], old_words: list[str], effort: Effort) -> float:
-    """Word ratio against the matcher's second sequence, 0.0 if surely below the bar."""
-    matcher.set_seq1(old_words)
-    if matcher.real_quick_ratio() < SAME_PARAGRAPH_RATIO:
+def paragraph_ratio(old: Paragraph, new: Paragraph, effort: Effort) -> float:
+    """The word ratio of two paragraphs coded alike, 0.0 if surely below the bar.
+
+    ``could_match`` rules out, in C, every pair difflib's quick ratios would
+    (its bound is tighter), so such a pair spends none of the effort.
+    """
+    if not old.could_match(new):
         return 0.0
-    new_words: list[str] = matcher.b  # type: ignore[attr-defined]
-    # Tighter than difflib's quick_ratio, and in C: a pair it rules out is
-    # below the bar whatever difflib would say, so it spends none of the effort.
-    if subsequence_bound(old_words, new_words) < SAME_PARAGRAPH_RATIO:
-        return 0.0
-    if not effort.allows(old_words, new_words):
-        return word_ratio(old_words, new_words, effort)
-    return matcher.ratio()
+    if not effort.allows(old.words, new.words):
+        return word_ratio(old.words, new.words, effort)
+    return ratio(old.code, new.code)
 
 
 class LineWords:
@@ -183,7 +180,7 @@ def containment(old_words: list[str], new_lines: LineWords, new: int, effort: Ef
     if not old_words or len(new_words) < ABSORBED_SHARE * len(old_words):
         return 0.0
     vocabulary = new_lines.vocabulary(new)
-    present = sum(1 for word in old_words if word in vocabulary)
+    present = sum(map(vocabulary.__contains__, old_words))
     if present < ABSORBED_SHARE * len(old_words):
         return 0.0  # cannot reach the bar even if every present word lined up
     return _words_in_common(old_words, new_words, effort) / len(old_words)

@@ -1,0 +1,51 @@
+"""difflib's matches worked out with ``str.find`` are difflib's matches, to the last bit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.reanchor import _matching
+from bot.reanchor._matching import WordCodes, matched, ratio
+
+# Few letters, so blocks tie often: the choice among equally long blocks is what could differ.
+texts = st.text(alphabet="ab c", max_size=40)
+word_lists = st.lists(
+    st.sampled_from(("the", "salt", "salt,", "Salt", "a", "lantern")), max_size=30
+)
+
+
+def _difflib_matched(a: Sequence[str], b: Sequence[str]) -> int:
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+@settings(max_examples=600, deadline=None)
+@given(texts, texts)
+def test_characters_match_as_difflib_matches_them(a: str, b: str) -> None:
+    assert matched(a, b) == _difflib_matched(a, b)
+    assert ratio(a, b) == SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@settings(max_examples=600, deadline=None)
+@given(word_lists, word_lists)
+def test_words_match_as_difflib_matches_them(a: list[str], b: list[str]) -> None:
+    codes = WordCodes()
+    coded_a, coded_b = codes.of(a), codes.of(b)
+    assert matched(coded_a, coded_b) == _difflib_matched(a, b)
+    assert ratio(coded_a, coded_b) == SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(alphabet="abcd ", min_size=60, max_size=300), st.text(alphabet="abcd ", max_size=300)
+)
+def test_long_pairs_match_the_same_either_way(a: str, b: str) -> None:
+    expected = _difflib_matched(a, b)
+    assert matched(a, b) == expected
+    with patch.object(_matching, "_LONG", 10**9):  # searched with str.find, however long
+        assert matched(a, b) == expected
