@@ -314,7 +314,9 @@ async def writes(scene: Scene, options: argparse.Namespace, report: Report) -> l
                             s.hot_thread,
                             "comment add",
                             line=str(1 + index % 40),
-                            text=f"Bench note {index}",
+                            # Unique across runs: the same text again is a retry,
+                            # which the bot answers without a second insert.
+                            text=f"Bench note {number + 1}",
                         ),
                     )
                 )

@@ -34,11 +34,9 @@ LOG_CAP_FRAMES = 16_384
 class Checkpointer:
     """Checkpoints one database's WAL in the background, every ``every`` commits."""
 
-    def __init__(
-        self, path: str, writers: asyncio.Lock, *, every: int = CHECKPOINT_EVERY_COMMITS
-    ) -> None:
+    def __init__(self, path: str, writers: asyncio.Lock, *, every: int | None = None) -> None:
         self.path = path
-        self.every = every
+        self.every = every or CHECKPOINT_EVERY_COMMITS
         self._writers = writers  # the writer's lock: held, no commit can start
         self._conn: aiosqlite.Connection | None = None
         self._commits = 0  # since the last checkpoint started

@@ -14,11 +14,14 @@ from bot.storage._rows import COMMENT_COLUMNS, COMMENT_FIELDS, FROM_COMMENTS, RE
 from bot.storage._sql import SEARCH_WINDOW, chunks, marks, search_terms, visible_to
 
 # The comment a retried submission would repeat; parameters as in insert_comment.
+# Found by comments_recent_by_author (the member's last few minutes on the excerpt); the
+# lines are compared, not searched by ("+"), or SQLite would walk every comment on them.
 _SAME_COMMENT = """
     FROM comments
-    WHERE excerpt_id = ?2 AND line_start = ?6 AND line_end = ?7 AND author_id = ?3
+    WHERE excerpt_id = ?2 AND author_id = ?3 AND created_at >= ?16
+        AND +line_start = ?6 AND +line_end = ?7
         AND text = ?5 AND quote IS NOT DISTINCT FROM ?8
-        AND suggestion IS NOT DISTINCT FROM ?13 AND created_at >= ?16
+        AND suggestion IS NOT DISTINCT FROM ?13
 """
 # The reply a retried submission would repeat; parameters as in insert_reply.
 _SAME_REPLY = """

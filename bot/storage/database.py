@@ -56,6 +56,11 @@ READ_BUSY_TIMEOUT_S = 5.0
 # side by side on them, off the writer's lock. Two: the machine the bot runs on is small,
 # and a third long read waits for a free reader, never for the writer.
 READER_POOL_SIZE = 2
+# Page caches (SQLite's default is 2 MB): the indexes' upper pages a comment's insert
+# walks stay in memory at ten million comments. They fill as pages are read, so
+# memory grows to them with use, not at start.
+WRITER_CACHE_KIB = 32_768
+READER_CACHE_KIB = 8_192
 # The sync levels that wait for the disk at each commit (see run_transaction's durable).
 _SYNCED = ("FULL", "EXTRA", "2", "3")
 
@@ -184,6 +189,7 @@ class Database:
             await conn.execute_fetchall("PRAGMA journal_mode = WAL")
             await conn.execute_fetchall(f"PRAGMA synchronous = {self._synchronous}")
             await conn.execute_fetchall("PRAGMA foreign_keys = ON")
+            await conn.execute_fetchall(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
             await _migrate(conn, load_migrations(), Path(self.path))
         except sqlite3.Error as error:
             await conn.close()
@@ -223,6 +229,7 @@ class Database:
                 # A reader must never write: a write slipping into read() would race the
                 # writer's transactions; query_only makes SQLite refuse it.
                 await reader.execute_fetchall("PRAGMA query_only = ON")
+                await reader.execute_fetchall(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
             except BaseException:
                 await reader.close()
                 raise
