@@ -4,10 +4,11 @@
 (sizes: tiny, 100k, 1M, 3M, 10M or a number of comments). The skewed database comes
 from ``bench.dataset`` (cached by size); the real bot runs on a private copy in SimCord
 and every figure is the bot's own time: from receiving the interaction (the command
-tree's dispatch, or the view's for a button) to its first visible answer (a message, an
-edit, autocomplete choices, or a deferred command's first followup: a deferral is not
-an answer), SimCord's own settling excluded. Work after the answer (keeping a card's
-message id) is not in it. Prints each series per run, then one table beside the targets.
+tree's dispatch, or the view's for a button) to sending its first visible answer (a
+message, an edit, autocomplete choices, or a deferred command's first followup: a
+deferral is not an answer); SimCord's own settling and handling of the answer are not
+in it, nor is work after the answer (keeping a card's message id). Prints each series
+per run, then one table beside the targets.
 """
 
 from __future__ import annotations
@@ -86,12 +87,14 @@ _ANSWERS = (
 
 
 def _noting_the_answer(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The answer is timed when the bot sends it: what the simulated Discord then does
+    with it (storing it, with its growing history of messages) is not the bot's time."""
+
     async def answer(*args: Any, **kwargs: Any) -> Any:
-        result = await method(*args, **kwargs)
         mark = _ANSWERED.get(None)
         if mark is not None and mark[0] is None:
             mark[0] = time.perf_counter()
-        return result
+        return await method(*args, **kwargs)
 
     return answer
 
