@@ -51,7 +51,7 @@ class WriterThread:
                     await asyncio.shield(running)
                 except asyncio.CancelledError:
                     continue
-                except BaseException:
+                except BaseException:  # the caller is gone: its cancellation is the answer
                     break
             raise
 
