@@ -168,7 +168,9 @@ class CommentService:
         self, *, guild_id: int, comment_number: int, member: Actor, text: str
     ) -> ReplyContext:
         body = clean_text(text, "reply", MAX_COMMENT_CHARS)
-        async with self.db.transaction() as tx:
+
+        # Run whole next to the database, as add_comment (one trip, one transaction).
+        async def write(tx: Session) -> ReplyContext:
             comment, excerpt = await _comment_and_excerpt(
                 tx, guild_id, comment_number, member.viewer
             )
@@ -216,7 +218,9 @@ class CommentService:
                         actor_id=member.id,
                         now=reply.created_at,
                     )
-        return ReplyContext(reply, comment, excerpt, repeated=not inserted)
+            return ReplyContext(reply, comment, excerpt, repeated=not inserted)
+
+        return await self.db.run_transaction(write)
 
     async def record_comment_card(self, comment: Comment, message_id: int) -> None:
         """Remember the message showing a comment in the thread, to keep it current.
