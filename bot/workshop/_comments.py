@@ -245,7 +245,8 @@ class CommentService:
         self, *, guild_id: int, comment_number: int, member: Actor, resolved: bool
     ) -> CommentContext:
         wanted = CommentStatus.RESOLVED if resolved else CommentStatus.OPEN
-        async with self.db.transaction() as tx:
+
+        async def write(tx: Session) -> CommentContext:
             comment, excerpt = await _comment_and_excerpt(
                 tx, guild_id, comment_number, member.viewer
             )
@@ -271,6 +272,8 @@ class CommentService:
                     now=now,
                 )
             return await _card_context(tx, comment.id, excerpt)
+
+        return await self.db.run_transaction(write)
 
     async def edit_comment(
         self, *, guild_id: int, comment_number: int, member: Actor, text: str
