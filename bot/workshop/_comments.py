@@ -279,7 +279,8 @@ class CommentService:
         self, *, guild_id: int, comment_number: int, member: Actor, text: str
     ) -> CommentContext:
         body = clean_text(text, "comment", MAX_COMMENT_CHARS)
-        async with self.db.transaction() as tx:
+
+        async def write(tx: Session) -> CommentContext:
             comment, excerpt = await _comment_and_excerpt(
                 tx, guild_id, comment_number, member.viewer
             )
@@ -296,12 +297,15 @@ class CommentService:
             )
             return await _card_context(tx, comment.id, excerpt)
 
+        return await self.db.run_transaction(write)
+
     async def delete_comment(
         self, *, guild_id: int, comment_number: int, member: Actor
     ) -> CommentContext:
         """Delete a comment and its replies; the context keeps their card ids (the
         comment's ``replies`` are attached) so their cards can leave the thread too."""
-        async with self.db.transaction() as tx:
+
+        async def write(tx: Session) -> CommentContext:
             comment, excerpt = await _comment_and_excerpt(
                 tx, guild_id, comment_number, member.viewer
             )
@@ -316,13 +320,16 @@ class CommentService:
             )
             for reply in comment.replies:
                 await self._book(tx, excerpt, reply.author_id, removed=(reply.text,))
-        return CommentContext(comment, excerpt, [])
+            return CommentContext(comment, excerpt, [])
+
+        return await self.db.run_transaction(write)
 
     async def thank(self, *, guild_id: int, comment_number: int, member: Actor) -> CommentContext:
         """The excerpt's author thanks a reader's comment: marked on the comment once, and
         half a credit to the reader once per excerpt, and the reader hears of it."""
         now = self._now()
-        async with self.db.transaction() as tx:
+
+        async def write(tx: Session) -> CommentContext:
             comment, excerpt = await _comment_and_excerpt(
                 tx, guild_id, comment_number, member.viewer
             )
@@ -345,6 +352,8 @@ class CommentService:
                 now=now,
             )
             return await _card_context(tx, comment.id, excerpt)
+
+        return await self.db.run_transaction(write)
 
     async def list_comments(
         self,
