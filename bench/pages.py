@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
+import itertools
 import json
 import math
 import sqlite3
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -399,13 +400,16 @@ async def head_of_line(scene: Scene, options: argparse.Namespace, report: Report
     for name, read in reads.items():
         series = Series(f"quiet comment waited behind {name}")
         try:
+            took = await timed_seconds(read)
+            offsets = _spread_over(took)
             for _ in range(options.runs):
                 run: list[float] = []
                 started = time.perf_counter()
                 while len(run) < options.contended and (
                     len(run) < 3 or time.perf_counter() - started < options.budget / options.runs
                 ):
-                    run.append(max(0.0, await _contended(read, comment) - base))
+                    waited = await _contended(read, comment, next(offsets)) - base
+                    run.append(max(0.0, waited))
                 series.runs.append(run)
         except TypeError as error:  # a service whose signature changed: say so, go on
             report(f"{series.name}: skipped ({error})")
@@ -436,11 +440,26 @@ async def _quiet_excerpt_number(s: Scene) -> int:
     return int(number)
 
 
+async def timed_seconds(read: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await read()
+    return time.perf_counter() - started
+
+
+def _spread_over(seconds: float) -> Iterator[float]:
+    """When to send the comment after the read starts: spread evenly over the read's
+    whole length, sample after sample (a digest loads, then renders: a comment may
+    arrive in either part)."""
+    golden = (5**0.5 - 1) / 2
+    for sample in itertools.count():
+        yield max(0.001, seconds * ((0.05 + sample * golden) % 1.0))
+
+
 async def _contended(
-    read: Callable[[], Awaitable[Any]], comment: Callable[[], Awaitable[float]]
+    read: Callable[[], Awaitable[Any]], comment: Callable[[], Awaitable[float]], after: float
 ) -> float:
     long_read = asyncio.ensure_future(read())
-    await asyncio.sleep(0.002)  # the read is under way
+    await asyncio.sleep(after)  # the read is under way
     waited = await comment()
     await long_read
     return waited

@@ -195,14 +195,19 @@ class PostgresStore:
     def is_open(self) -> bool:
         return self._pool is not None
 
-    async def open(self) -> None:
-        """Connect and migrate; raises ``UnusableDatabase`` with one line saying why."""
+    async def open(self, *, migrate_schema: bool = True) -> None:
+        """Connect and migrate; raises ``UnusableDatabase`` with one line saying why.
+
+        ``migrate_schema=False``: only connect, for a helper process of a bot that
+        migrated the database as it started (a digest worker).
+        """
         if self._pool is not None:
             return
         pool = await connect_pool(self.url, self.pool_size)
         try:
-            async with pool.acquire() as conn:
-                await migrate(conn, self.url)
+            if migrate_schema:
+                async with pool.acquire() as conn:
+                    await migrate(conn, self.url)
         except BaseException:
             await pool.close()
             raise

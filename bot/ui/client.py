@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings, token_refused
-from bot.digest_service import Digests
+from bot.digest_worker import OffLoopDigests
 from bot.exchange import ExchangeService
 from bot.notifications import NotificationService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
@@ -59,7 +59,7 @@ class MarginaliaBot(commands.Bot):
         self.settings = settings
         self.database = store_for(settings.store_target, pool_size=settings.database_pool_size)
         self.workshop = Workshop(self.database, clock=discord.utils.utcnow)
-        self.digests = Digests(self.database, clock=discord.utils.utcnow)
+        self.digests = OffLoopDigests(self.database, clock=discord.utils.utcnow)
         self.exchange = ExchangeService(self.database, clock=discord.utils.utcnow)
         self.prompts = PromptService(
             self.database,
@@ -126,6 +126,7 @@ class MarginaliaBot(commands.Bot):
         try:
             await super().close()
         finally:
+            self.digests.close()
             await self.database.close()
 
 

@@ -151,23 +151,6 @@ async def test_a_read_past_its_wall_clock_budget_is_stopped_and_the_reader_recov
         reader.close()
 
 
-def _allocate(size: int) -> int:
-    return len(bytearray(size))
-
-
-async def test_a_worker_cannot_take_more_memory_than_its_budget() -> None:
-    reader = UploadReader()
-    try:
-        await reader.start()
-        pool = reader._pool
-        assert pool is not None
-        with pytest.raises(MemoryError):
-            pool.submit(_allocate, 2 * reader.memory_bytes).result(timeout=30)
-        assert pool.submit(_allocate, 1024).result(timeout=30) == 1024
-    finally:
-        reader.close()
-
-
 # --------------------------------------------------------- Word, as Word shows it
 
 
