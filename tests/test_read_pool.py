@@ -133,9 +133,11 @@ async def test_close_closes_every_reader(tmp_path):
     await store.close()
     # aiosqlite runs each connection in a thread; an unclosed one keeps the process alive.
     for reader in readers:
-        reader._thread.join(timeout=5)
-        assert not reader._thread.is_alive()
-        assert reader._connection is None
+        reader.conn._thread.join(timeout=5)
+        assert not reader.conn._thread.is_alive()
+        assert reader.conn._connection is None
+        reader.thread._thread.join(timeout=5)
+        assert not reader.thread._thread.is_alive()
     with pytest.raises(RuntimeError, match="not open"):
         async with store.read():
             pass

@@ -19,12 +19,14 @@ from queue import SimpleQueue
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+Session = TypeVar("Session")
 _Job = tuple["asyncio.Future[Any]", Callable[[], Any]] | None
 
 
-class WriterThread:
+class DatabaseThread:
     """One thread running jobs in order and handing each result back to the caller's
-    loop: the same shape as aiosqlite's own thread, for jobs bigger than a statement."""
+    loop: the same shape as aiosqlite's own thread, for jobs bigger than a statement
+    (the writer's transactions, a reader's page)."""
 
     def __init__(self, name: str) -> None:
         self._jobs: SimpleQueue[_Job] = SimpleQueue()
@@ -110,8 +112,7 @@ def run_to_end(coroutine: Coroutine[Any, Any, T]) -> T:
         return finished.value  # type: ignore[no-any-return]
     coroutine.close()
     raise AwaitedOutsideTheDatabase(
-        "an action run in one transaction on the writer's thread awaited something "
-        "other than the database"
+        "an action run whole on a database thread awaited something other than the database"
     )
 
 
@@ -147,3 +148,18 @@ def _in_transaction(raw: sqlite3.Connection, action: Callable[[], Coroutine[Any,
             raw.execute("ROLLBACK")
         raise
     return result
+
+
+def read_to_end(
+    raw: sqlite3.Connection,
+    action: Callable[[Session], Coroutine[Any, Any, T]],
+    session: Session,
+) -> T:
+    """``action(session)`` inside one read transaction on ``raw``: every statement sees
+    the same committed state."""
+    raw.execute("BEGIN")
+    try:
+        return run_to_end(action(session))
+    finally:
+        if raw.in_transaction:
+            raw.execute("COMMIT")

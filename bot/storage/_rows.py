@@ -36,7 +36,8 @@ ROWS_PER_SLICE = 500
 
 
 async def sliced(rows: Iterable[_Row]) -> AsyncIterator[_Row]:
-    """``rows`` one by one, letting the event loop run after every ``ROWS_PER_SLICE``.
+    """``rows`` one by one, letting the event loop run after every ``ROWS_PER_SLICE``
+    (when there is one: a read run whole on a database thread has none).
 
     Fetching happens off the loop (the reader's thread, the driver), but mapping
     10,000 rows to records is Python on it: 100 ms in one piece, during which no
@@ -44,8 +45,18 @@ async def sliced(rows: Iterable[_Row]) -> AsyncIterator[_Row]:
     """
     for count, row in enumerate(rows, 1):
         yield row
-        if count % ROWS_PER_SLICE == 0:
+        if count % ROWS_PER_SLICE == 0 and _has_a_loop():
             await asyncio.sleep(0)
+
+
+def _has_a_loop() -> bool:
+    """False on a database thread, where a whole read runs with no loop to yield to
+    (and none waiting for it)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def comments(rows: Iterable[sqlite3.Row]) -> list[Comment]:

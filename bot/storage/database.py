@@ -35,7 +35,8 @@ from bot.storage._files import (
     read_only_uri,
     unusable,
 )
-from bot.storage._one_hop import DirectConnection, WriterThread, commit_or_roll_back
+from bot.storage._one_hop import DatabaseThread, DirectConnection, commit_or_roll_back
+from bot.storage._readers import ReaderPool
 from bot.storage.comments import SqliteComments
 from bot.storage.excerpts import SqliteExcerpts
 from bot.storage.exchange import SqliteExchange
@@ -135,14 +136,13 @@ class Database:
         # The same SQLite connection as ``_conn``'s, for whole transactions run on the
         # writer's own thread (run_transaction); the lock keeps the two from overlapping.
         self._raw: sqlite3.Connection | None = None
-        self._writer: WriterThread | None = None
+        self._writer: DatabaseThread | None = None
         # Copies the WAL back into the file between commits (None: :memory:, read-only).
         self._checkpoints: Checkpointer | None = None
         self._lock = asyncio.Lock()
         # The reader pool (empty for :memory: and read-only stores: there read() shares
         # the one connection under the lock). A queue: read() waits for a free reader.
-        self._readers: list[aiosqlite.Connection] = []
-        self._free_readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._readers = ReaderPool()
         # How many notification events were written: the sender looks at the outbox only
         # when this moved or its next due instant came, not on every tick.
         self.notices_written = 0
@@ -200,7 +200,7 @@ class Database:
         # Repositories read columns by name (see bot.storage._rows).
         conn.row_factory = sqlite3.Row
         self._conn, self._raw = conn, opened[0]
-        self._writer = WriterThread("sqlite-writer")
+        self._writer = DatabaseThread("sqlite-writer")
         if self.path != ":memory:":  # each connection to :memory: is a database of its own
             try:
                 await self._open_readers()
@@ -218,24 +218,17 @@ class Database:
 
     async def _open_readers(self) -> None:
         """The read pool, opened after migrations so readers see this code's schema."""
-        self._free_readers = asyncio.Queue()
-        for _ in range(READER_POOL_SIZE):
-            try:
-                reader = await aiosqlite.connect(self.path, isolation_level=None)
-            except sqlite3.Error as error:
-                raise unusable(Path(self.path), error) from None
-            try:
-                await reader.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await self._readers.open(
+            self.path,
+            READER_POOL_SIZE,
+            [
+                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
                 # A reader must never write: a write slipping into read() would race the
                 # writer's transactions; query_only makes SQLite refuse it.
-                await reader.execute_fetchall("PRAGMA query_only = ON")
-                await reader.execute_fetchall(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
-            except BaseException:
-                await reader.close()
-                raise
-            reader.row_factory = sqlite3.Row
-            self._readers.append(reader)
-            self._free_readers.put_nowait(reader)
+                "PRAGMA query_only = ON",
+                f"PRAGMA cache_size = -{READER_CACHE_KIB}",
+            ],
+        )
 
     async def inspect(self) -> None:
         """Refuse, by reading only, an existing file that is not a usable Marginalia
@@ -253,11 +246,7 @@ class Database:
         checkpoints, self._checkpoints = self._checkpoints, None
         if checkpoints is not None:
             await checkpoints.close()
-        readers, self._readers = self._readers, []
-        for _ in readers:
-            await self._free_readers.get()
-        for reader in readers:
-            await reader.close()
+        await self._readers.close()
         if conn is not None:
             async with self._lock:
                 await conn.close()
@@ -323,12 +312,18 @@ class Database:
                 yield session
             return
         self._connection()  # a closed store says so, rather than waiting for a reader
-        reader = await self._free_readers.get()
-        try:
-            async with _snapshot(reader) as session:
-                yield session
-        finally:
-            self._free_readers.put_nowait(reader)
+        async with self._readers.lent() as reader, _snapshot(reader.conn) as session:
+            yield session
+
+    async def run_read(self, action: Callable[[Session], Coroutine[Any, Any, T]]) -> T:
+        """``action`` on one snapshot, run whole on a reader's thread: one trip there and
+        back for a page, however many statements make it. It may await only its
+        session's repositories (anything else raises ``AwaitedOutsideTheDatabase``)."""
+        if not self._readers:
+            async with self.read() as session:
+                return await action(session)
+        self._connection()
+        return await self._readers.run(SqliteSession, action)
 
     async def backup_to(self, target: str | Path) -> None:
         """A consistent copy of the live database, via SQLite's online backup API."""

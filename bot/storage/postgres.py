@@ -255,6 +255,11 @@ class PostgresStore:
         ):
             yield PgSession(PgConnection(conn), POSTGRESQL_READ)
 
+    async def run_read(self, action: Callable[[Session], Coroutine[Any, Any, T]]) -> T:
+        """``action`` on one snapshot (see :meth:`read`)."""
+        async with self.read() as session:
+            return await action(session)
+
     async def backup_to(self, target: str | Path) -> None:
         raise UnusableDatabase(
             f"{redacted(self.url)} is a PostgreSQL database: back it up with pg_dump "

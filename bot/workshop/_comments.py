@@ -370,7 +370,8 @@ class CommentService:
     ) -> CommentListing:
         """The comments asked for; with ``limit``, one page of them after the keyset
         position ``after`` (outdated, first line, number), reply counts for that page."""
-        async with self.db.read() as session:
+
+        async def read(session: Session) -> CommentListing:
             excerpt = require_live(
                 seen_by(viewer, await session.excerpts.get_excerpt(guild_id, excerpt_number)),
                 excerpt_number,
@@ -401,7 +402,9 @@ class CommentService:
                     CommentStatus.OPEN: open_count,
                     CommentStatus.RESOLVED: resolved,
                 }[status]
-        return CommentListing(excerpt, found, counts, total)
+            return CommentListing(excerpt, found, counts, total)
+
+        return await self.db.run_read(read)
 
     async def search_comments(
         self,
@@ -411,7 +414,8 @@ class CommentService:
         *,
         viewer: Viewer | None = None,
     ) -> list[Comment]:
-        async with self.db.read() as session:
+
+        async def read(session: Session) -> list[Comment]:
             excerpt_id = None
             if excerpt_number is not None:
                 excerpt = await session.excerpts.get_excerpt(guild_id, excerpt_number)
@@ -423,6 +427,8 @@ class CommentService:
                 limit=AUTOCOMPLETE_LIMIT,
                 viewer=viewer,
             )
+
+        return await self.db.run_read(read)
 
 
 async def _card_context(session: Session, comment_id: int, excerpt: Excerpt) -> CommentContext:

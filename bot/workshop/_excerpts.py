@@ -21,7 +21,7 @@ from bot.models import (
     PostedMessage,
     Viewer,
 )
-from bot.storage import Store
+from bot.storage import Session, Store
 from bot.text import count_words, parse_excerpt_text
 from bot.workshop._records import LineListing, MessageLines, RevisionOutcome
 from bot.workshop._revise import apply_revision, fully_posted, plan_revision, revision_outcome
@@ -130,17 +130,20 @@ class ExcerptService:
     async def get_excerpt(
         self, guild_id: int, number: int, *, viewer: Viewer | None = None
     ) -> Excerpt:
-        async with self.db.read() as session:
-            found = await session.excerpts.get_excerpt(guild_id, number)
+        found = await self.db.run_read(
+            lambda session: session.excerpts.get_excerpt(guild_id, number)
+        )
         return require_live(seen_by(viewer, found), number)
 
     async def excerpt_for_thread(
         self, guild_id: int, thread_id: int, *, viewer: Viewer | None = None
     ) -> Excerpt | None:
-        async with self.db.read() as session:
-            excerpt = seen_by(
-                viewer, await session.excerpts.get_excerpt_by_thread(guild_id, thread_id)
-            )
+        excerpt = seen_by(
+            viewer,
+            await self.db.run_read(
+                lambda session: session.excerpts.get_excerpt_by_thread(guild_id, thread_id)
+            ),
+        )
         if excerpt is None or excerpt.status is ExcerptStatus.DELETED:
             return None
         return excerpt
@@ -149,8 +152,9 @@ class ExcerptService:
         self, guild_id: int, message_id: int, *, viewer: Viewer | None = None
     ) -> MessageLines | None:
         """What a bot message shows, if it is one of a live excerpt's messages."""
-        async with self.db.read() as session:
-            found = await session.excerpts.get_message_lines(guild_id, message_id)
+        found = await self.db.run_read(
+            lambda session: session.excerpts.get_message_lines(guild_id, message_id)
+        )
         if found is None or found[0].status is ExcerptStatus.DELETED:
             return None
         if seen_by(viewer, found[0]) is None:
@@ -169,7 +173,8 @@ class ExcerptService:
     ) -> LineListing:
         """The lines ``spec`` names with their comment counts; with ``window`` (start line,
         how many), only that page of them, so a page costs the same at any length."""
-        async with self.db.read() as session:
+
+        async def read(session: Session) -> LineListing:
             excerpt = require_live(
                 seen_by(viewer, await session.excerpts.get_excerpt(guild_id, number)), number
             )
@@ -190,7 +195,9 @@ class ExcerptService:
                 if shown == excerpt.revision and lines
                 else {}
             )
-        return LineListing(excerpt, shown, lines, counts, first, last)
+            return LineListing(excerpt, shown, lines, counts, first, last)
+
+        return await self.db.run_read(read)
 
     async def list_excerpts(
         self,
@@ -202,10 +209,11 @@ class ExcerptService:
         limit: int | None = None,
     ) -> list[ExcerptSummary]:
         """Newest first; with ``limit``, one page: those numbered below ``before``."""
-        async with self.db.read() as session:
-            return await session.excerpts.list_excerpts(
+        return await self.db.run_read(
+            lambda session: session.excerpts.list_excerpts(
                 guild_id, author_id=author_id, viewer=viewer, before=before, limit=limit
             )
+        )
 
     async def count_excerpts(
         self,
@@ -216,19 +224,21 @@ class ExcerptService:
         cap: int,
     ) -> int:
         """How many excerpts the list holds, counted no further than ``cap``."""
-        async with self.db.read() as session:
-            return await session.excerpts.count_excerpts(
+        return await self.db.run_read(
+            lambda session: session.excerpts.count_excerpts(
                 guild_id, author_id=author_id, viewer=viewer, cap=cap
             )
+        )
 
     async def search_excerpts(
         self, guild_id: int, typed: str, *, viewer: Viewer | None = None
     ) -> list[tuple[int, str, str]]:
         typed = typed.strip().lstrip("#")
-        async with self.db.read() as session:
-            return await session.excerpts.search_excerpts(
+        return await self.db.run_read(
+            lambda session: session.excerpts.search_excerpts(
                 guild_id, typed, AUTOCOMPLETE_LIMIT, viewer
             )
+        )
 
     async def set_excerpt_open(
         self, guild_id: int, number: int, member: Actor, *, open_: bool
@@ -292,6 +302,7 @@ class ExcerptService:
 
     async def revision_fully_posted(self, excerpt: Excerpt) -> bool:
         """Whether every line of the current revision is shown by a message in the thread."""
-        async with self.db.read() as session:
-            posted = await session.excerpts.posted_ranges(excerpt.id, excerpt.revision)
+        posted = await self.db.run_read(
+            lambda session: session.excerpts.posted_ranges(excerpt.id, excerpt.revision)
+        )
         return fully_posted(posted, excerpt.line_count)

@@ -59,6 +59,13 @@ class Store(Protocol):
         """A consistent snapshot for several reads."""
         ...
 
+    async def run_read(self, action: Callable[[Session], Coroutine[Any, Any, T]]) -> T:
+        """``action(session)`` on one consistent snapshot, for the hot pages: a backend
+        may run it whole next to the database (SQLite: on a reader's thread, one trip
+        instead of one per statement), so it awaits nothing but the session's
+        repositories."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[Session]:
         """One atomic unit of work: committed on success, rolled back on any error."""
         ...
