@@ -83,22 +83,17 @@ def _word_windows(
     ``_MIN_WORD_COVERAGE`` of the quote's characters are kept, best first
     (nearest ``hint`` among equals).
     """
-    if quote_keys.isdisjoint(tokens.key_set):
-        return []
-    spans, keys = tokens.spans, tokens.keys
-    if len(spans) > 2 * _MAX_WINDOW_WORDS:
+    starts, lengths, keys = tokens.starts, tokens.lengths, tokens.keys
+    if len(starts) > 2 * _MAX_WINDOW_WORDS:
         # A paragraph of tens of thousands of words: only around the old place.
-        middle = bisect_right(spans, (hint, hint))
-        low = max(0, middle - _MAX_WINDOW_WORDS)
-        spans, keys = (
-            spans[low : low + 2 * _MAX_WINDOW_WORDS],
-            keys[low : low + 2 * _MAX_WINDOW_WORDS],
-        )
+        low = max(0, bisect_left(starts, hint) - _MAX_WINDOW_WORDS)
+        high = low + 2 * _MAX_WINDOW_WORDS
+        starts, lengths, keys = starts[low:high], lengths[low:high], keys[low:high]
     weights = [0]
     total = 0
-    for (start, end), key in zip(spans, keys, strict=True):
+    for length, key in zip(lengths, keys, strict=True):
         if key in quote_keys:
-            total += end - start
+            total += length
         weights.append(total)
     needed = _MIN_WORD_COVERAGE * len(quote)
     if total < needed:
@@ -107,13 +102,13 @@ def _word_windows(
     # Among equally covered windows, the one nearest the quote's length, then its old
     # place; the sort is stable, so then the first found.
     scored: list[tuple[int, int, int, int, int]] = []
-    count = len(spans)
+    count = len(lengths)
     for width in range(max(1, size - 1), min(size + 1, count) + 1):
         last = width - 1
         for first in range(count - last):
             covered = weights[first + width] - weights[first]
             if covered >= needed:
-                start, end = spans[first][0], spans[first + last][1]
+                start, end = starts[first], starts[first + last] + lengths[first + last]
                 scored.append((-covered, abs(end - start - length), abs(start - hint), start, end))
     if len(scored) > _SORTED_WINDOWS:  # a paragraph of repeated words: a heap then
         scored = heapq.nsmallest(_MAX_WINDOWS, scored, key=_WINDOW_ORDER)
@@ -178,14 +173,15 @@ class _QuoteScorer:
         if _match_score(1.0, 1.0, closeness) < self.floor:
             return None
         text = self.new_text.lines[line]
-        tokens = self.new_text.tokens(line)
-        windows = _word_windows(
-            tokens,
-            self.quote,
-            len(self.quote_words),
-            self.quote_keys,
-            self.anchor.quote_offset or 0,
-        )
+        windows: list[tuple[int, int]] = []
+        if not self.quote_keys.isdisjoint(self.new_text.key_set(line)):
+            windows = _word_windows(
+                self.new_text.tokens(line),
+                self.quote,
+                len(self.quote_words),
+                self.quote_keys,
+                self.anchor.quote_offset or 0,
+            )
         if not windows and len(self.quote_words) == 1:
             windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
         best: Found | None = None

@@ -33,25 +33,31 @@ def token_key(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """A line's words: their spans and the keys they are compared by."""
+    """A line's words: where they start, how long they are, the keys they are compared by."""
 
-    spans: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+    lengths: tuple[int, ...]
     keys: tuple[str, ...]
-    key_set: frozenset[str]
 
 
-def _tokenise(text: str, known: dict[str, str]) -> Tokens:
-    """A line's tokens; ``known`` remembers the keys of words already seen (prose repeats)."""
-    matches = list(_TOKEN.finditer(text))
-    spans = tuple(match.span() for match in matches)
-    keys = []
-    for match in matches:
-        word = match.group()
-        key = known.get(word)
-        if key is None:
-            key = known[word] = token_key(word)
-        keys.append(key)
-    return Tokens(spans, tuple(keys), frozenset(keys))
+def _keys_of(words: list[str], known: dict[str, str]) -> tuple[str, ...]:
+    """The words' keys; ``known`` remembers the keys of words already seen (prose repeats)."""
+    for word in words:
+        if word not in known:
+            known[word] = token_key(word)
+    return tuple(map(known.__getitem__, words))
+
+
+def _tokenise(text: str, words: list[str], keys: tuple[str, ...]) -> Tokens:
+    """A line's tokens from its words, ``text.split()`` (which splits where ``\\s`` does)."""
+    lengths = tuple(map(len, words))
+    if not words:
+        starts: tuple[int, ...] = ()
+    elif " ".join(words) == text:  # single spaces: the starts follow from the lengths
+        starts = tuple(accumulate([length + 1 for length in lengths[:-1]], initial=0))
+    else:
+        starts = tuple(match.start() for match in _TOKEN.finditer(text))
+    return Tokens(starts, lengths, keys)
 
 
 def _line_starts(lines: Sequence[str]) -> tuple[int, ...]:
@@ -176,6 +182,9 @@ class NewText:
     touched: tuple[int, ...]
     _tokens: dict[int, Tokens] = field(default_factory=dict, init=False, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _line_keys: dict[int, tuple[tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _touched_words: _WordIndex = field(
         default_factory=lambda: _WordIndex(lambda text: text.touched, KEY_WORD.findall),
         init=False,
@@ -200,11 +209,23 @@ class NewText:
         line = self.line_at(position)
         return position + length <= self.starts[line] + len(self.lines[line])
 
+    def _keyed(self, line: int) -> tuple[tuple[str, ...], frozenset[str]]:
+        found = self._line_keys.get(line)
+        if found is None:
+            keys = _keys_of(self.lines[line].split(), self._keys)
+            found = self._line_keys[line] = (keys, frozenset(keys))
+        return found
+
+    def key_set(self, line: int) -> frozenset[str]:
+        """The keys of the words of ``line``: enough to tell it shares none with a quote."""
+        return self._keyed(line)[1]
+
     def tokens(self, line: int) -> Tokens:
         """The words of ``line``, split once however many quotes try it."""
         found = self._tokens.get(line)
         if found is None:
-            found = self._tokens[line] = _tokenise(self.lines[line], self._keys)
+            text = self.lines[line]
+            found = self._tokens[line] = _tokenise(text, text.split(), self._keyed(line)[0])
         return found
 
     def key_of(self, word: str) -> str:
