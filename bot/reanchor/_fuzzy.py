@@ -182,10 +182,15 @@ class _QuoteScorer:
                 self.quote_keys,
                 self.anchor.quote_offset or 0,
             )
+        # Edge words a window may have cut: none for runs of whole words.
+        cut = 0 if windows else 2
         if not windows and len(self.quote_words) == 1:
             windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
+        if not windows:
+            return None
         best: Found | None = None
         trim_start, trim_end = self.trims
+        shared = self._shared_with(text)
         for window in windows:
             # Also without the edge punctuation the quote does not have (a window of
             # words picks up commas).
@@ -198,10 +203,44 @@ class _QuoteScorer:
                     end -= 1
             trimmed = (start, end)
             for start, end in (window,) if trimmed == window else {window, trimmed}:
+                edges = cut if (start, end) == window else 2
+                if self._out_of_reach(shared, end - start, edges, closeness):
+                    continue
                 found = self._score(text, line, start, end, closeness)
                 if found is not None:
                     best = found
         return best
+
+    def _shared_with(self, text: str) -> tuple[int, int]:
+        """How many characters, and words, the whole line has in common with the quote, in order."""
+        return (
+            Indel.similarity(text, self.quote) // 2,
+            Indel.similarity(text.split(), self.quote_words) // 2,
+        )
+
+    def _out_of_reach(
+        self, shared: tuple[int, int], chars: int, edges: int, closeness: float
+    ) -> bool:
+        """Whether no window of ``chars`` characters can reach the floor, from the line's bounds.
+
+        A window is a piece of the line, so it has no more characters in
+        common with the quote than the line has; nor more words, but for the
+        ``edges`` words at its ends that may be cut or trimmed (then matching
+        where the whole word did not). difflib matches no more than that, and
+        no more words than the window or the quote has: its ratio
+        ``2m / (window + quote)`` is at most ``2m / (m + quote)``, which grows
+        with ``m``. So the two bounds of ``_score``, for every window of a line
+        at the price of one.
+        """
+        in_chars, in_words = shared
+        quote_chars, quote_words = len(self.quote), len(self.quote_words)
+        chars_bound = 2.0 * min(in_chars, chars, quote_chars) / (chars + quote_chars)
+        if quote_words:
+            words = min(in_words + edges, quote_words)
+            words_bound = 2.0 * words / (words + quote_words)
+        else:
+            words_bound = 1.0
+        return _match_score(max(chars_bound, words_bound), 1.0, closeness) < self.floor
 
     def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> Found | None:
         if end <= start:
