@@ -21,13 +21,14 @@ phrase elsewhere is not taken for the quote. Quotes shorter than
 ``MIN_FUZZY_QUOTE_CHARS`` must survive verbatim: fuzzy matching two or three
 characters would find them anywhere.
 
-Windows are scored cheapest bound first (lengths, the longest common
-subsequences of characters and of words, worked out in C, which no difflib
-ratio exceeds, then the context's) so that difflib's ratios (worked out by
-``_matching``) are only for windows that could still win; the scores are the
-same. In a paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are
-sought around the old offset only. The search of one revision's comments
-shares a :class:`SearchBudget`: first the far search stops, then the near one.
+Windows are scored cheapest bound first (the longest common subsequences of
+characters and of words, worked out in C, which no difflib ratio exceeds:
+first the whole line's, which bound every window of it, then each window's;
+then the context's) so that difflib's ratios (worked out by ``_matching``)
+are only for windows that could still win; the scores are the same. In a
+paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
+around the old offset only. The search of one revision's comments shares a
+:class:`SearchBudget`: first the far search stops, then the near one.
 """
 
 from __future__ import annotations
@@ -190,7 +191,9 @@ class _QuoteScorer:
             return None
         best: Found | None = None
         trim_start, trim_end = self.trims
-        shared = self._shared_with(text)
+        # What no window can exceed, from the whole line (see ``_line_bounds``).
+        shared_chars, uncut_words, cut_words = self._line_bounds(text, cut)
+        quote_chars = len(self.quote)
         for window in windows:
             # Also without the edge punctuation the quote does not have (a window of
             # words picks up commas).
@@ -203,44 +206,44 @@ class _QuoteScorer:
                     end -= 1
             trimmed = (start, end)
             for start, end in (window,) if trimmed == window else {window, trimmed}:
-                edges = cut if (start, end) == window else 2
-                if self._out_of_reach(shared, end - start, edges, closeness):
+                chars = end - start
+                bound = max(
+                    2.0 * min(shared_chars, chars, quote_chars) / (chars + quote_chars),
+                    uncut_words if (start, end) == window else cut_words,
+                )
+                if _match_score(bound, 1.0, closeness) < self.floor:
                     continue
                 found = self._score(text, line, start, end, closeness)
                 if found is not None:
                     best = found
         return best
 
-    def _shared_with(self, text: str) -> tuple[int, int]:
-        """How many characters, and words, the whole line has in common with the quote, in order."""
-        return (
-            Indel.similarity(text, self.quote) // 2,
-            Indel.similarity(text.split(), self.quote_words) // 2,
-        )
+    def _line_bounds(self, text: str, cut: int) -> tuple[int, float, float]:
+        """Bounds, from the whole line, on every window of it.
 
-    def _out_of_reach(
-        self, shared: tuple[int, int], chars: int, edges: int, closeness: float
-    ) -> bool:
-        """Whether no window of ``chars`` characters can reach the floor, from the line's bounds.
-
-        A window is a piece of the line, so it has no more characters in
-        common with the quote than the line has; nor more words, but for the
-        ``edges`` words at its ends that may be cut or trimmed (then matching
-        where the whole word did not). difflib matches no more than that, and
-        no more words than the window or the quote has: its ratio
-        ``2m / (window + quote)`` is at most ``2m / (m + quote)``, which grows
-        with ``m``. So the two bounds of ``_score``, for every window of a line
-        at the price of one.
+        A window is a piece of the line: it has no more characters in common
+        with the quote (in order) than the line has, nor more words, but for
+        the words at its ends, which may be cut (``cut`` of them for a window
+        as found, both once trimmed) and then match where the whole word did
+        not. difflib matches no more than that, nor more words than the quote
+        has, and its ratio ``2m / (window + quote)`` is at most
+        ``2m / (m + quote)``, which grows with ``m``. Returned: the characters
+        shared, then bounds of the word ratio of a window as found and of one
+        trimmed. So the bounds of ``_score`` for every window of a line at
+        the price of two comparisons.
         """
-        in_chars, in_words = shared
-        quote_chars, quote_words = len(self.quote), len(self.quote_words)
-        chars_bound = 2.0 * min(in_chars, chars, quote_chars) / (chars + quote_chars)
-        if quote_words:
-            words = min(in_words + edges, quote_words)
-            words_bound = 2.0 * words / (words + quote_words)
-        else:
-            words_bound = 1.0
-        return _match_score(max(chars_bound, words_bound), 1.0, closeness) < self.floor
+        quote_words = len(self.quote_words)
+        shared_chars = Indel.similarity(text, self.quote) // 2
+        if not quote_words:
+            return shared_chars, 1.0, 1.0
+        shared_words = Indel.similarity(text.split(), self.quote_words) // 2
+        uncut = min(shared_words + cut, quote_words)
+        cut_both = min(shared_words + 2, quote_words)
+        return (
+            shared_chars,
+            2.0 * uncut / (uncut + quote_words),
+            2.0 * cut_both / (cut_both + quote_words),
+        )
 
     def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> Found | None:
         if end <= start:
@@ -250,20 +253,13 @@ class _QuoteScorer:
         # Characters catch a respelt word, words a replaced one ("terrible" ->
         # "wonderful" shares few letters but leaves the phrase recognisable):
         # the similarity is the better of the two ratios. Bounds come first,
-        # cheapest first (lengths, then the longest common subsequences, which
-        # no difflib ratio exceeds, then the context's); the difflib ratios
-        # are worked out only for windows that could still clear the floor.
-        # (The bounds written out: most windows stop at them. The lengths' is
-        # difflib's ``real_quick_ratio``, the subsequences' ``subsequence_bound``.)
+        # cheapest first (the whole line's, in ``best_in``, then the window's
+        # longest common subsequences, which no difflib ratio exceeds, then
+        # the context's); the difflib ratios are worked out only for windows
+        # that could still clear the floor. (The bounds written out: most
+        # windows stop at them. The subsequences' is ``subsequence_bound``.)
         quote, quote_words = self.quote, self.quote_words
-        chars, words = len(window), len(window_words)
-        all_chars, all_words = chars + len(quote), words + len(quote_words)
-        bound = max(
-            2.0 * min(chars, len(quote)) / all_chars,
-            2.0 * min(words, len(quote_words)) / all_words if all_words else 1.0,
-        )
-        if _match_score(bound, 1.0, closeness) < self.floor:
-            return None
+        all_chars, all_words = len(window) + len(quote), len(window_words) + len(quote_words)
         chars_bound = 2.0 * (Indel.similarity(window, quote) // 2) / all_chars
         bound = max(
             chars_bound,
