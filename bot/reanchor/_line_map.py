@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -248,12 +248,13 @@ def _block_candidates(
     """Similar (old, new) line pairs inside one replace block, with their word ratio."""
     full = len(olds) * len(news) <= FULL_PAIRING_CELLS
     scale = len(news) / len(olds)
-    codes: dict[str, str] = {}
-    old_words = [Paragraph.of(old_lines[old], codes) for old in olds]
+    paragraphs = Paragraph.all_of(
+        chain((old_lines[old] for old in olds), (new_lines[new] for new in news))
+    )
+    old_words = paragraphs[: len(olds)]
     old_codes = [paragraph.code for paragraph in old_words]
     found: list[tuple[float, int, int]] = []
-    for new_pos, new in enumerate(news):
-        new_words = Paragraph.of(new_lines[new], codes)
+    for new_pos, (new, new_words) in enumerate(zip(news, paragraphs[len(olds) :], strict=True)):
         low, high = (0, len(olds)) if full else _in_band(new_pos, scale, len(olds))
         for old_pos in _likely(new_words, old_codes, low, high):
             ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
