@@ -85,6 +85,7 @@ class _WordIndex:
         "_ordered",
         "_runs",
         "_runs_of",
+        "_shorter",
         "_starts",
         "_which",
     )
@@ -99,6 +100,7 @@ class _WordIndex:
         self._runs: dict[str, list[int]] = {}
         self._joined = ""
         self._starts: tuple[int, ...] = ()
+        self._shorter: list[int] = []
         self._ordered: list[str] | None = None
         self._backwards: list[str] = []
 
@@ -106,11 +108,18 @@ class _WordIndex:
         runs: dict[str, list[int]] = {}
         for index in self._which(text):
             for run in dict.fromkeys(self._runs_of(text.lines[index])):
-                runs.setdefault(run, []).append(index)
-        self._joined = SEPARATOR.join(runs)
-        self._starts = _line_starts(list(runs))
+                lines = runs.get(run)
+                if lines is None:
+                    runs[run] = [index]
+                else:
+                    lines.append(index)
+        # Longest first: a word can only lie inside the runs before the first shorter one.
+        longest_first = sorted(runs, key=len, reverse=True)
+        self._joined = SEPARATOR.join(longest_first)
+        self._starts = _line_starts(longest_first)
+        self._shorter = [-len(run) for run in longest_first]
         self._runs = runs
-        self._lines = list(runs.values())  # last: once it is set, the index is whole
+        self._lines = [runs[run] for run in longest_first]  # last: then the index is whole
         return self._lines
 
     def worth_building(self, after: int) -> bool:
@@ -153,18 +162,21 @@ class _WordIndex:
         """The indexed lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
         lines = self._lines if self._lines is not None else self._build(text)
         found: set[int] = set()
-        at = self._joined.find(word)
+        starts = self._starts
+        # Only among the runs at least as long as the word.
+        long_enough = bisect_right(self._shorter, -len(word))
+        if not long_enough:
+            return found
+        joined = self._joined
+        end = len(joined) if long_enough == len(starts) else starts[long_enough] - len(SEPARATOR)
+        at = joined.find(word, 0, end)
         while at >= 0:
-            entry = bisect_right(self._starts, at) - 1
+            entry = bisect_right(starts, at) - 1
             found.update(lines[entry])
             if len(found) > limit:
                 return None
             following = entry + 1
-            at = (
-                self._joined.find(word, self._starts[following])
-                if following < len(self._starts)
-                else -1
-            )
+            at = joined.find(word, starts[following], end) if following < long_enough else -1
         return found
 
 
