@@ -194,24 +194,24 @@ class _QuoteScorer:
         # What no window can exceed, from the whole line (see ``_line_bounds``).
         shared_chars, uncut_words, cut_words = self._line_bounds(text, cut)
         quote_chars = len(self.quote)
+        # ``_match_score(bound, 1.0, closeness)`` below, written out (the same sums).
+        near = _CLOSENESS_WEIGHT * closeness
         for window in windows:
             # Also without the edge punctuation the quote does not have (a window of
             # words picks up commas).
-            start, end = window
+            first, last = start, end = window
             if trim_start:
                 while start < end and not text[start].isalnum():
                     start += 1
             if trim_end:
                 while end > start and not text[end - 1].isalnum():
                     end -= 1
-            trimmed = (start, end)
-            for start, end in (window,) if trimmed == window else {window, trimmed}:
+            spans = (window,) if start == first and end == last else {window, (start, end)}
+            for start, end in spans:
                 chars = end - start
-                bound = max(
-                    2.0 * min(shared_chars, chars, quote_chars) / (chars + quote_chars),
-                    uncut_words if (start, end) == window else cut_words,
-                )
-                if _match_score(bound, 1.0, closeness) < self.floor:
+                bound = 2.0 * min(shared_chars, chars, quote_chars) / (chars + quote_chars)
+                words_bound = uncut_words if start == first and end == last else cut_words
+                if _QUOTE_WEIGHT * max(bound, words_bound) + _CONTEXT_WEIGHT + near < self.floor:
                     continue
                 found = self._score(text, line, start, end, closeness)
                 if found is not None:
