@@ -24,9 +24,9 @@ Built once per revision and shared by every anchor:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -222,20 +222,24 @@ def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequen
     return sorted(low + index for _, _, index in kept)
 
 
-def _in_band(new_pos: int, scale: float, count: int) -> tuple[int, int]:
-    """The old positions ``low..high - 1`` within ``PAIRING_BAND`` of new position ``new_pos``.
+def _bands(news: int, scale: float, count: int) -> Iterator[tuple[int, int]]:
+    """For each new position in turn, the old positions ``low..high - 1`` within
+    ``PAIRING_BAND`` of it.
 
     ``abs(new_pos - old_pos * scale)`` falls then rises with ``old_pos`` (so
-    does its rounding), so the positions that pass are one run: the band
-    (``_span``) trimmed at both ends.
+    does its rounding), so the positions that pass are one run; its ends only
+    move forwards as ``new_pos`` rises, so each band goes on from the last one
+    instead of being sought afresh: a pass over the block for all its bands.
     """
-    band = _span((new_pos - PAIRING_BAND) / scale, (new_pos + PAIRING_BAND) / scale, count)
-    low, high = band.start, band.stop
-    while low < high and abs(new_pos - low * scale) > PAIRING_BAND:
-        low += 1
-    while high > low and abs(new_pos - (high - 1) * scale) > PAIRING_BAND:
-        high -= 1
-    return low, high
+    low = high = 0
+    for new_pos in range(news):
+        while low < count and new_pos - low * scale > PAIRING_BAND:
+            low += 1
+        # The positions from ``low`` up to the last band's end are in this band too.
+        high = max(high, low)
+        while high < count and abs(new_pos - high * scale) <= PAIRING_BAND:
+            high += 1
+        yield low, high
 
 
 def _block_candidates(
@@ -254,8 +258,8 @@ def _block_candidates(
     old_words = paragraphs[: len(olds)]
     old_codes = [paragraph.code for paragraph in old_words]
     found: list[tuple[float, int, int]] = []
-    for new_pos, (new, new_words) in enumerate(zip(news, paragraphs[len(olds) :], strict=True)):
-        low, high = (0, len(olds)) if full else _in_band(new_pos, scale, len(olds))
+    bands = repeat((0, len(olds)), len(news)) if full else _bands(len(news), scale, len(olds))
+    for new, new_words, (low, high) in zip(news, paragraphs[len(olds) :], bands, strict=True):
         for old_pos in _likely(new_words, old_codes, low, high):
             ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
             if ratio >= SAME_PARAGRAPH_RATIO:
