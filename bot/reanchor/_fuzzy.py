@@ -192,7 +192,7 @@ class _QuoteScorer:
         best: Found | None = None
         trim_start, trim_end = self.trims
         # What no window can exceed, from the whole line (see ``_line_bounds``).
-        shared_chars, uncut_words, cut_words = self._line_bounds(text, cut)
+        shared_chars, uncut_words, cut_words = self._line_bounds(line, cut)
         quote_chars = len(self.quote)
         # ``_match_score(bound, 1.0, closeness)`` below, written out (the same sums).
         near = _CLOSENESS_WEIGHT * closeness
@@ -218,7 +218,7 @@ class _QuoteScorer:
                     best = found
         return best
 
-    def _line_bounds(self, text: str, cut: int) -> tuple[int, float, float]:
+    def _line_bounds(self, line: int, cut: int) -> tuple[int, float, float]:
         """Bounds, from the whole line, on every window of it.
 
         A window is a piece of the line: it has no more characters in common
@@ -233,10 +233,10 @@ class _QuoteScorer:
         the price of two comparisons.
         """
         quote_words = len(self.quote_words)
-        shared_chars = Indel.similarity(text, self.quote) // 2
+        shared_chars = Indel.similarity(self.new_text.lines[line], self.quote) // 2
         if not quote_words:
             return shared_chars, 1.0, 1.0
-        shared_words = Indel.similarity(text.split(), self.quote_words) // 2
+        shared_words = Indel.similarity(self.new_text.words(line), self.quote_words) // 2
         uncut = min(shared_words + cut, quote_words)
         cut_both = min(shared_words + 2, quote_words)
         return (

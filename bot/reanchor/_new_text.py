@@ -194,7 +194,10 @@ class NewText:
     touched: tuple[int, ...]
     _tokens: dict[int, Tokens] = field(default_factory=dict, init=False, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-    _line_keys: dict[int, tuple[tuple[str, ...], frozenset[str]]] = field(
+    _line_keys: dict[int, tuple[list[str], tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _touched_found: dict[tuple[str, int], set[int] | None] = field(
         default_factory=dict, init=False, repr=False
     )
     _touched_words: _WordIndex = field(
@@ -221,23 +224,28 @@ class NewText:
         line = self.line_at(position)
         return position + length <= self.starts[line] + len(self.lines[line])
 
-    def _keyed(self, line: int) -> tuple[tuple[str, ...], frozenset[str]]:
+    def _keyed(self, line: int) -> tuple[list[str], tuple[str, ...], frozenset[str]]:
         found = self._line_keys.get(line)
         if found is None:
-            keys = _keys_of(self.lines[line].split(), self._keys)
-            found = self._line_keys[line] = (keys, frozenset(keys))
+            words = self.lines[line].split()
+            keys = _keys_of(words, self._keys)
+            found = self._line_keys[line] = (words, keys, frozenset(keys))
         return found
+
+    def words(self, line: int) -> list[str]:
+        """``lines[line].split()``, split once however many quotes try it (not to be changed)."""
+        return self._keyed(line)[0]
 
     def key_set(self, line: int) -> frozenset[str]:
         """The keys of the words of ``line``: enough to tell it shares none with a quote."""
-        return self._keyed(line)[1]
+        return self._keyed(line)[2]
 
     def tokens(self, line: int) -> Tokens:
         """The words of ``line``, split once however many quotes try it."""
         found = self._tokens.get(line)
         if found is None:
-            text = self.lines[line]
-            found = self._tokens[line] = _tokenise(text, text.split(), self._keyed(line)[0])
+            words, keys, _ = self._keyed(line)
+            found = self._tokens[line] = _tokenise(self.lines[line], words, keys)
         return found
 
     def key_of(self, word: str) -> str:
@@ -248,14 +256,20 @@ class NewText:
         return key
 
     def touched_with(self, word: str, limit: int) -> set[int] | None:
-        """Touched lines containing ``word``, or None if more than ``limit`` do."""
+        """Touched lines containing ``word``, or None if more than ``limit`` do.
+
+        Remembered (quotes share words): the set is the caller's to read, not to change.
+        """
+        if (word, limit) in self._touched_found:
+            return self._touched_found[word, limit]
         # A word of word characters is in a line exactly when it lies inside one of
         # its words: when every line is touched, the index of all lines' words serves.
         index = self._words if len(self.touched) == len(self.lines) else self._touched_words
         found = index.lines_with(self, word, limit)
         # Added in line order, as a search through the text meets them: the same set,
         # iterated the same way, so ties between candidates break as they always did.
-        return None if found is None else set(sorted(found))
+        result = self._touched_found[word, limit] = None if found is None else set(sorted(found))
+        return result
 
     def lines_maybe_with(self, quote: str) -> list[int] | None:
         """In order, the lines whose words could hold ``quote`` (all that do, and a few more).
