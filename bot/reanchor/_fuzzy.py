@@ -115,7 +115,7 @@ def _word_windows(
         scored = heapq.nsmallest(_MAX_WINDOWS, scored, key=_WINDOW_ORDER)
     else:
         scored.sort(key=_WINDOW_ORDER)
-    return [(start, end) for *_, start, end in scored[:_MAX_WINDOWS]]
+    return [window[3:] for window in scored[:_MAX_WINDOWS]]  # (start, end)
 
 
 def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:

@@ -64,7 +64,7 @@ def _line_starts(lines: Sequence[str]) -> tuple[int, ...]:
     """Offsets of each line in ``SEPARATOR.join(lines)``."""
     if not lines:
         return ()
-    return (0, *accumulate(len(line) + len(SEPARATOR) for line in lines[:-1]))
+    return (0, *accumulate(map(len(SEPARATOR).__add__, map(len, lines[:-1]))))
 
 
 class _WordIndex:
@@ -80,9 +80,11 @@ class _WordIndex:
     __slots__ = (
         "_asked",
         "_backwards",
+        "_backwards_lines",
         "_joined",
         "_lines",
         "_ordered",
+        "_ordered_lines",
         "_runs",
         "_runs_of",
         "_shorter",
@@ -103,6 +105,8 @@ class _WordIndex:
         self._shorter: list[int] = []
         self._ordered: list[str] | None = None
         self._backwards: list[str] = []
+        self._backwards_lines: list[list[int]] = []
+        self._ordered_lines: list[list[int]] = []
 
     def _build(self, text: NewText) -> list[list[int]]:
         runs: dict[str, list[int]] = {}
@@ -134,12 +138,18 @@ class _WordIndex:
         return self._runs.get(run, [])
 
     def _sorted(self, text: NewText) -> list[str]:
-        """The distinct runs in order (and, kept beside them, each spelt backwards, in order)."""
+        """The distinct runs in order (and, kept beside them, each spelt backwards, in order,
+        and the lines of each run of both lists)."""
         if self._ordered is None:
             if self._lines is None:
                 self._build(text)
-            self._backwards = sorted(run[::-1] for run in self._runs)
-            self._ordered = sorted(self._runs)  # last: once it is set, both are
+            runs = self._runs
+            backwards = sorted((run[::-1], lines) for run, lines in runs.items())
+            self._backwards = [run for run, _ in backwards]
+            self._backwards_lines = [lines for _, lines in backwards]
+            ordered = sorted(runs)
+            self._ordered_lines = list(map(runs.__getitem__, ordered))
+            self._ordered = ordered  # last: once it is set, all are
         return self._ordered
 
     def lines_around(
@@ -148,11 +158,15 @@ class _WordIndex:
         """The indexed lines with a run starting with ``part`` (``ending``: ending with it),
         or None if more than ``limit`` have one: runs in order share their starts."""
         ordered = self._sorted(text)
-        pool, key = (self._backwards, part[::-1]) if ending else (ordered, part)
+        pool, lines, key = (
+            (self._backwards, self._backwards_lines, part[::-1])
+            if ending
+            else (ordered, self._ordered_lines, part)
+        )
         found: set[int] = set()
         at = bisect_left(pool, key)
         while at < len(pool) and pool[at].startswith(key):
-            found.update(self._runs[pool[at][::-1] if ending else pool[at]])
+            found.update(lines[at])
             if len(found) > limit:
                 return None
             at += 1
