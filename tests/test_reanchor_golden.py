@@ -73,6 +73,10 @@ GOLDEN = {
     "revised 1": "d159cded1daa0be4",
     "revised 2": "2adf8a577582ec75",
     "revised 3": "fa10c0b00e72fc38",
+    # Recorded before the second round of speed-ups: paragraphs of thousands of words.
+    "repeated words": "87ac2a9b43cd7a32",
+    "repeated words, rewritten": "748eb4ea3a751855",
+    "full rewrite, 5,000 lines": "39dd966a9262ef42",
 }
 
 

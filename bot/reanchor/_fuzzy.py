@@ -68,6 +68,7 @@ _MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either 
 _SORTED_WINDOWS = 256  # word windows ranked by sorting them all, up to this many
 _WINDOW_ORDER = itemgetter(0, 1, 2)  # most covered, nearest the quote's length, its old place
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
+_WHOLE_LINE_CHARS = 2_000  # a longer line is bounded by the stretch its windows lie in
 
 
 def _closeness(line: int, predicted: int) -> float:
@@ -192,7 +193,7 @@ class _QuoteScorer:
         best: Found | None = None
         trim_start, trim_end = self.trims
         # What no window can exceed, from the whole line (see ``_line_bounds``).
-        shared_chars, uncut_words, cut_words = self._line_bounds(line, cut)
+        shared_chars, uncut_words, cut_words = self._line_bounds(line, windows, cut)
         quote_chars = len(self.quote)
         # ``_match_score(bound, 1.0, closeness)`` below, written out (the same sums).
         near = _CLOSENESS_WEIGHT * closeness
@@ -218,7 +219,9 @@ class _QuoteScorer:
                     best = found
         return best
 
-    def _line_bounds(self, line: int, cut: int) -> tuple[int, float, float]:
+    def _line_bounds(
+        self, line: int, windows: list[tuple[int, int]], cut: int
+    ) -> tuple[int, float, float]:
         """Bounds, from the whole line, on every window of it.
 
         A window is a piece of the line: it has no more characters in common
@@ -231,12 +234,23 @@ class _QuoteScorer:
         shared, then bounds of the word ratio of a window as found and of one
         trimmed. So the bounds of ``_score`` for every window of a line at
         the price of two comparisons.
+
+        In a long line (a paragraph of thousands of words), the windows
+        (around the old offset) lie in a stretch of it: a stretch from the
+        first window's start to the last one's end, whole words, stands in for
+        the line (a window is a piece of it too), so a long line costs no more.
         """
         quote_words = len(self.quote_words)
-        shared_chars = Indel.similarity(self.new_text.lines[line], self.quote) // 2
+        text = self.new_text.lines[line]
+        if len(text) > _WHOLE_LINE_CHARS:
+            text = text[min(start for start, _ in windows) : max(end for _, end in windows)]
+            words = text.split()
+        else:
+            words = self.new_text.words(line)
+        shared_chars = Indel.similarity(text, self.quote) // 2
         if not quote_words:
             return shared_chars, 1.0, 1.0
-        shared_words = Indel.similarity(self.new_text.words(line), self.quote_words) // 2
+        shared_words = Indel.similarity(words, self.quote_words) // 2
         uncut = min(shared_words + cut, quote_words)
         cut_both = min(shared_words + 2, quote_words)
         return (
