@@ -38,7 +38,6 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
-from operator import itemgetter
 
 from rapidfuzz.distance import Indel
 
@@ -66,7 +65,6 @@ _MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
 _MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
 _MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
 _SORTED_WINDOWS = 256  # word windows ranked by sorting them all, up to this many
-_WINDOW_ORDER = itemgetter(0, 1, 2)  # most covered, nearest the quote's length, its old place
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
 _WHOLE_LINE_CHARS = 2_000  # a longer line is bounded by the stretch its windows lie in
 
@@ -102,8 +100,8 @@ def _word_windows(
         return []
     length = len(quote)
     # Among equally covered windows, the one nearest the quote's length, then its old
-    # place; the sort is stable, so then the first found.
-    scored: list[tuple[int, int, int, int, int]] = []
+    # place, then the first found (fewest words, then first): the tuples sort that way.
+    scored: list[tuple[int, int, int, int, int, int]] = []
     count = len(lengths)
     for width in range(max(1, size - 1), min(size + 1, count) + 1):
         last = width - 1
@@ -111,12 +109,14 @@ def _word_windows(
             covered = weights[first + width] - weights[first]
             if covered >= needed:
                 start, end = starts[first], starts[first + last] + lengths[first + last]
-                scored.append((-covered, abs(end - start - length), abs(start - hint), start, end))
+                scored.append(
+                    (-covered, abs(end - start - length), abs(start - hint), width, start, end)
+                )
     if len(scored) > _SORTED_WINDOWS:  # a paragraph of repeated words: a heap then
-        scored = heapq.nsmallest(_MAX_WINDOWS, scored, key=_WINDOW_ORDER)
+        scored = heapq.nsmallest(_MAX_WINDOWS, scored)
     else:
-        scored.sort(key=_WINDOW_ORDER)
-    return [window[3:] for window in scored[:_MAX_WINDOWS]]  # (start, end)
+        scored.sort()
+    return [window[4:] for window in scored[:_MAX_WINDOWS]]  # (start, end)
 
 
 def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
