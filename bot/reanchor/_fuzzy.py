@@ -172,7 +172,9 @@ class _QuoteScorer:
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
         closeness = _closeness(line, self.predicted)
-        if _match_score(1.0, 1.0, closeness) < self.floor:
+        # ``_match_score(..., closeness)`` written out below (the same sums, in order).
+        near = _CLOSENESS_WEIGHT * closeness
+        if _QUOTE_WEIGHT + _CONTEXT_WEIGHT + near < self.floor:
             return None
         text = self.new_text.lines[line]
         windows: list[tuple[int, int]] = []
@@ -195,8 +197,6 @@ class _QuoteScorer:
         # What no window can exceed, from the whole line (see ``_line_bounds``).
         shared_chars, uncut_words, cut_words = self._line_bounds(line, windows, cut)
         quote_chars = len(self.quote)
-        # ``_match_score(bound, 1.0, closeness)`` below, written out (the same sums).
-        near = _CLOSENESS_WEIGHT * closeness
         for window in windows:
             # Also without the edge punctuation the quote does not have (a window of
             # words picks up commas).
@@ -214,7 +214,7 @@ class _QuoteScorer:
                 words_bound = uncut_words if start == first and end == last else cut_words
                 if _QUOTE_WEIGHT * max(bound, words_bound) + _CONTEXT_WEIGHT + near < self.floor:
                     continue
-                found = self._score(text, line, start, end, closeness)
+                found = self._score(text, line, start, end, closeness, near)
                 if found is not None:
                     best = found
         return best
@@ -259,7 +259,9 @@ class _QuoteScorer:
             2.0 * cut_both / (cut_both + quote_words),
         )
 
-    def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> Found | None:
+    def _score(
+        self, text: str, line: int, start: int, end: int, closeness: float, near: float
+    ) -> Found | None:
         if end <= start:
             return None
         window = text[start:end]
@@ -275,13 +277,13 @@ class _QuoteScorer:
         quote, quote_words = self.quote, self.quote_words
         all_chars, all_words = len(window) + len(quote), len(window_words) + len(quote_words)
         chars_bound = 2.0 * (Indel.similarity(window, quote) // 2) / all_chars
-        bound = max(
-            chars_bound,
+        words_bound = (
             2.0 * (Indel.similarity(window_words, quote_words) // 2) / all_words
             if all_words
-            else 1.0,
+            else 1.0
         )
-        if _match_score(bound, 1.0, closeness) < self.floor:
+        bound = chars_bound if chars_bound >= words_bound else words_bound
+        if _QUOTE_WEIGHT * bound + _CONTEXT_WEIGHT + near < self.floor:
             return None
         context_high = context_bound(self.anchor, text, start, end)
         if _match_score(bound, context_high, closeness) < self.floor:
