@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import neg
 
 SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
 KEY_WORD = re.compile(r"\w{4,}")  # a word distinctive enough to look a quote up by
@@ -121,9 +122,9 @@ class _WordIndex:
         longest_first = sorted(runs, key=len, reverse=True)
         self._joined = SEPARATOR.join(longest_first)
         self._starts = _line_starts(longest_first)
-        self._shorter = [-len(run) for run in longest_first]
+        self._shorter = list(map(neg, map(len, longest_first)))
         self._runs = runs
-        self._lines = [runs[run] for run in longest_first]  # last: then the index is whole
+        self._lines = list(map(runs.__getitem__, longest_first))  # last: the index is whole
         return self._lines
 
     def worth_building(self, after: int) -> bool:
@@ -144,9 +145,9 @@ class _WordIndex:
             if self._lines is None:
                 self._build(text)
             runs = self._runs
-            backwards = sorted((run[::-1], lines) for run, lines in runs.items())
-            self._backwards = [run for run, _ in backwards]
-            self._backwards_lines = [lines for _, lines in backwards]
+            backwards = dict(zip([run[::-1] for run in runs], runs.values(), strict=True))
+            self._backwards = sorted(backwards)
+            self._backwards_lines = list(map(backwards.__getitem__, self._backwards))
             ordered = sorted(runs)
             self._ordered_lines = list(map(runs.__getitem__, ordered))
             self._ordered = ordered  # last: once it is set, all are
