@@ -43,7 +43,7 @@ from rapidfuzz.distance import Indel
 
 from bot.models import Anchor
 from bot.reanchor._budget import SearchBudget
-from bot.reanchor._found import Found, context_agreement, context_bound
+from bot.reanchor._found import Found, StoredContext
 from bot.reanchor._matching import WordCodes, ratio
 from bot.reanchor._new_text import KEY_WORD, NewText, Tokens
 
@@ -147,6 +147,7 @@ class _QuoteScorer:
     __slots__ = (
         "anchor",
         "codes",
+        "context",
         "floor",
         "new_text",
         "predicted",
@@ -168,6 +169,7 @@ class _QuoteScorer:
         self.codes = WordCodes()
         self.quote_code = self.codes.of(self.quote_words)
         self.trims = (quote[:1].isalnum(), quote[-1:].isalnum())
+        self.context: StoredContext | None = None  # split and coded when first needed
 
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
@@ -285,13 +287,15 @@ class _QuoteScorer:
         bound = chars_bound if chars_bound >= words_bound else words_bound
         if _QUOTE_WEIGHT * bound + _CONTEXT_WEIGHT + near < self.floor:
             return None
-        context_high = context_bound(self.anchor, text, start, end)
+        if self.context is None:
+            self.context = StoredContext(self.anchor)
+        context_high = self.context.bound(text, start, end)
         if _match_score(bound, context_high, closeness) < self.floor:
             return None
         similarity = ratio(self.codes.of(window_words), self.quote_code)
         if _match_score(max(chars_bound, similarity), context_high, closeness) < self.floor:
             return None
-        context = context_agreement(self.anchor, text, start, end)
+        context = self.context.agreement(text, start, end)
         if chars_bound > similarity:
             if _match_score(chars_bound, context, closeness) < self.floor:
                 return None
