@@ -161,11 +161,11 @@ class _QuoteScorer:
     def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
         self.anchor = anchor
         self.quote = quote
-        self.quote_keys = frozenset(map(new_text.key_of, quote.split()))
+        self.quote_words = quote.split()
+        self.quote_keys = frozenset(map(new_text.key_of, self.quote_words))
         self.new_text = new_text
         self.predicted = predicted
         self.floor = FUZZY_THRESHOLD
-        self.quote_words = quote.split()
         self.codes = WordCodes()
         self.quote_code = self.codes.of(self.quote_words)
         self.trims = (quote[:1].isalnum(), quote[-1:].isalnum())
