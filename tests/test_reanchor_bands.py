@@ -1,12 +1,15 @@
-"""The pairing bands of a replace block, followed from one new line to the next,
-are the bands each new line would find on its own."""
+"""The line map's shortcuts: the pairing bands of a replace block, followed from one
+new line to the next, are the bands each new line would find on its own; a pair
+its prefilter scores clearly over the bar passes ``could_match``."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Indel
 
-from bot.reanchor._line_map import PAIRING_BAND, _bands, _span
+from bot.reanchor._line_map import _SURELY, PAIRING_BAND, _bands, _span
+from bot.reanchor._paragraphs import Paragraph
 
 
 def _band_alone(new_pos: int, scale: float, count: int) -> range:
@@ -38,3 +41,14 @@ def test_bands_hold_every_position_within_reach(olds: int, news: int) -> None:
     scale = news / olds
     for new_pos, (low, high) in enumerate(_bands(news, scale, olds)):
         assert list(range(low, high)) == _every_position_in_band(new_pos, scale, olds)
+
+
+codes = st.text(alphabet="abcdef", max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(codes, codes)
+def test_a_prefilter_score_clearly_over_the_bar_could_match(old: str, new: str) -> None:
+    """``_likely`` lets a pair scored at least ``_SURELY`` skip ``could_match``."""
+    if Indel.normalized_similarity(new, old) >= _SURELY:
+        assert Paragraph(list(old), old).could_match(Paragraph(list(new), new))

@@ -46,6 +46,7 @@ from bot.reanchor._paragraphs import (
 
 FULL_PAIRING_CELLS = 400  # replace blocks up to this many line pairs compare all pairs
 PAIRING_BAND = 8  # otherwise, lines compared within this many of the diagonal
+_SURELY = SAME_PARAGRAPH_RATIO + 1e-9  # a prefilter score this high passes could_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,15 +204,19 @@ def _span(low: float, high: float, count: int) -> range:
     return range(max(0, math.floor(low) - 1), min(count, math.ceil(high) + 2))
 
 
-def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequence[int]:
+def _likely(
+    new: Paragraph, old_codes: list[str], low: int, high: int
+) -> Sequence[tuple[int, bool]]:
     """Positions in ``low..high - 1`` (in order) whose paragraph might be ``new`` edited,
-    in one C call.
+    in one C call, each with whether it surely passes ``Paragraph.could_match``.
 
     A loose prefilter (a hundredth under the bar, so rounding never drops a
-    pair): ``Paragraph.could_match`` (in ``paragraph_ratio``) still decides each survivor.
+    pair): ``Paragraph.could_match`` (in ``paragraph_ratio``) still decides each
+    survivor, but for those clearly over the bar (``_SURELY``: the same longest
+    common subsequence, far beyond any rounding).
     """
     if high - low < 4:
-        return range(low, high)
+        return [(position, False) for position in range(low, high)]
     kept = process.extract(
         new.code,
         old_codes[low:high],
@@ -219,7 +224,7 @@ def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequen
         score_cutoff=SAME_PARAGRAPH_RATIO - 0.01,
         limit=None,
     )
-    return sorted(low + index for _, _, index in kept)
+    return sorted((low + index, score >= _SURELY) for _, score, index in kept)
 
 
 def _bands(news: int, scale: float, count: int) -> Iterator[tuple[int, int]]:
@@ -260,8 +265,8 @@ def _block_candidates(
     found: list[tuple[float, int, int]] = []
     bands = repeat((0, len(olds)), len(news)) if full else _bands(len(news), scale, len(olds))
     for new, new_words, (low, high) in zip(news, paragraphs[len(olds) :], bands, strict=True):
-        for old_pos in _likely(new_words, old_codes, low, high):
-            ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
+        for old_pos, surely in _likely(new_words, old_codes, low, high):
+            ratio = paragraph_ratio(old_words[old_pos], new_words, effort, could_match=surely)
             if ratio >= SAME_PARAGRAPH_RATIO:
                 found.append((ratio, olds[old_pos], new))
     return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 
 from rapidfuzz.distance import Indel
 
@@ -121,7 +121,10 @@ class Paragraph:
         split = [line.split() for line in lines]
         distinct = dict.fromkeys(chain.from_iterable(split))  # in order of first use
         code = dict(zip(distinct, map(chr, range(len(distinct))), strict=True)).__getitem__
-        return [cls(words, "".join(map(code, words))) for words in split]
+        # All the lines coded as one string, then cut into each line's code.
+        coded = "".join(map(code, chain.from_iterable(split)))
+        bounds = list(accumulate(map(len, split), initial=0))
+        return list(map(cls, split, map(coded.__getitem__, map(slice, bounds, bounds[1:]))))
 
     def could_match(self, other: Paragraph) -> bool:
         """False when no difflib ratio of the pair can reach ``SAME_PARAGRAPH_RATIO``.
@@ -139,13 +142,16 @@ class Paragraph:
         return 2.0 * shared / total >= SAME_PARAGRAPH_RATIO
 
 
-def paragraph_ratio(old: Paragraph, new: Paragraph, effort: Effort) -> float:
+def paragraph_ratio(
+    old: Paragraph, new: Paragraph, effort: Effort, *, could_match: bool = False
+) -> float:
     """The word ratio of two paragraphs coded alike, 0.0 if surely below the bar.
 
     ``could_match`` rules out, in C, every pair difflib's quick ratios would
-    (its bound is tighter), so such a pair spends none of the effort.
+    (its bound is tighter), so such a pair spends none of the effort. A
+    caller that already knows the pair passes it says so (``could_match``).
     """
-    if not old.could_match(new):
+    if not could_match and not old.could_match(new):
         return 0.0
     if not effort.allows(old.words, new.words):
         return word_ratio(old.words, new.words, effort)
