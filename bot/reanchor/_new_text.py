@@ -253,7 +253,7 @@ class NewText:
 
     def key_set(self, line: int) -> frozenset[str]:
         """The keys of the words of ``line``: enough to tell it shares none with a quote."""
-        return self._keyed(line)[2]
+        return (self._line_keys.get(line) or self._keyed(line))[2]
 
     def tokens(self, line: int) -> Tokens:
         """The words of ``line``, split once however many quotes try it."""
