@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, repeat
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -258,7 +258,7 @@ def _block_candidates(
     full = len(olds) * len(news) <= FULL_PAIRING_CELLS
     scale = len(news) / len(olds)
     paragraphs = Paragraph.all_of(
-        chain((old_lines[old] for old in olds), (new_lines[new] for new in news))
+        [*map(old_lines.__getitem__, olds), *map(new_lines.__getitem__, news)]
     )
     old_words = paragraphs[: len(olds)]
     old_codes = [paragraph.code for paragraph in old_words]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import chain
 
 from rapidfuzz.distance import Indel
 
@@ -119,12 +119,12 @@ class Paragraph:
     def all_of(cls, lines: Iterable[str]) -> list[Paragraph]:
         """Each line's paragraph, all coded alike: one character per distinct word of them all."""
         split = [line.split() for line in lines]
-        distinct = dict.fromkeys(chain.from_iterable(split))  # in order of first use
-        code = dict(zip(distinct, map(chr, range(len(distinct))), strict=True)).__getitem__
-        # All the lines coded as one string, then cut into each line's code.
-        coded = "".join(map(code, chain.from_iterable(split)))
-        bounds = list(accumulate(map(len, split), initial=0))
-        return list(map(cls, split, map(coded.__getitem__, map(slice, bounds, bounds[1:]))))
+        codes: dict[str, str] = {}
+        for word in chain.from_iterable(split):  # numbered in order of first use
+            if word not in codes:
+                codes[word] = chr(len(codes))
+        code = codes.__getitem__
+        return [cls(words, "".join(map(code, words))) for words in split]
 
     def could_match(self, other: Paragraph) -> bool:
         """False when no difflib ratio of the pair can reach ``SAME_PARAGRAPH_RATIO``.
