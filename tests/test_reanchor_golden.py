@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 from collections.abc import Sequence
 from unittest.mock import patch
 
@@ -151,3 +152,17 @@ def test_the_words_of_every_line_find_what_the_touched_words_find(
     by_touched_words = every._touched_words.lines_with(every, word, 3)
     expected = None if by_touched_words is None else set(sorted(by_touched_words))
     assert every.touched_with(word, 3) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(messy_lines, min_size=1, max_size=4).map(" ".join))
+def test_a_lines_tokens_are_its_runs_of_non_space(line: str) -> None:
+    """Token starts worked out from the word lengths are where the runs of non-space start."""
+    text = _new_text.NewText.of((line, "\u2003".join(line.split(" "))), [0, 1])
+    for index, tokens in ((0, text.tokens(0)), (1, text.tokens(1))):
+        runs = [match.span() for match in re.finditer(r"\S+", text.lines[index])]
+        spans = [
+            (start, start + length)
+            for start, length in zip(tokens.starts, tokens.lengths, strict=True)
+        ]
+        assert spans == runs
