@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import re
 from collections.abc import Sequence
 from unittest.mock import patch
 
@@ -73,6 +74,10 @@ GOLDEN = {
     "revised 1": "d159cded1daa0be4",
     "revised 2": "2adf8a577582ec75",
     "revised 3": "fa10c0b00e72fc38",
+    # Recorded before the second round of speed-ups: paragraphs of thousands of words.
+    "repeated words": "87ac2a9b43cd7a32",
+    "repeated words, rewritten": "748eb4ea3a751855",
+    "full rewrite, 5,000 lines": "39dd966a9262ef42",
 }
 
 
@@ -147,3 +152,17 @@ def test_the_words_of_every_line_find_what_the_touched_words_find(
     by_touched_words = every._touched_words.lines_with(every, word, 3)
     expected = None if by_touched_words is None else set(sorted(by_touched_words))
     assert every.touched_with(word, 3) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(messy_lines, min_size=1, max_size=4).map(" ".join))
+def test_a_lines_tokens_are_its_runs_of_non_space(line: str) -> None:
+    """Token starts worked out from the word lengths are where the runs of non-space start."""
+    text = _new_text.NewText.of((line, "\u2003".join(line.split(" "))), [0, 1])
+    for index, tokens in ((0, text.tokens(0)), (1, text.tokens(1))):
+        runs = [match.span() for match in re.finditer(r"\S+", text.lines[index])]
+        spans = [
+            (start, start + length)
+            for start, length in zip(tokens.starts, tokens.lengths, strict=True)
+        ]
+        assert spans == runs

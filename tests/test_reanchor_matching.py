@@ -9,7 +9,9 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.models import Anchor
 from bot.reanchor import _matching
+from bot.reanchor._found import StoredContext, context_agreement
 from bot.reanchor._matching import WordCodes, matched, ratio
 
 # Few letters, so blocks tie often: the choice among equally long blocks is what could differ.
@@ -49,3 +51,26 @@ def test_long_pairs_match_the_same_either_way(a: str, b: str) -> None:
     assert matched(a, b) == expected
     with patch.object(_matching, "_LONG", 10**9):  # searched with str.find, however long
         assert matched(a, b) == expected
+
+
+# --- one anchor's context, compared with many places -------------------------------
+
+context_words = st.sampled_from(("the", "salt", "salt,", "Salt", "a", "lantern", "—", "of"))
+context_texts = st.lists(
+    st.tuples(context_words, st.sampled_from((" ", " ", "  "))), max_size=12
+).map(lambda pairs: "".join(word + gap for word, gap in pairs))
+
+
+@settings(max_examples=400, deadline=None)
+@given(context_texts, context_texts, st.lists(context_texts, min_size=1, max_size=4))
+def test_a_stored_context_agrees_as_each_comparison_alone(
+    prefix: str, suffix: str, lines: list[str]
+) -> None:
+    anchor = Anchor(line_start=1, line_end=1, quote="q", prefix=prefix, suffix=suffix)
+    stored = StoredContext(anchor)
+    for line in lines:  # one table of codes across every comparison
+        for start in range(0, len(line) + 1, 3):
+            end = min(len(line), start + 2)
+            agreement = stored.agreement(line, start, end)
+            assert agreement == context_agreement(anchor, line, start, end)
+            assert stored.bound(line, start, end) >= agreement

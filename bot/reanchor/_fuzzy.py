@@ -21,13 +21,14 @@ phrase elsewhere is not taken for the quote. Quotes shorter than
 ``MIN_FUZZY_QUOTE_CHARS`` must survive verbatim: fuzzy matching two or three
 characters would find them anywhere.
 
-Windows are scored cheapest bound first (lengths, the longest common
-subsequences of characters and of words, worked out in C, which no difflib
-ratio exceeds, then the context's) so that difflib's ratios (worked out by
-``_matching``) are only for windows that could still win; the scores are the
-same. In a paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are
-sought around the old offset only. The search of one revision's comments
-shares a :class:`SearchBudget`: first the far search stops, then the near one.
+Windows are scored cheapest bound first (the longest common subsequences of
+characters and of words, worked out in C, which no difflib ratio exceeds:
+first the whole line's, which bound every window of it, then each window's;
+then the context's) so that difflib's ratios (worked out by ``_matching``)
+are only for windows that could still win; the scores are the same. In a
+paragraph of more than ``2 * _MAX_WINDOW_WORDS`` words, windows are sought
+around the old offset only. The search of one revision's comments shares a
+:class:`SearchBudget`: first the far search stops, then the near one.
 """
 
 from __future__ import annotations
@@ -37,13 +38,12 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
-from operator import itemgetter
 
 from rapidfuzz.distance import Indel
 
 from bot.models import Anchor
 from bot.reanchor._budget import SearchBudget
-from bot.reanchor._found import Found, context_agreement, context_bound
+from bot.reanchor._found import Found, StoredContext
 from bot.reanchor._matching import WordCodes, ratio
 from bot.reanchor._new_text import KEY_WORD, NewText, Tokens
 
@@ -65,8 +65,8 @@ _MAX_WINDOWS = 6  # best word windows per line scored with a full ratio
 _MAX_WINDOW_WORDS = 1_000  # a fuzzy quote is sought this many words either side of its old place
 _MAX_BLOCK_CHARS = 6_000  # a one-word fuzzy quote, this many characters either side
 _SORTED_WINDOWS = 256  # word windows ranked by sorting them all, up to this many
-_WINDOW_ORDER = itemgetter(0, 1, 2)  # most covered, nearest the quote's length, its old place
 _TIE = 1e-9  # margin by which a later fuzzy candidate must beat an earlier one
+_WHOLE_LINE_CHARS = 2_000  # a longer line is bounded by the stretch its windows lie in
 
 
 def _closeness(line: int, predicted: int) -> float:
@@ -83,43 +83,40 @@ def _word_windows(
     ``_MIN_WORD_COVERAGE`` of the quote's characters are kept, best first
     (nearest ``hint`` among equals).
     """
-    if quote_keys.isdisjoint(tokens.key_set):
-        return []
-    spans, keys = tokens.spans, tokens.keys
-    if len(spans) > 2 * _MAX_WINDOW_WORDS:
+    starts, lengths, keys = tokens.starts, tokens.lengths, tokens.keys
+    if len(starts) > 2 * _MAX_WINDOW_WORDS:
         # A paragraph of tens of thousands of words: only around the old place.
-        middle = bisect_right(spans, (hint, hint))
-        low = max(0, middle - _MAX_WINDOW_WORDS)
-        spans, keys = (
-            spans[low : low + 2 * _MAX_WINDOW_WORDS],
-            keys[low : low + 2 * _MAX_WINDOW_WORDS],
-        )
+        low = max(0, bisect_left(starts, hint) - _MAX_WINDOW_WORDS)
+        high = low + 2 * _MAX_WINDOW_WORDS
+        starts, lengths, keys = starts[low:high], lengths[low:high], keys[low:high]
     weights = [0]
     total = 0
-    for (start, end), key in zip(spans, keys, strict=True):
+    for length, key in zip(lengths, keys, strict=True):
         if key in quote_keys:
-            total += end - start
+            total += length
         weights.append(total)
     needed = _MIN_WORD_COVERAGE * len(quote)
     if total < needed:
         return []
     length = len(quote)
     # Among equally covered windows, the one nearest the quote's length, then its old
-    # place; the sort is stable, so then the first found.
-    scored: list[tuple[int, int, int, int, int]] = []
-    count = len(spans)
+    # place, then the first found (fewest words, then first): the tuples sort that way.
+    scored: list[tuple[int, int, int, int, int, int]] = []
+    count = len(lengths)
     for width in range(max(1, size - 1), min(size + 1, count) + 1):
         last = width - 1
         for first in range(count - last):
             covered = weights[first + width] - weights[first]
             if covered >= needed:
-                start, end = spans[first][0], spans[first + last][1]
-                scored.append((-covered, abs(end - start - length), abs(start - hint), start, end))
+                start, end = starts[first], starts[first + last] + lengths[first + last]
+                scored.append(
+                    (-covered, abs(end - start - length), abs(start - hint), width, start, end)
+                )
     if len(scored) > _SORTED_WINDOWS:  # a paragraph of repeated words: a heap then
-        scored = heapq.nsmallest(_MAX_WINDOWS, scored, key=_WINDOW_ORDER)
+        scored = heapq.nsmallest(_MAX_WINDOWS, scored)
     else:
-        scored.sort(key=_WINDOW_ORDER)
-    return [(start, end) for *_, start, end in scored[:_MAX_WINDOWS]]
+        scored.sort()
+    return [window[4:] for window in scored[:_MAX_WINDOWS]]  # (start, end)
 
 
 def _block_window(text: str, quote: str, hint: int) -> list[tuple[int, int]]:
@@ -150,6 +147,7 @@ class _QuoteScorer:
     __slots__ = (
         "anchor",
         "codes",
+        "context",
         "floor",
         "new_text",
         "predicted",
@@ -163,51 +161,109 @@ class _QuoteScorer:
     def __init__(self, anchor: Anchor, quote: str, new_text: NewText, predicted: int) -> None:
         self.anchor = anchor
         self.quote = quote
-        self.quote_keys = frozenset(map(new_text.key_of, quote.split()))
+        self.quote_words = quote.split()
+        self.quote_keys = frozenset(map(new_text.key_of, self.quote_words))
         self.new_text = new_text
         self.predicted = predicted
         self.floor = FUZZY_THRESHOLD
-        self.quote_words = quote.split()
         self.codes = WordCodes()
         self.quote_code = self.codes.of(self.quote_words)
         self.trims = (quote[:1].isalnum(), quote[-1:].isalnum())
+        self.context: StoredContext | None = None  # split and coded when first needed
 
     def best_in(self, line: int) -> Found | None:
         """The window of new line ``line`` that beats the floor by most, if any."""
         closeness = _closeness(line, self.predicted)
-        if _match_score(1.0, 1.0, closeness) < self.floor:
+        # ``_match_score(..., closeness)`` written out below (the same sums, in order).
+        near = _CLOSENESS_WEIGHT * closeness
+        if _QUOTE_WEIGHT + _CONTEXT_WEIGHT + near < self.floor:
             return None
         text = self.new_text.lines[line]
-        tokens = self.new_text.tokens(line)
-        windows = _word_windows(
-            tokens,
-            self.quote,
-            len(self.quote_words),
-            self.quote_keys,
-            self.anchor.quote_offset or 0,
-        )
+        windows: list[tuple[int, int]] = []
+        if not self.quote_keys.isdisjoint(self.new_text.key_set(line)):
+            windows = _word_windows(
+                self.new_text.tokens(line),
+                self.quote,
+                len(self.quote_words),
+                self.quote_keys,
+                self.anchor.quote_offset or 0,
+            )
+        # Edge words a window may have cut: none for runs of whole words.
+        cut = 0 if windows else 2
         if not windows and len(self.quote_words) == 1:
             windows = _block_window(text, self.quote, self.anchor.quote_offset or 0)
+        if not windows:
+            return None
         best: Found | None = None
         trim_start, trim_end = self.trims
+        # What no window can exceed, from the whole line (see ``_line_bounds``).
+        shared_chars, uncut_words, cut_words = self._line_bounds(line, windows, cut)
+        quote_chars = len(self.quote)
         for window in windows:
             # Also without the edge punctuation the quote does not have (a window of
             # words picks up commas).
-            start, end = window
+            first, last = start, end = window
             if trim_start:
                 while start < end and not text[start].isalnum():
                     start += 1
             if trim_end:
                 while end > start and not text[end - 1].isalnum():
                     end -= 1
-            trimmed = (start, end)
-            for start, end in (window,) if trimmed == window else {window, trimmed}:
-                found = self._score(text, line, start, end, closeness)
+            spans = (window,) if start == first and end == last else {window, (start, end)}
+            for start, end in spans:
+                chars = end - start
+                bound = 2.0 * min(shared_chars, chars, quote_chars) / (chars + quote_chars)
+                words_bound = uncut_words if start == first and end == last else cut_words
+                if _QUOTE_WEIGHT * max(bound, words_bound) + _CONTEXT_WEIGHT + near < self.floor:
+                    continue
+                found = self._score(text, line, start, end, closeness, near)
                 if found is not None:
                     best = found
         return best
 
-    def _score(self, text: str, line: int, start: int, end: int, closeness: float) -> Found | None:
+    def _line_bounds(
+        self, line: int, windows: list[tuple[int, int]], cut: int
+    ) -> tuple[int, float, float]:
+        """Bounds, from the whole line, on every window of it.
+
+        A window is a piece of the line: it has no more characters in common
+        with the quote (in order) than the line has, nor more words, but for
+        the words at its ends, which may be cut (``cut`` of them for a window
+        as found, both once trimmed) and then match where the whole word did
+        not. difflib matches no more than that, nor more words than the quote
+        has, and its ratio ``2m / (window + quote)`` is at most
+        ``2m / (m + quote)``, which grows with ``m``. Returned: the characters
+        shared, then bounds of the word ratio of a window as found and of one
+        trimmed. So the bounds of ``_score`` for every window of a line at
+        the price of two comparisons.
+
+        In a long line (a paragraph of thousands of words), the windows
+        (around the old offset) lie in a stretch of it: a stretch from the
+        first window's start to the last one's end, whole words, stands in for
+        the line (a window is a piece of it too), so a long line costs no more.
+        """
+        quote_words = len(self.quote_words)
+        text = self.new_text.lines[line]
+        if len(text) > _WHOLE_LINE_CHARS:
+            text = text[min(start for start, _ in windows) : max(end for _, end in windows)]
+            words = text.split()
+        else:
+            words = self.new_text.words(line)
+        shared_chars = Indel.similarity(text, self.quote) // 2
+        if not quote_words:
+            return shared_chars, 1.0, 1.0
+        shared_words = Indel.similarity(words, self.quote_words) // 2
+        uncut = min(shared_words + cut, quote_words)
+        cut_both = min(shared_words + 2, quote_words)
+        return (
+            shared_chars,
+            2.0 * uncut / (uncut + quote_words),
+            2.0 * cut_both / (cut_both + quote_words),
+        )
+
+    def _score(
+        self, text: str, line: int, start: int, end: int, closeness: float, near: float
+    ) -> Found | None:
         if end <= start:
             return None
         window = text[start:end]
@@ -215,36 +271,31 @@ class _QuoteScorer:
         # Characters catch a respelt word, words a replaced one ("terrible" ->
         # "wonderful" shares few letters but leaves the phrase recognisable):
         # the similarity is the better of the two ratios. Bounds come first,
-        # cheapest first (lengths, then the longest common subsequences, which
-        # no difflib ratio exceeds, then the context's); the difflib ratios
-        # are worked out only for windows that could still clear the floor.
-        # (The bounds written out: most windows stop at them. The lengths' is
-        # difflib's ``real_quick_ratio``, the subsequences' ``subsequence_bound``.)
+        # cheapest first (the whole line's, in ``best_in``, then the window's
+        # longest common subsequences, which no difflib ratio exceeds, then
+        # the context's); the difflib ratios are worked out only for windows
+        # that could still clear the floor. (The bounds written out: most
+        # windows stop at them. The subsequences' is ``subsequence_bound``.)
         quote, quote_words = self.quote, self.quote_words
-        chars, words = len(window), len(window_words)
-        all_chars, all_words = chars + len(quote), words + len(quote_words)
-        bound = max(
-            2.0 * min(chars, len(quote)) / all_chars,
-            2.0 * min(words, len(quote_words)) / all_words if all_words else 1.0,
-        )
-        if _match_score(bound, 1.0, closeness) < self.floor:
-            return None
+        all_chars, all_words = len(window) + len(quote), len(window_words) + len(quote_words)
         chars_bound = 2.0 * (Indel.similarity(window, quote) // 2) / all_chars
-        bound = max(
-            chars_bound,
+        words_bound = (
             2.0 * (Indel.similarity(window_words, quote_words) // 2) / all_words
             if all_words
-            else 1.0,
+            else 1.0
         )
-        if _match_score(bound, 1.0, closeness) < self.floor:
+        bound = chars_bound if chars_bound >= words_bound else words_bound
+        if _QUOTE_WEIGHT * bound + _CONTEXT_WEIGHT + near < self.floor:
             return None
-        context_high = context_bound(self.anchor, text, start, end)
+        if self.context is None:
+            self.context = StoredContext(self.anchor)
+        context_high = self.context.bound(text, start, end)
         if _match_score(bound, context_high, closeness) < self.floor:
             return None
         similarity = ratio(self.codes.of(window_words), self.quote_code)
         if _match_score(max(chars_bound, similarity), context_high, closeness) < self.floor:
             return None
-        context = context_agreement(self.anchor, text, start, end)
+        context = self.context.agreement(text, start, end)
         if chars_bound > similarity:
             if _match_score(chars_bound, context, closeness) < self.floor:
                 return None

@@ -24,9 +24,9 @@ Built once per revision and shared by every anchor:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, repeat
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -46,6 +46,7 @@ from bot.reanchor._paragraphs import (
 
 FULL_PAIRING_CELLS = 400  # replace blocks up to this many line pairs compare all pairs
 PAIRING_BAND = 8  # otherwise, lines compared within this many of the diagonal
+_SURELY = SAME_PARAGRAPH_RATIO + 1e-9  # a prefilter score this high passes could_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,15 +204,19 @@ def _span(low: float, high: float, count: int) -> range:
     return range(max(0, math.floor(low) - 1), min(count, math.ceil(high) + 2))
 
 
-def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequence[int]:
+def _likely(
+    new: Paragraph, old_codes: list[str], low: int, high: int
+) -> Sequence[tuple[int, bool]]:
     """Positions in ``low..high - 1`` (in order) whose paragraph might be ``new`` edited,
-    in one C call.
+    in one C call, each with whether it surely passes ``Paragraph.could_match``.
 
     A loose prefilter (a hundredth under the bar, so rounding never drops a
-    pair): ``Paragraph.could_match`` (in ``paragraph_ratio``) still decides each survivor.
+    pair): ``Paragraph.could_match`` (in ``paragraph_ratio``) still decides each
+    survivor, but for those clearly over the bar (``_SURELY``: the same longest
+    common subsequence, far beyond any rounding).
     """
     if high - low < 4:
-        return range(low, high)
+        return [(position, False) for position in range(low, high)]
     kept = process.extract(
         new.code,
         old_codes[low:high],
@@ -219,23 +224,27 @@ def _likely(new: Paragraph, old_codes: list[str], low: int, high: int) -> Sequen
         score_cutoff=SAME_PARAGRAPH_RATIO - 0.01,
         limit=None,
     )
-    return sorted(low + index for _, _, index in kept)
+    return sorted((low + index, score >= _SURELY) for _, score, index in kept)
 
 
-def _in_band(new_pos: int, scale: float, count: int) -> tuple[int, int]:
-    """The old positions ``low..high - 1`` within ``PAIRING_BAND`` of new position ``new_pos``.
+def _bands(news: int, scale: float, count: int) -> Iterator[tuple[int, int]]:
+    """For each new position in turn, the old positions ``low..high - 1`` within
+    ``PAIRING_BAND`` of it.
 
     ``abs(new_pos - old_pos * scale)`` falls then rises with ``old_pos`` (so
-    does its rounding), so the positions that pass are one run: the band
-    (``_span``) trimmed at both ends.
+    does its rounding), so the positions that pass are one run; its ends only
+    move forwards as ``new_pos`` rises, so each band goes on from the last one
+    instead of being sought afresh: a pass over the block for all its bands.
     """
-    band = _span((new_pos - PAIRING_BAND) / scale, (new_pos + PAIRING_BAND) / scale, count)
-    low, high = band.start, band.stop
-    while low < high and abs(new_pos - low * scale) > PAIRING_BAND:
-        low += 1
-    while high > low and abs(new_pos - (high - 1) * scale) > PAIRING_BAND:
-        high -= 1
-    return low, high
+    low = high = 0
+    for new_pos in range(news):
+        while low < count and new_pos - low * scale > PAIRING_BAND:
+            low += 1
+        # The positions from ``low`` up to the last band's end are in this band too.
+        high = max(high, low)
+        while high < count and abs(new_pos - high * scale) <= PAIRING_BAND:
+            high += 1
+        yield low, high
 
 
 def _block_candidates(
@@ -248,15 +257,16 @@ def _block_candidates(
     """Similar (old, new) line pairs inside one replace block, with their word ratio."""
     full = len(olds) * len(news) <= FULL_PAIRING_CELLS
     scale = len(news) / len(olds)
-    codes: dict[str, str] = {}
-    old_words = [Paragraph.of(old_lines[old], codes) for old in olds]
+    paragraphs = Paragraph.all_of(
+        [*map(old_lines.__getitem__, olds), *map(new_lines.__getitem__, news)]
+    )
+    old_words = paragraphs[: len(olds)]
     old_codes = [paragraph.code for paragraph in old_words]
     found: list[tuple[float, int, int]] = []
-    for new_pos, new in enumerate(news):
-        new_words = Paragraph.of(new_lines[new], codes)
-        low, high = (0, len(olds)) if full else _in_band(new_pos, scale, len(olds))
-        for old_pos in _likely(new_words, old_codes, low, high):
-            ratio = paragraph_ratio(old_words[old_pos], new_words, effort)
+    bands = repeat((0, len(olds)), len(news)) if full else _bands(len(news), scale, len(olds))
+    for new, new_words, (low, high) in zip(news, paragraphs[len(olds) :], bands, strict=True):
+        for old_pos, surely in _likely(new_words, old_codes, low, high):
+            ratio = paragraph_ratio(old_words[old_pos], new_words, effort, could_match=surely)
             if ratio >= SAME_PARAGRAPH_RATIO:
                 found.append((ratio, olds[old_pos], new))
     return found

@@ -20,22 +20,6 @@ from difflib import SequenceMatcher
 _LONG = 4_096  # pairs with more cells than this (len(a) * len(b)) are left to difflib
 
 
-def _longest(a: str, b: str, alo: int, ahi: int, blo: int, bhi: int) -> tuple[int, int, int]:
-    """difflib's ``find_longest_match(alo, ahi, blo, bhi)`` without junk: (i, j, size)."""
-    best = 0
-    start = at = alo
-    find = b.find
-    while at + best < ahi:
-        if find(a[at : at + best + 1], blo, bhi) >= 0:
-            best += 1
-            start = at  # the first place a block this long starts: difflib's choice
-        else:
-            at += 1
-    if not best:
-        return alo, blo, 0
-    return start, find(a[start : start + best], blo, bhi), best
-
-
 def matched(a: str, b: str) -> int:
     """How many characters ``SequenceMatcher(None, a, b, autojunk=False)`` matches."""
     if a == b:
@@ -44,11 +28,23 @@ def matched(a: str, b: str) -> int:
         blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
         return sum(block.size for block in blocks)
     total = 0
+    find = b.find
     pending = [(0, len(a), 0, len(b))]
     while pending:
         alo, ahi, blo, bhi = pending.pop()
-        i, j, size = _longest(a, b, alo, ahi, blo, bhi)
+        # difflib's ``find_longest_match(alo, ahi, blo, bhi)`` without junk: the
+        # longest block, grown while ``b`` still holds it; of the longest, the first
+        # in ``a`` (``i``), then its first place in ``b`` (``j``).
+        size = 0
+        i = at = alo
+        while at + size < ahi:
+            if find(a[at : at + size + 1], blo, bhi) >= 0:
+                size += 1
+                i = at  # the first place a block this long starts: difflib's choice
+            else:
+                at += 1
         if size:
+            j = find(a[i : i + size], blo, bhi)
             total += size
             if alo < i and blo < j:
                 pending.append((alo, i, blo, j))

@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from operator import neg
 
 SEPARATOR = "\x00"  # joins new lines for searching; a hit spanning it is rejected
 KEY_WORD = re.compile(r"\w{4,}")  # a word distinctive enough to look a quote up by
@@ -33,32 +34,38 @@ def token_key(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """A line's words: their spans and the keys they are compared by."""
+    """A line's words: where they start, how long they are, the keys they are compared by."""
 
-    spans: tuple[tuple[int, int], ...]
+    starts: tuple[int, ...]
+    lengths: tuple[int, ...]
     keys: tuple[str, ...]
-    key_set: frozenset[str]
 
 
-def _tokenise(text: str, known: dict[str, str]) -> Tokens:
-    """A line's tokens; ``known`` remembers the keys of words already seen (prose repeats)."""
-    matches = list(_TOKEN.finditer(text))
-    spans = tuple(match.span() for match in matches)
-    keys = []
-    for match in matches:
-        word = match.group()
-        key = known.get(word)
-        if key is None:
-            key = known[word] = token_key(word)
-        keys.append(key)
-    return Tokens(spans, tuple(keys), frozenset(keys))
+def _keys_of(words: list[str], known: dict[str, str]) -> tuple[str, ...]:
+    """The words' keys; ``known`` remembers the keys of words already seen (prose repeats)."""
+    for word in words:
+        if word not in known:
+            known[word] = token_key(word)
+    return tuple(map(known.__getitem__, words))
+
+
+def _tokenise(text: str, words: list[str], keys: tuple[str, ...]) -> Tokens:
+    """A line's tokens from its words, ``text.split()`` (which splits where ``\\s`` does)."""
+    lengths = tuple(map(len, words))
+    if not words:
+        starts: tuple[int, ...] = ()
+    elif " ".join(words) == text:  # single spaces: the starts follow from the lengths
+        starts = tuple(accumulate([length + 1 for length in lengths[:-1]], initial=0))
+    else:
+        starts = tuple(match.start() for match in _TOKEN.finditer(text))
+    return Tokens(starts, lengths, keys)
 
 
 def _line_starts(lines: Sequence[str]) -> tuple[int, ...]:
     """Offsets of each line in ``SEPARATOR.join(lines)``."""
     if not lines:
         return ()
-    return (0, *accumulate(len(line) + len(SEPARATOR) for line in lines[:-1]))
+    return (0, *accumulate(map(len(SEPARATOR).__add__, map(len, lines[:-1]))))
 
 
 class _WordIndex:
@@ -74,11 +81,14 @@ class _WordIndex:
     __slots__ = (
         "_asked",
         "_backwards",
+        "_backwards_lines",
         "_joined",
         "_lines",
         "_ordered",
+        "_ordered_lines",
         "_runs",
         "_runs_of",
+        "_shorter",
         "_starts",
         "_which",
     )
@@ -93,18 +103,28 @@ class _WordIndex:
         self._runs: dict[str, list[int]] = {}
         self._joined = ""
         self._starts: tuple[int, ...] = ()
+        self._shorter: list[int] = []
         self._ordered: list[str] | None = None
         self._backwards: list[str] = []
+        self._backwards_lines: list[list[int]] = []
+        self._ordered_lines: list[list[int]] = []
 
     def _build(self, text: NewText) -> list[list[int]]:
         runs: dict[str, list[int]] = {}
         for index in self._which(text):
             for run in dict.fromkeys(self._runs_of(text.lines[index])):
-                runs.setdefault(run, []).append(index)
-        self._joined = SEPARATOR.join(runs)
-        self._starts = _line_starts(list(runs))
+                lines = runs.get(run)
+                if lines is None:
+                    runs[run] = [index]
+                else:
+                    lines.append(index)
+        # Longest first: a word can only lie inside the runs before the first shorter one.
+        longest_first = sorted(runs, key=len, reverse=True)
+        self._joined = SEPARATOR.join(longest_first)
+        self._starts = _line_starts(longest_first)
+        self._shorter = list(map(neg, map(len, longest_first)))
         self._runs = runs
-        self._lines = list(runs.values())  # last: once it is set, the index is whole
+        self._lines = list(map(runs.__getitem__, longest_first))  # last: the index is whole
         return self._lines
 
     def worth_building(self, after: int) -> bool:
@@ -119,12 +139,18 @@ class _WordIndex:
         return self._runs.get(run, [])
 
     def _sorted(self, text: NewText) -> list[str]:
-        """The distinct runs in order (and, kept beside them, each spelt backwards, in order)."""
+        """The distinct runs in order (and, kept beside them, each spelt backwards, in order,
+        and the lines of each run of both lists)."""
         if self._ordered is None:
             if self._lines is None:
                 self._build(text)
-            self._backwards = sorted(run[::-1] for run in self._runs)
-            self._ordered = sorted(self._runs)  # last: once it is set, both are
+            runs = self._runs
+            backwards = dict(zip([run[::-1] for run in runs], runs.values(), strict=True))
+            self._backwards = sorted(backwards)
+            self._backwards_lines = list(map(backwards.__getitem__, self._backwards))
+            ordered = sorted(runs)
+            self._ordered_lines = list(map(runs.__getitem__, ordered))
+            self._ordered = ordered  # last: once it is set, all are
         return self._ordered
 
     def lines_around(
@@ -133,11 +159,15 @@ class _WordIndex:
         """The indexed lines with a run starting with ``part`` (``ending``: ending with it),
         or None if more than ``limit`` have one: runs in order share their starts."""
         ordered = self._sorted(text)
-        pool, key = (self._backwards, part[::-1]) if ending else (ordered, part)
+        pool, lines, key = (
+            (self._backwards, self._backwards_lines, part[::-1])
+            if ending
+            else (ordered, self._ordered_lines, part)
+        )
         found: set[int] = set()
         at = bisect_left(pool, key)
         while at < len(pool) and pool[at].startswith(key):
-            found.update(self._runs[pool[at][::-1] if ending else pool[at]])
+            found.update(lines[at])
             if len(found) > limit:
                 return None
             at += 1
@@ -147,18 +177,21 @@ class _WordIndex:
         """The indexed lines of ``text`` containing ``word``, or None if more than ``limit`` do."""
         lines = self._lines if self._lines is not None else self._build(text)
         found: set[int] = set()
-        at = self._joined.find(word)
+        starts = self._starts
+        # Only among the runs at least as long as the word.
+        long_enough = bisect_right(self._shorter, -len(word))
+        if not long_enough:
+            return found
+        joined = self._joined
+        end = len(joined) if long_enough == len(starts) else starts[long_enough] - len(SEPARATOR)
+        at = joined.find(word, 0, end)
         while at >= 0:
-            entry = bisect_right(self._starts, at) - 1
+            entry = bisect_right(starts, at) - 1
             found.update(lines[entry])
             if len(found) > limit:
                 return None
             following = entry + 1
-            at = (
-                self._joined.find(word, self._starts[following])
-                if following < len(self._starts)
-                else -1
-            )
+            at = joined.find(word, starts[following], end) if following < long_enough else -1
         return found
 
 
@@ -176,6 +209,12 @@ class NewText:
     touched: tuple[int, ...]
     _tokens: dict[int, Tokens] = field(default_factory=dict, init=False, repr=False)
     _keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _line_keys: dict[int, tuple[list[str], tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _touched_found: dict[tuple[str, int], set[int] | None] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _touched_words: _WordIndex = field(
         default_factory=lambda: _WordIndex(lambda text: text.touched, KEY_WORD.findall),
         init=False,
@@ -200,11 +239,28 @@ class NewText:
         line = self.line_at(position)
         return position + length <= self.starts[line] + len(self.lines[line])
 
+    def _keyed(self, line: int) -> tuple[list[str], tuple[str, ...], frozenset[str]]:
+        found = self._line_keys.get(line)
+        if found is None:
+            words = self.lines[line].split()
+            keys = _keys_of(words, self._keys)
+            found = self._line_keys[line] = (words, keys, frozenset(keys))
+        return found
+
+    def words(self, line: int) -> list[str]:
+        """``lines[line].split()``, split once however many quotes try it (not to be changed)."""
+        return self._keyed(line)[0]
+
+    def key_set(self, line: int) -> frozenset[str]:
+        """The keys of the words of ``line``: enough to tell it shares none with a quote."""
+        return (self._line_keys.get(line) or self._keyed(line))[2]
+
     def tokens(self, line: int) -> Tokens:
         """The words of ``line``, split once however many quotes try it."""
         found = self._tokens.get(line)
         if found is None:
-            found = self._tokens[line] = _tokenise(self.lines[line], self._keys)
+            words, keys, _ = self._keyed(line)
+            found = self._tokens[line] = _tokenise(self.lines[line], words, keys)
         return found
 
     def key_of(self, word: str) -> str:
@@ -215,14 +271,20 @@ class NewText:
         return key
 
     def touched_with(self, word: str, limit: int) -> set[int] | None:
-        """Touched lines containing ``word``, or None if more than ``limit`` do."""
+        """Touched lines containing ``word``, or None if more than ``limit`` do.
+
+        Remembered (quotes share words): the set is the caller's to read, not to change.
+        """
+        if (word, limit) in self._touched_found:
+            return self._touched_found[word, limit]
         # A word of word characters is in a line exactly when it lies inside one of
         # its words: when every line is touched, the index of all lines' words serves.
         index = self._words if len(self.touched) == len(self.lines) else self._touched_words
         found = index.lines_with(self, word, limit)
         # Added in line order, as a search through the text meets them: the same set,
         # iterated the same way, so ties between candidates break as they always did.
-        return None if found is None else set(sorted(found))
+        result = self._touched_found[word, limit] = None if found is None else set(sorted(found))
+        return result
 
     def lines_maybe_with(self, quote: str) -> list[int] | None:
         """In order, the lines whose words could hold ``quote`` (all that do, and a few more).

@@ -10,8 +10,9 @@ and end plus the words shared in any order stand in.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from rapidfuzz.distance import Indel
 
@@ -106,7 +107,7 @@ def word_ratio(old_words: Sequence[str], new_words: Sequence[str], effort: Effor
 class Paragraph:
     """A line's words, and the same words as one character each (``code``).
 
-    Lines compared together share one ``codes`` table, so equal words get
+    Lines compared together are coded together (``all_of``), so equal words get
     equal characters and a word-level common subsequence is a character-level
     one, which ``could_match`` works out in C.
     """
@@ -115,12 +116,15 @@ class Paragraph:
     code: str
 
     @classmethod
-    def of(cls, line: str, codes: dict[str, str]) -> Paragraph:
-        words = line.split()
-        for word in words:
+    def all_of(cls, lines: Iterable[str]) -> list[Paragraph]:
+        """Each line's paragraph, all coded alike: one character per distinct word of them all."""
+        split = [line.split() for line in lines]
+        codes: dict[str, str] = {}
+        for word in chain.from_iterable(split):  # numbered in order of first use
             if word not in codes:
                 codes[word] = chr(len(codes))
-        return cls(words, "".join([codes[word] for word in words]))
+        code = codes.__getitem__
+        return [cls(words, "".join(map(code, words))) for words in split]
 
     def could_match(self, other: Paragraph) -> bool:
         """False when no difflib ratio of the pair can reach ``SAME_PARAGRAPH_RATIO``.
@@ -138,13 +142,16 @@ class Paragraph:
         return 2.0 * shared / total >= SAME_PARAGRAPH_RATIO
 
 
-def paragraph_ratio(old: Paragraph, new: Paragraph, effort: Effort) -> float:
+def paragraph_ratio(
+    old: Paragraph, new: Paragraph, effort: Effort, *, could_match: bool = False
+) -> float:
     """The word ratio of two paragraphs coded alike, 0.0 if surely below the bar.
 
     ``could_match`` rules out, in C, every pair difflib's quick ratios would
-    (its bound is tighter), so such a pair spends none of the effort.
+    (its bound is tighter), so such a pair spends none of the effort. A
+    caller that already knows the pair passes it says so (``could_match``).
     """
-    if not old.could_match(new):
+    if not could_match and not old.could_match(new):
         return 0.0
     if not effort.allows(old.words, new.words):
         return word_ratio(old.words, new.words, effort)

@@ -65,10 +65,13 @@ def _surviving_endpoints(anchor: Anchor, line_map: LineMap) -> tuple[int, int, f
     mapping = line_map.old_to_new
     first = max(first, 0)
     last = min(last, len(mapping) - 1)
-    surviving = [old for old in range(first, last + 1) if mapping[old] >= 0]
-    if not surviving:
+    start_old, end_old = first, last
+    while start_old <= last and mapping[start_old] < 0:
+        start_old += 1
+    if start_old > last:
         return None
-    start_old, end_old = surviving[0], surviving[-1]
+    while mapping[end_old] < 0:
+        end_old -= 1
     start, end = sorted((mapping[start_old], mapping[end_old]))
     score = min(line_map.similarity[start_old], line_map.similarity[end_old])
     return start, end, score
