@@ -8,13 +8,14 @@ Errors are :mod:`bot.errors` with messages written for the person asking.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from bot.anchors import build_anchor
 from bot.digest_formats import DigestFormat, RenderedDigest, reader_ids, render_digest
@@ -22,6 +23,12 @@ from bot.errors import InvalidInput
 from bot.models import Anchor, AnchorState, CommentStatus, Excerpt, ExcerptFeedback
 from bot.storage import Session
 from bot.workshop import require_live, require_revision
+
+if TYPE_CHECKING:
+    from bot.digest_worker import DigestWorker
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -78,11 +85,43 @@ def parse_since(text: str, today: date | None = None) -> date:
         ) from None
 
 
+def _in_the_worker(
+    method: Callable[Concatenate[Digests, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[Digests, P], Coroutine[Any, Any, R]]:
+    """Made by the digests' worker process when they have one (:mod:`bot.digest_worker`),
+    here otherwise; the worker runs the very same method on its own ``Digests``."""
+
+    @functools.wraps(method)
+    async def made(digests: Digests, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if digests.worker is None:
+            return await method(digests, *args, **kwargs)
+        made_there: R = await digests.worker.make(method.__name__, digests._now(), args, kwargs)
+        return made_there
+
+    return made
+
+
 class Digests:
-    def __init__(self, database: Reader, clock: Callable[[], datetime]) -> None:
+    """Loads feedback and renders it as a file. With a ``worker``, the bot's: each digest
+    is made in a worker process, never on the bot's own threads."""
+
+    def __init__(
+        self,
+        database: Reader,
+        clock: Callable[[], datetime],
+        *,
+        worker: DigestWorker | None = None,
+    ) -> None:
         self.db = database
         self._now = clock
+        self.worker = worker
 
+    def close(self) -> None:
+        """Let the worker's processes exit."""
+        if self.worker is not None:
+            self.worker.close()
+
+    @_in_the_worker
     async def excerpt_digest(
         self,
         guild_id: int,
@@ -114,6 +153,7 @@ class Digests:
             tracked_suggestions=tracked_suggestions,
         )
 
+    @_in_the_worker
     async def author_digest(
         self,
         guild_id: int,

@@ -9,27 +9,23 @@ bot's loop, writer and readers never wait for it. The worker's budget (time and 
 stops a digest that would run away. On PostgreSQL the worker connects to the same
 database (one connection, for the digest's one read transaction).
 
-An in-memory database, which no other process can open, is read and rendered in this
-process.
+An in-memory database, which no other process can open, has no worker: its digests are
+read and rendered in this process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
-from bot.digest_formats import DigestFormat
-from bot.digest_service import Digest, Digests, NoDigest
 from bot.errors import InvalidInput
 from bot.process_pool import JobFailed, WorkerPool
 from bot.storage import Database, is_postgres_url
 from bot.storage.interface import Store
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # A deferred answer may come up to 15 minutes later; a digest within the product's
 # limits takes a few seconds, so two minutes only stops one that has run away.
@@ -77,38 +73,37 @@ async def _opened_for_reading(target: str) -> Store:
 def _in_worker(
     target: str,
     generated_at: datetime,
-    make: Callable[..., Awaitable[T]],
+    method: str,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-) -> T:
+) -> Any:
     """Runs in the worker: open the database for reading, make the digest, close."""
+    # Imported here: the service imports this module to hand its methods over.
+    from bot.digest_service import Digests
 
-    async def run() -> T:
+    async def run() -> Any:
         database = await _opened_for_reading(target)
         try:
-            return await make(Digests(database, clock=lambda: generated_at), *args, **kwargs)
+            digests = Digests(database, clock=lambda: generated_at)
+            return await getattr(digests, method)(*args, **kwargs)
         finally:
             await database.close()
 
     return asyncio.run(run())
 
 
-class OffLoopDigests:
-    """What the ``/digest`` commands call: :class:`~bot.digest_service.Digests`, made
-    in a worker process unless the store is in memory. One per bot; ``close`` it."""
+class DigestWorker:
+    """Makes the bot's digests in worker processes (see ``Digests(worker=...)``)."""
 
     def __init__(
         self,
-        database: Store,
-        clock: Callable[[], datetime],
+        target: str,
         *,
         timeout: float = DIGEST_SECONDS,
         memory_bytes: int = WORKER_MEMORY_BYTES,
     ) -> None:
-        self._here = Digests(database, clock)
-        self._clock = clock
+        self.target = target
         self.timeout = timeout
-        self._target = _target_of(database)
         self._pool = WorkerPool(
             name="digest maker",
             workers=WORKERS,
@@ -117,60 +112,23 @@ class OffLoopDigests:
             niceness=WORKER_NICENESS,
         )
 
-    @property
-    def in_worker(self) -> bool:
-        """Whether digests are made in a worker (not for an in-memory database)."""
-        return self._target is not None
+    @classmethod
+    def for_store(cls, database: Store, **options: Any) -> DigestWorker | None:
+        """A worker for the bot's database; None for one no other process can open."""
+        if isinstance(database, Database):
+            return None if database.path == ":memory:" else cls(database.path, **options)
+        url = getattr(database, "url", None)
+        if isinstance(url, str) and is_postgres_url(url):
+            return cls(url, **options)
+        return None
 
-    async def excerpt_digest(
-        self,
-        guild_id: int,
-        number: int,
-        fmt: DigestFormat | str,
-        *,
-        include_resolved: bool = False,
-        revision: int | None = None,
-        tracked_suggestions: bool = True,
-    ) -> Digest:
-        """See :meth:`Digests.excerpt_digest`."""
-        return await self._make(
-            Digests.excerpt_digest,
-            (guild_id, number, fmt),
-            {
-                "include_resolved": include_resolved,
-                "revision": revision,
-                "tracked_suggestions": tracked_suggestions,
-            },
-        )
-
-    async def author_digest(
-        self,
-        guild_id: int,
-        author_id: int,
-        fmt: DigestFormat | str,
-        *,
-        since: date | None = None,
-        include_resolved: bool = False,
-        author_name: str | None = None,
-    ) -> Digest | NoDigest:
-        """See :meth:`Digests.author_digest`."""
-        return await self._make(
-            Digests.author_digest,
-            (guild_id, author_id, fmt),
-            {"since": since, "include_resolved": include_resolved, "author_name": author_name},
-        )
-
-    async def _make(
-        self,
-        make: Callable[..., Awaitable[T]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> T:
-        if self._target is None:
-            return await make(self._here, *args, **kwargs)
+    async def make(
+        self, method: str, generated_at: datetime, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """``Digests.<method>(*args, **kwargs)``, made in a worker at ``generated_at``."""
         try:
             return await self._pool.run(
-                self.timeout, _in_worker, self._target, self._clock(), make, args, kwargs
+                self.timeout, _in_worker, self.target, generated_at, method, args, kwargs
             )
         except JobFailed as error:
             log.warning("a digest stopped: %s", error)
@@ -182,11 +140,3 @@ class OffLoopDigests:
     def close(self) -> None:
         """Let the workers exit."""
         self._pool.close()
-
-
-def _target_of(database: Store) -> str | None:
-    """Where a worker finds the bot's database: a SQLite file or a PostgreSQL URL."""
-    if isinstance(database, Database):
-        return None if database.path == ":memory:" else database.path
-    url = getattr(database, "url", None)
-    return url if isinstance(url, str) and is_postgres_url(url) else None

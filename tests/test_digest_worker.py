@@ -1,20 +1,28 @@
 """Digests made in a worker process: the same file as in the bot's own process, every
-acknowledged comment in it, and an in-memory database still served."""
+acknowledged comment in it, refusals and budgets as the user sees them; an in-memory
+database has no worker."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from bot.digest_service import Digest, Digests
-from bot.digest_worker import OffLoopDigests
+from bot.digest_worker import DigestWorker
 from bot.errors import InvalidInput, NotFound
 from bot.storage import Database
 from bot.workshop import Workshop
 from tests.helpers import AUTHOR, GUILD, OTHER_GUILD, READER, Clock, posted
 
 GENERATED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def in_a_worker(workshop: Workshop, **options: Any) -> Digests:
+    worker = DigestWorker.for_store(workshop.db, **options)
+    assert worker is not None
+    return Digests(workshop.db, clock=lambda: GENERATED, worker=worker)
 
 
 async def _comment(workshop: Workshop, number: int, text: str) -> None:
@@ -28,9 +36,8 @@ async def test_a_worker_makes_the_same_file_with_every_acknowledged_comment(
 ) -> None:
     number = await posted(workshop)
     await _comment(workshop, number, "The gulls again.")
-    digests = OffLoopDigests(workshop.db, clock=lambda: GENERATED)
+    digests = in_a_worker(workshop)
     try:
-        assert digests.in_worker
         made = await digests.excerpt_digest(GUILD, number, "markdown")
         here = await Digests(workshop.db, clock=lambda: GENERATED).excerpt_digest(
             GUILD, number, "markdown"
@@ -45,7 +52,7 @@ async def test_a_worker_makes_the_same_file_with_every_acknowledged_comment(
 
 async def test_a_workers_refusal_reaches_the_caller_as_itself(workshop: Workshop) -> None:
     await posted(workshop)
-    digests = OffLoopDigests(workshop.db, clock=lambda: GENERATED)
+    digests = in_a_worker(workshop)
     try:
         with pytest.raises(NotFound):
             await digests.excerpt_digest(OTHER_GUILD, 1, "markdown")
@@ -58,11 +65,12 @@ async def test_a_digest_past_its_budget_is_refused_politely_and_the_next_one_is_
 ) -> None:
     number = await posted(workshop)
     await _comment(workshop, number, "Slow.")
-    digests = OffLoopDigests(workshop.db, clock=lambda: GENERATED, timeout=0.0001)
+    digests = in_a_worker(workshop, timeout=0.0001)
+    assert digests.worker is not None
     try:
         with pytest.raises(InvalidInput, match="took too long"):
             await digests.excerpt_digest(GUILD, number, "docx")
-        digests.timeout = 60
+        digests.worker.timeout = 60
         assert (await digests.excerpt_digest(GUILD, number, "docx")).comments == 1
     finally:
         digests.close()
@@ -75,10 +83,10 @@ async def test_an_in_memory_database_is_served_in_the_bots_own_process() -> None
         workshop = Workshop(database, Clock())
         number = await posted(workshop)
         await _comment(workshop, number, "Here.")
-        digests = OffLoopDigests(database, clock=lambda: GENERATED)
-        assert not digests.in_worker
-        made = await digests.excerpt_digest(GUILD, number, "markdown")
-        digests.close()
+        assert DigestWorker.for_store(database) is None
+        made = await Digests(database, clock=lambda: GENERATED).excerpt_digest(
+            GUILD, number, "markdown"
+        )
     finally:
         await database.close()
     assert made.comments == 1

@@ -14,7 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings, token_refused
-from bot.digest_worker import OffLoopDigests
+from bot.digest_service import Digests
+from bot.digest_worker import DigestWorker
 from bot.exchange import ExchangeService
 from bot.notifications import NotificationService
 from bot.prompt_library import DEFAULT_LIBRARY_PATH, load_library
@@ -59,7 +60,11 @@ class MarginaliaBot(commands.Bot):
         self.settings = settings
         self.database = store_for(settings.store_target, pool_size=settings.database_pool_size)
         self.workshop = Workshop(self.database, clock=discord.utils.utcnow)
-        self.digests = OffLoopDigests(self.database, clock=discord.utils.utcnow)
+        self.digests = Digests(
+            self.database,
+            clock=discord.utils.utcnow,
+            worker=DigestWorker.for_store(self.database),
+        )
         self.exchange = ExchangeService(self.database, clock=discord.utils.utcnow)
         self.prompts = PromptService(
             self.database,
