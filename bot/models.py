@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Protocol
 
 
 class ExcerptStatus(StrEnum):
@@ -160,14 +161,33 @@ class Comment:
         return self.origin_quote if self.origin_quote is not None else self.anchor.quote
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
+class Viewer(Protocol):
     """Which channels of one server a member can see and where they may write.
 
     An excerpt lives in the channel its thread was opened in: to a member who cannot view
     that channel (or is shut out of a private thread of it) the excerpt does not exist. The
-    glue computes this from Discord's permissions; the core and storage only compare ids.
+    glue works this out from Discord's permissions; the core and storage only ask. A check
+    on one excerpt asks about its channel alone; a list asks for every visible channel.
     """
+
+    @property
+    def channel_ids(self) -> frozenset[int]:
+        """Channels (text, forum) the member can view."""
+        ...
+
+    @property
+    def hidden_thread_ids(self) -> frozenset[int]:
+        """Private threads in those channels that the member is not in."""
+        ...
+
+    def can_see(self, excerpt: Excerpt) -> bool: ...
+
+    def can_write_in_thread(self, excerpt: Excerpt) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelViewer:
+    """A :class:`Viewer` whose channels are known up front."""
 
     channel_ids: frozenset[int]  # channels (text, forum) the member can view
     hidden_thread_ids: frozenset[int] = frozenset()  # private threads there they are not in

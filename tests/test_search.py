@@ -15,7 +15,7 @@ from typing import Any, cast
 import aiosqlite
 import pytest_asyncio
 
-from bot.models import Viewer
+from bot.models import ChannelViewer
 from bot.storage import Database
 from bot.storage._sql import SEARCH_WINDOW
 
@@ -97,7 +97,7 @@ async def plan(database: Database, statement: str) -> list[str]:
     return [str(row["detail"]) for row in rows]
 
 
-VIEWER = Viewer(channel_ids=frozenset({10}), hidden_thread_ids=frozenset())
+VIEWER = ChannelViewer(channel_ids=frozenset({10}), hidden_thread_ids=frozenset())
 SEARCHES: dict[str, Callable[[Any], Awaitable[object]]] = {
     "comment word, server": lambda s: s.comments.search_comments(
         GUILD, "zzqx", excerpt_id=None, limit=25, viewer=VIEWER

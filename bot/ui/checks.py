@@ -9,11 +9,12 @@ excerpt, comment and prompt in the server.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import discord
 
 from bot.errors import InvalidInput, NotAllowed
-from bot.models import Actor, Viewer
+from bot.models import Actor, ChannelViewer, Excerpt, Viewer
 from bot.ui.prompts import NEEDED_PERMISSIONS, missing_permissions_note
 
 
@@ -55,20 +56,57 @@ def viewer_of(interaction: discord.Interaction) -> Viewer:
     user = interaction.user
     if guild is None or not isinstance(user, discord.Member) or not guild.channels:
         return _viewer_of_this_channel(interaction)
-    visible: set[int] = set()
-    writable: set[int] = set()
-    for channel in guild.channels:
-        permissions = channel.permissions_for(user)
-        if permissions.view_channel:
-            visible.add(channel.id)
-            if permissions.send_messages_in_threads:
-                writable.add(channel.id)
-    hidden = {
-        thread.id
-        for thread in guild.threads
-        if thread.is_private() and not _in_private_thread(thread, user)
-    }
-    return Viewer(frozenset(visible), frozenset(hidden), frozenset(writable))
+    return MemberViewer(guild, user)
+
+
+class MemberViewer:
+    """A :class:`Viewer` worked out as it is asked: a check on one excerpt costs that
+    channel's permissions, not every channel's and thread's of the server (thousands in a
+    big one); a list asks for the whole set once."""
+
+    def __init__(self, guild: discord.Guild, member: discord.Member) -> None:
+        self._guild = guild
+        self._member = member
+        self._permissions: dict[int, discord.Permissions | None] = {}
+
+    def _permissions_in(self, channel_id: int) -> discord.Permissions | None:
+        if channel_id not in self._permissions:
+            channel = self._guild.get_channel(channel_id)
+            self._permissions[channel_id] = (
+                None if channel is None else channel.permissions_for(self._member)
+            )
+        return self._permissions[channel_id]
+
+    @functools.cached_property
+    def channel_ids(self) -> frozenset[int]:
+        return frozenset(
+            channel.id
+            for channel in self._guild.channels
+            if channel.permissions_for(self._member).view_channel
+        )
+
+    @functools.cached_property
+    def hidden_thread_ids(self) -> frozenset[int]:
+        return frozenset(
+            thread.id
+            for thread in self._guild.threads
+            if thread.is_private() and not _in_private_thread(thread, self._member)
+        )
+
+    def can_see(self, excerpt: Excerpt) -> bool:
+        permissions = self._permissions_in(excerpt.channel_id)
+        if permissions is None or not permissions.view_channel:
+            return False
+        thread = self._guild.get_thread(excerpt.thread_id) if excerpt.thread_id else None
+        return thread is None or not thread.is_private() or _in_private_thread(thread, self._member)
+
+    def can_write_in_thread(self, excerpt: Excerpt) -> bool:
+        permissions = self._permissions_in(excerpt.channel_id)
+        return (
+            permissions is not None
+            and permissions.view_channel
+            and permissions.send_messages_in_threads
+        )
 
 
 def _in_private_thread(thread: discord.Thread, user: discord.Member) -> bool:
@@ -84,7 +122,7 @@ def _viewer_of_this_channel(interaction: discord.Interaction) -> Viewer:
     if isinstance(channel, discord.Thread) and channel.parent_id is not None:
         ids.add(channel.parent_id)
     writable = ids if interaction.permissions.send_messages_in_threads else set()
-    return Viewer(frozenset(ids), frozenset(), frozenset(writable))
+    return ChannelViewer(frozenset(ids), frozenset(), frozenset(writable))
 
 
 def require_excerpt_posting_rights(interaction: discord.Interaction) -> None:

@@ -208,3 +208,25 @@ async def test_the_bot_posts_no_comment_in_a_thread_the_member_may_not_write_in(
     # Reading is still fine: they can view the channel.
     listed = await server.reader.slash(server.channel, "comment list", excerpt="1")
     assert "Allowed here." in listed.response.embeds[0].description
+
+
+async def test_a_check_on_one_excerpt_asks_for_its_channel_alone_and_agrees_with_lists(
+    simcord_env: Any, simcord_bot: Any, server: Server
+) -> None:
+    from bot.ui.checks import MemberViewer
+
+    staff, _room, _thread = await staff_excerpt(simcord_env, server)
+    await server.author.slash(
+        server.channel, "excerpt post", title="Open", file=("o.txt", SCENE.encode())
+    )
+    guild = simcord_bot.get_guild(server.guild.id)
+    secret = await simcord_bot.workshop.excerpts.get_excerpt(server.guild.id, 1)
+    public = await simcord_bot.workshop.excerpts.get_excerpt(server.guild.id, 2)
+    for user, sees_secret in ((server.reader, False), (staff, True)):
+        viewer = MemberViewer(guild, await guild.fetch_member(user.id))
+        assert viewer.can_see(public) and viewer.can_see(secret) is sees_secret
+        assert viewer.can_write_in_thread(secret) is sees_secret
+        # Nothing asked for every channel of the server: a list would.
+        assert "channel_ids" not in vars(viewer) and "hidden_thread_ids" not in vars(viewer)
+        assert (secret.channel_id in viewer.channel_ids) is sees_secret
+        assert public.channel_id in viewer.channel_ids
