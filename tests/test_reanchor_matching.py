@@ -74,3 +74,21 @@ def test_a_stored_context_agrees_as_each_comparison_alone(
             agreement = stored.agreement(line, start, end)
             assert agreement == context_agreement(anchor, line, start, end)
             assert stored.bound(line, start, end) >= agreement
+
+
+def test_far_candidates_are_chosen_the_same_way_in_every_process() -> None:
+    """Among equally long words the quote is looked up by the first alphabetically, not by
+    a set's order (which changes with each process's hash seed)."""
+    from bot.reanchor._fuzzy import _touched_sharing_words
+    from bot.reanchor._new_text import NewText
+
+    lines = (
+        "alpha bravo went here",
+        "omega sigma stayed there",
+        "delta gamma came later",
+        "nothing to see",
+    )
+    text = NewText.of(lines, touched=range(len(lines)))
+    quote = "sigma omega gamma delta bravo alpha"
+    # Four of the six five-letter words: alpha, bravo, delta, gamma; two are needed.
+    assert sorted(_touched_sharing_words(text, quote, set())) == [0, 2]

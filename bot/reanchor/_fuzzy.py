@@ -336,7 +336,9 @@ def _touched_sharing_words(new_text: NewText, quote: str, skip: set[int]) -> lis
     Far from the prediction a match needs a quote similarity of about 0.7,
     which a line holding fewer than half of those words can hardly reach.
     """
-    words = sorted(set(KEY_WORD.findall(quote)), key=len, reverse=True)[:_MAX_KEY_WORDS]
+    # Longest first, ties alphabetical: the same candidates in every process.
+    words = sorted(set(KEY_WORD.findall(quote)), key=lambda word: (-len(word), word))
+    words = words[:_MAX_KEY_WORDS]
     # A word found in most touched lines ("that", "with") singles nothing out.
     limit = max(_MAX_FUZZY_CANDIDATES, len(new_text.touched) // 4)
     shared: Counter[int] = Counter()
@@ -360,6 +362,7 @@ def find_fuzzy(
     if found is not None or not budget.far_open():
         return found
     far = sorted(
-        _touched_sharing_words(new_text, quote, set(near)), key=lambda line: abs(line - predicted)
+        _touched_sharing_words(new_text, quote, set(near)),
+        key=lambda line: (abs(line - predicted), line),
     )
     return _best_fuzzy(scorer, far[:_MAX_FUZZY_CANDIDATES], budget.far_open)
