@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.exchange._words import credit_halves, shingles, substantive_words, text_key
 from bot.exchange_models import EntryKind
+from bot.storage import on_event_loop
 
 if TYPE_CHECKING:
     from bot.models import Excerpt
@@ -30,14 +31,6 @@ def penalty(given: int) -> int:
     return round(5000 * math.sqrt(min(given, 100)))
 
 
-def _on_the_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
 class CritiqueMeter:
     """Measures texts against a story and books the change on a critique."""
 
@@ -53,7 +46,7 @@ class CritiqueMeter:
             self._stories.move_to_end(key)
             return found
         revisions = await exchange.story_lines(excerpt_id)
-        if sum(len(lines) for lines in revisions) >= _BIG_STORY_LINES and _on_the_loop():
+        if sum(len(lines) for lines in revisions) >= _BIG_STORY_LINES and on_event_loop():
             found = await asyncio.to_thread(shingles, revisions)
         else:  # small, or already off the loop (a transaction on the writer's thread)
             found = shingles(revisions)

@@ -21,6 +21,7 @@ from bot.storage._files import (
     UnusableDatabase,
     side_files,
 )
+from bot.storage._one_hop import on_event_loop
 from bot.storage.database import (
     Database,
     MigrationError,
@@ -78,6 +79,7 @@ __all__ = [
     "UnusableDatabase",
     "is_postgres_url",
     "known_version",
+    "on_event_loop",
     "side_files",
     "store_for",
     "stored_version",

@@ -18,6 +18,8 @@ from collections.abc import Callable, Coroutine, Iterable
 from queue import SimpleQueue
 from typing import Any, TypeVar
 
+import aiosqlite
+
 T = TypeVar("T")
 Session = TypeVar("Session")
 _Job = tuple["asyncio.Future[Any]", Callable[[], Any]] | None
@@ -97,6 +99,31 @@ class DirectConnection:
 
     async def executemany(self, sql: str, parameters: Iterable[Any], /) -> sqlite3.Cursor:
         return self.raw.executemany(sql, parameters)
+
+
+async def open_shared(path: str) -> tuple[aiosqlite.Connection, sqlite3.Connection]:
+    """A connection reachable two ways: through aiosqlite (statement by statement, on its
+    thread) and as the plain ``sqlite3`` connection beneath it, for whole actions run on a
+    :class:`DatabaseThread`. The owner makes sure the two are never used at once."""
+    opened: list[sqlite3.Connection] = []
+
+    def connect() -> sqlite3.Connection:
+        # isolation_level=None: BEGIN/COMMIT are ours, so a transaction means one action.
+        opened.append(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
+        return opened[0]
+
+    conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
+    return conn, opened[0]
+
+
+def on_event_loop() -> bool:
+    """Whether the caller runs on an event loop: not on a database thread, where a whole
+    action runs with no loop to yield to (and none waiting for it)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class AwaitedOutsideTheDatabase(RuntimeError):

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.storage._files import unusable
-from bot.storage._one_hop import DatabaseThread, DirectConnection, read_to_end
+from bot.storage._one_hop import DatabaseThread, DirectConnection, open_shared, read_to_end
 
 T = TypeVar("T")
 Opened = TypeVar("Opened")
@@ -86,15 +86,8 @@ class ReaderPool:
 
 
 async def _open_reader(path: str, pragmas: list[str], name: str) -> Reader:
-    opened: list[sqlite3.Connection] = []
-
-    def connect() -> sqlite3.Connection:
-        # Used from aiosqlite's thread and the reader's own, never at once (see Reader).
-        opened.append(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
-        return opened[0]
-
     try:
-        conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
+        conn, raw = await open_shared(path)
     except sqlite3.Error as error:
         raise unusable(Path(path), error) from None
     try:
@@ -105,4 +98,4 @@ async def _open_reader(path: str, pragmas: list[str], name: str) -> Reader:
         raise
     # Repositories read columns by name (see bot.storage._rows).
     conn.row_factory = sqlite3.Row
-    return Reader(conn, opened[0], DatabaseThread(name))
+    return Reader(conn, raw, DatabaseThread(name))

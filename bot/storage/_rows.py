@@ -28,6 +28,7 @@ from bot.models import (
     Schedule,
     ServerPrompt,
 )
+from bot.storage._one_hop import on_event_loop
 
 _Row = TypeVar("_Row")
 
@@ -45,18 +46,8 @@ async def sliced(rows: Iterable[_Row]) -> AsyncIterator[_Row]:
     """
     for count, row in enumerate(rows, 1):
         yield row
-        if count % ROWS_PER_SLICE == 0 and _has_a_loop():
+        if count % ROWS_PER_SLICE == 0 and on_event_loop():
             await asyncio.sleep(0)
-
-
-def _has_a_loop() -> bool:
-    """False on a database thread, where a whole read runs with no loop to yield to
-    (and none waiting for it)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 async def comments(rows: Iterable[sqlite3.Row]) -> list[Comment]:

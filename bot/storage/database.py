@@ -35,7 +35,12 @@ from bot.storage._files import (
     read_only_uri,
     unusable,
 )
-from bot.storage._one_hop import DatabaseThread, DirectConnection, commit_or_roll_back
+from bot.storage._one_hop import (
+    DatabaseThread,
+    DirectConnection,
+    commit_or_roll_back,
+    open_shared,
+)
 from bot.storage._readers import ReaderPool
 from bot.storage.comments import SqliteComments
 from bot.storage.excerpts import SqliteExcerpts
@@ -166,16 +171,9 @@ class Database:
             return
         if self.path != ":memory:":
             prepare_location(Path(self.path))
-        opened: list[sqlite3.Connection] = []
-
-        def connect() -> sqlite3.Connection:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction
-            # means exactly one user action. Used from two threads, never at once.
-            opened.append(sqlite3.connect(self.path, isolation_level=None, check_same_thread=False))
-            return opened[0]
-
         try:
-            conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
+            # Used from two threads, never at once: the writer's lock keeps them apart.
+            conn, raw = await open_shared(self.path)
         except sqlite3.Error as error:
             raise UnusableDatabase(f"cannot open the database {self.path}: {error}") from None
         try:
@@ -199,7 +197,7 @@ class Database:
             raise
         # Repositories read columns by name (see bot.storage._rows).
         conn.row_factory = sqlite3.Row
-        self._conn, self._raw = conn, opened[0]
+        self._conn, self._raw = conn, raw
         self._writer = DatabaseThread("sqlite-writer")
         if self.path != ":memory:":  # each connection to :memory: is a database of its own
             try:
